@@ -1,0 +1,2 @@
+// RocksDB's C API; wrapped only by the StorageRocksDB adapter.
+#include <rocksdb/c.h>

@@ -1,0 +1,1 @@
+// ConsensusCore: see Docs/layout.md for what this target holds.

@@ -1,0 +1,1 @@
+print("d6g-bench")

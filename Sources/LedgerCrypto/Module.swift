@@ -1,0 +1,1 @@
+// LedgerCrypto: see Docs/layout.md for what this target holds.

@@ -1,0 +1,1 @@
+// LedgerPrimitives: see Docs/layout.md for what this target holds.

@@ -1,0 +1,1 @@
+// LedgerTypes: see Docs/layout.md for what this target holds.

@@ -1,0 +1,1 @@
+// StateTrie: see Docs/layout.md for what this target holds.
