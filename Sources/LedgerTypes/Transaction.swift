@@ -229,18 +229,22 @@ public struct SignedTransaction: Hashable, Sendable {
     public let signature: TransactionSignature
     /// Legacy: the RLP list; typed: type byte ‖ RLP list.
     public let encoded: [UInt8]
+    /// Where in `encoded` the signed fields lie (from the first field up to v / yParity), so the
+    /// signing hash is taken over these bytes without re-encoding anything.
+    let signedFields: Range<Int>
 
     public init(_ unsigned: UnsignedTransaction, signature: TransactionSignature) {
         self.unsigned = unsigned
         self.signature = signature
-        self.encoded = TransactionCodec.encode(unsigned, signature: signature)
+        (self.encoded, self.signedFields) = TransactionCodec.encode(unsigned, signature: signature)
     }
 
     /// For the decoder, which already holds the exact bytes.
-    init(_ unsigned: UnsignedTransaction, signature: TransactionSignature, encoded: [UInt8]) {
+    init(_ unsigned: UnsignedTransaction, signature: TransactionSignature, encoded: [UInt8], signedFields: Range<Int>) {
         self.unsigned = unsigned
         self.signature = signature
         self.encoded = encoded
+        self.signedFields = signedFields
     }
 
     /// Equal encodings mean equal transactions: the encoding is canonical.

@@ -6,31 +6,41 @@ import LedgerPrimitives
 extension SignedTransaction {
     /// Decodes the eth_sendRawTransaction form: an RLP list (legacy), or a type byte and an RLP list.
     public init(decoding raw: [UInt8]) throws(TransactionDecodingError) {
-        let result: Result<(UnsignedTransaction, TransactionSignature), TransactionDecodingError> =
-            raw.withUnsafeBytes { buffer in
-                Result { () throws(TransactionDecodingError) in try TransactionCodec.decode(buffer) }
-            }
-        let (unsigned, signature) = try result.get()
-        self.init(unsigned, signature: signature, encoded: raw)
+        let result: Result<TransactionCodec.Decoded, TransactionDecodingError> = raw.withUnsafeBytes { buffer in
+            Result { () throws(TransactionDecodingError) in try TransactionCodec.decode(buffer) }
+        }
+        let decoded = try result.get()
+        self.init(decoded.unsigned, signature: decoded.signature, encoded: raw, signedFields: decoded.signedFields)
     }
 }
 
 enum TransactionCodec {
     // MARK: Decoding
 
-    static func decode(_ raw: UnsafeRawBufferPointer) throws(TransactionDecodingError)
-        -> (UnsignedTransaction, TransactionSignature) {
+    struct Decoded {
+        var unsigned: UnsignedTransaction
+        var signature: TransactionSignature
+        var signedFields: Range<Int>
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer) throws(TransactionDecodingError) -> Decoded {
         guard let first = raw.first else { throw .emptyInput }
         switch first {
         case 0xc0...0xff:
             var fields = try FieldReader(raw, listAt: 0, type: .legacy, fieldCount: 9)
-            return try decodeLegacy(&fields)
+            let start = fields.offset
+            let (unsigned, signature) = try decodeLegacy(&fields)
+            return Decoded(unsigned: unsigned, signature: signature, signedFields: start..<fields.signatureStart)
         case TransactionType.accessList.rawValue:
             var fields = try FieldReader(raw, listAt: 1, type: .accessList, fieldCount: 11)
-            return try decodeAccessList(&fields)
+            let start = fields.offset
+            let (unsigned, signature) = try decodeAccessList(&fields)
+            return Decoded(unsigned: unsigned, signature: signature, signedFields: start..<fields.signatureStart)
         case TransactionType.dynamicFee.rawValue:
             var fields = try FieldReader(raw, listAt: 1, type: .dynamicFee, fieldCount: 12)
-            return try decodeDynamicFee(&fields)
+            let start = fields.offset
+            let (unsigned, signature) = try decodeDynamicFee(&fields)
+            return Decoded(unsigned: unsigned, signature: signature, signedFields: start..<fields.signatureStart)
         case 0x80...0xbf:
             throw .notAList
         default:
@@ -46,6 +56,7 @@ enum TransactionCodec {
         let to = try fields.recipient()
         let value = try fields.uint256(.value)
         let data = try fields.bytes(.input)
+        fields.markSignatureStart()
         let v = try fields.uint256(.v)
         let (chainId, yParity) = try chainIdAndParity(fromLegacyV: v)
         let signature = try fields.signature(yParity: yParity)
@@ -64,6 +75,7 @@ enum TransactionCodec {
         let value = try fields.uint256(.value)
         let data = try fields.bytes(.input)
         let accessList = try fields.accessList()
+        fields.markSignatureStart()
         let signature = try fields.signature(yParity: try fields.yParity())
         let tx = AccessListTransaction(chainId: chainId, nonce: nonce, gasPrice: gasPrice, gasLimit: gasLimit,
                                        to: to, value: value, data: data, accessList: accessList)
@@ -81,6 +93,7 @@ enum TransactionCodec {
         let value = try fields.uint256(.value)
         let data = try fields.bytes(.input)
         let accessList = try fields.accessList()
+        fields.markSignatureStart()
         let signature = try fields.signature(yParity: try fields.yParity())
         let tx = DynamicFeeTransaction(chainId: chainId, nonce: nonce, maxPriorityFeePerGas: tip,
                                        maxFeePerGas: feeCap, gasLimit: gasLimit, to: to, value: value,
@@ -102,17 +115,42 @@ enum TransactionCodec {
 
     // MARK: Encoding
 
-    static func encode(_ unsigned: UnsignedTransaction, signature: TransactionSignature) -> [UInt8] {
+    /// The encoding, and where in it the signed fields lie.
+    static func encode(_ unsigned: UnsignedTransaction, signature: TransactionSignature) -> ([UInt8], Range<Int>) {
         var payload = [UInt8]()
         payload.reserveCapacity(128 + unsigned.data.count)
         appendFields(of: unsigned, to: &payload)
+        let signedLength = payload.count
         switch unsigned {
         case .legacy(let tx): appendInteger(legacyV(chainId: tx.chainId, yParity: signature.yParity), to: &payload)
         case .accessList, .dynamicFee: appendInteger(UInt64(signature.yParity), to: &payload)
         }
         appendInteger(signature.r, to: &payload)
         appendInteger(signature.s, to: &payload)
-        return envelope(type: unsigned.type, payload: payload)
+        let encoded = envelope(type: unsigned.type, payload: payload)
+        let start = encoded.count - payload.count
+        return (encoded, start..<start + signedLength)
+    }
+
+    /// The signing hash of a signed transaction, from the signed fields of its encoding: only the
+    /// list header changes (and EIP-155's [chainId, 0, 0] is appended), so nothing is re-encoded.
+    static func signingHash(of transaction: SignedTransaction) -> Hash32 {
+        var prefix = [UInt8]()
+        var suffix = [UInt8]()
+        if case .legacy(let tx) = transaction.unsigned, let chainId = tx.chainId {
+            appendInteger(chainId, to: &suffix)
+            suffix.append(0x80)
+            suffix.append(0x80)
+        }
+        if transaction.type != .legacy { prefix.append(transaction.type.rawValue) }
+        RLP.appendListHeader(payloadLength: transaction.signedFields.count + suffix.count, to: &prefix)
+        var hasher = Keccak256.Hasher()
+        hasher.update(prefix)
+        transaction.encoded.withUnsafeBytes { raw in
+            hasher.update(UnsafeRawBufferPointer(rebasing: raw[transaction.signedFields]))
+        }
+        hasher.update(suffix)
+        return hasher.finalize()
     }
 
     /// The bytes whose keccak-256 the sender signs: EIP-155's nine fields for protected legacy
@@ -206,6 +244,10 @@ private struct FieldReader {
     let raw: UnsafeRawBufferPointer
     var offset: Int
     let end: Int
+    /// The offset of the first signature field, once reached.
+    private(set) var signatureStart = 0
+
+    mutating func markSignatureStart() { signatureStart = offset }
 
     init(_ raw: UnsafeRawBufferPointer, listAt start: Int, type: TransactionType,
          fieldCount: Int) throws(TransactionDecodingError) {

@@ -22,7 +22,8 @@ extension UnsignedTransaction {
 }
 
 extension SignedTransaction {
-    public var signingHash: Hash32 { unsigned.signingHash }
+    /// Equal to `unsigned.signingHash`, but hashed straight from `encoded`.
+    public var signingHash: Hash32 { TransactionCodec.signingHash(of: self) }
 
     /// The address whose key signed this transaction. Checks nothing else; `recovered(onChain:)`
     /// is the admission path that validates first.

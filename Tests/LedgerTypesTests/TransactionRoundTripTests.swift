@@ -53,6 +53,8 @@ struct TransactionRoundTripTests {
         let decoded = try SignedTransaction(decoding: signed.encoded)
         #expect(decoded.unsigned == unsigned)
         #expect(decoded.signature == signed.signature)
+        #expect(decoded.signingHash == unsigned.signingHash)
+        #expect(signed.signingHash == unsigned.signingHash)
         #expect(SignedTransaction(decoded.unsigned, signature: decoded.signature).encoded == signed.encoded)
         let first = try #require(signed.encoded.first)
         #expect(unsigned.type == .legacy ? first >= 0xc0 : first == unsigned.type.rawValue)

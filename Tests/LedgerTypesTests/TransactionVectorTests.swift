@@ -80,6 +80,10 @@ struct TransactionVectorTests {
                     failures.append("\(label): expected intrinsic gas \(expected.intrinsicGas), "
                                     + "got \(recovered.transaction.intrinsicGas)")
                 }
+                // Two paths to the signing hash: sliced from the input, and re-encoded from the fields.
+                if recovered.transaction.signingHash != recovered.transaction.unsigned.signingHash {
+                    failures.append("\(label): signing hash from the encoding differs from the re-encoded one")
+                }
                 let reencoded = SignedTransaction(recovered.transaction.unsigned, signature: recovered.transaction.signature)
                 if reencoded.encoded != fixture.raw {
                     failures.append("\(label): re-encoding differs from the input")
