@@ -164,3 +164,49 @@ struct TransactionRoundTripTests {
         #expect(throws: TransactionError.decoding(.emptyInput)) { try RecoveredTransaction(decoding: [], chainId: 1) }
     }
 }
+
+/// Seeded so a failing mutation reproduces.
+private struct MutationRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct TransactionMutationTests {
+    /// Damaged bytes never crash the decoder, and whatever it accepts re-encodes to the same bytes
+    /// (the decoder admits canonical encodings only, so one transaction has one hash).
+    @Test func mutatedEncodingsDecodeCanonicallyOrNotAtAll() throws {
+        let seeds: [UnsignedTransaction] = [
+            dynamicFee(accessList: [AccessListEntry(address: recipient, storageKeys: [.zero])]),
+            .legacy(LegacyTransaction(chainId: 1, nonce: 300, gasPrice: UInt256(7), gasLimit: 50_000, to: nil,
+                                      data: [1, 0, 2])),
+            .accessList(AccessListTransaction(chainId: 1, nonce: 0, gasPrice: UInt256(1), gasLimit: 30_000,
+                                              to: recipient)),
+        ]
+        var random = MutationRandom(state: 0xD61E_D6E5)
+        var accepted = 0
+        for seed in seeds {
+            let original = try seed.signed(with: key).encoded
+            for _ in 0..<3_000 {
+                var bytes = original
+                switch random.next() % 4 {
+                case 0: bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
+                case 1: bytes.remove(at: Int(random.next() % UInt64(bytes.count)))
+                case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: Int(random.next() % UInt64(bytes.count)))
+                default: bytes = Array(bytes.prefix(Int(random.next() % UInt64(bytes.count))))
+                }
+                guard let decoded = try? SignedTransaction(decoding: bytes) else { continue }
+                accepted += 1
+                #expect(SignedTransaction(decoded.unsigned, signature: decoded.signature).encoded == bytes)
+                #expect(decoded.signingHash == decoded.unsigned.signingHash)
+            }
+        }
+        // Single-byte changes inside r, s, value or the address keep a valid encoding.
+        #expect(accepted > 0)
+    }
+}
