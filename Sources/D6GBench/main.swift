@@ -10,6 +10,7 @@ struct D6GBench: ParsableCommand {
             CryptoBenchmark.self,
             KeccakBenchmark.self,
             TransactionBenchmark.self,
+            StorageBenchmark.self,
         ]
     )
 }
