@@ -26,7 +26,7 @@ struct KeccakTests {
 
     @Test func everyLengthMatchesTheReference() {
         // 0…600 bytes covers empty input, every tail length and up to four whole blocks.
-        var random = SeededRandom(seed: 0x6b65_6363_616b)
+        var random = SplitMix64(seed: 0x6b65_6363_616b)
         for length in 0...600 {
             let data = random.bytes(length)
             let expected = Hash32(bytes: ReferenceKeccak.digest(data))
@@ -36,7 +36,7 @@ struct KeccakTests {
 
     @Test func unalignedInputMatchesTheReference() {
         // Slices starting at odd offsets make every eight-byte load unaligned.
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         for length in [0, 1, 7, 8, 9, 31, 32, 33, 135, 136, 137, 300] {
             let data = random.bytes(length + 3)
             for start in 1...3 {
@@ -48,7 +48,7 @@ struct KeccakTests {
     }
 
     @Test func randomIncrementalSplitsMatchTheReference() {
-        var random = SeededRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<300 {
             let data = random.bytes(Int(random.next() % 600))
             let expected = Hash32(bytes: ReferenceKeccak.digest(data))
@@ -81,7 +81,7 @@ struct KeccakTests {
     }
 
     @Test func hashesOfHashValuesMatchTheirBytes() throws {
-        var random = SeededRandom(seed: 99)
+        var random = SplitMix64(seed: 99)
         for _ in 0..<50 {
             let first = try #require(Hash32(bytes: random.bytes(32)))
             let second = try #require(Hash32(bytes: random.bytes(32)))
@@ -92,7 +92,7 @@ struct KeccakTests {
 
     @Test func hasherTakesHashValuesAtAnyPosition() throws {
         // A 32-byte value fed after 0…140 bytes lands across every lane and the block boundary.
-        var random = SeededRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         for prefixLength in 0...140 {
             let prefix = random.bytes(prefixLength)
             let value = try #require(Hash32(bytes: random.bytes(32)))
@@ -216,19 +216,8 @@ private enum ReferenceKeccak {
     }
 }
 
-/// A small seeded generator (SplitMix64), so a failing input can be reproduced exactly.
-private struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+private extension SplitMix64 {
+    /// Seeded random bytes, so a failing input reproduces exactly.
     mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
     }
