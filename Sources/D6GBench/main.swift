@@ -1,14 +1,21 @@
 // d6g-bench: benchmarks and load generation. Each subcommand lives in its own file.
 import ArgumentParser
 
-// No @main: a target whose entry file is main.swift runs its top-level code, and with more than
-// one file in the target @main is refused there.
 struct D6GBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
-        subcommands: [TrieBenchmark.self]
+        subcommands: [
+            UInt256Benchmark.self,
+            CryptoBenchmark.self,
+            KeccakBenchmark.self,
+            TransactionBenchmark.self,
+            StorageBenchmark.self,
+            TrieBenchmark.self,
+        ]
     )
 }
 
+// Top-level code rather than @main: with more than one file in the target, main.swift
+// is compiled as a script, where @main is not allowed.
 D6GBench.main()

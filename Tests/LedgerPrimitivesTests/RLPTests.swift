@@ -40,7 +40,7 @@ struct RLPTests {
     }
 
     @Test func randomTreesRoundTrip() throws {
-        var generator = SplitMix64(seed: 0xD6)
+        var generator = RLPTestRandom(seed: 0xD6)
         for _ in 0..<500 {
             let item = randomItem(depth: 0, using: &generator)
             let encoded = RLP.encode(item)
@@ -49,7 +49,7 @@ struct RLPTests {
         }
     }
 
-    private func randomItem(depth: Int, using generator: inout SplitMix64) -> RLP.Item {
+    private func randomItem(depth: Int, using generator: inout RLPTestRandom) -> RLP.Item {
         if depth < 4 && generator.next() % 3 == 0 {
             let count = Int(generator.next() % 6)
             return .list((0..<count).map { _ in randomItem(depth: depth + 1, using: &generator) })
@@ -62,7 +62,7 @@ struct RLPTests {
 }
 
 /// A small deterministic PRNG so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+struct RLPTestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
