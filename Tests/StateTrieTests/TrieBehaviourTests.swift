@@ -2,6 +2,7 @@
 import LedgerPrimitives
 import StateTrie
 import Testing
+import TestSupport
 
 struct TrieBehaviourTests {
     @Test func emptyTrieHasTheWellKnownRoot() throws {
