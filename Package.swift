@@ -34,6 +34,10 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
+        .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+
+        // Adapters.
+        .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: [
@@ -42,6 +46,7 @@ let package = Package(
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
             "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
+            "StorageRocksDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -54,6 +59,8 @@ let package = Package(
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "TestSupport"]),
+        .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,30 +5,48 @@
 // MARK: - Addition and subtraction
 
 extension UInt256 {
+    /// A flag as 0 or 1 without a branch (`flag ? 1 : 0` can compile to a jump).
+    @inlinable @inline(__always)
+    internal static func bit(_ flag: Bool) -> UInt64 {
+        UInt64(unsafeBitCast(flag, to: UInt8.self))
+    }
+
+    /// `a + b + carry` and the carry out, written so the compiler emits an add-with-carry
+    /// chain: both partial carries become integers joined by `|` (a `||` would branch).
+    @inlinable @inline(__always)
+    internal static func addCarrying(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (sum: UInt64, carry: UInt64) {
+        let (partial, carry1) = a.addingReportingOverflow(b)
+        let (sum, carry2) = partial.addingReportingOverflow(carry)
+        return (sum, bit(carry1) | bit(carry2))
+    }
+
+    /// `a - b - borrow` and the borrow out, the subtract-with-borrow counterpart.
+    @inlinable @inline(__always)
+    internal static func subtractBorrowing(_ a: UInt64, _ b: UInt64, _ borrow: UInt64)
+        -> (difference: UInt64, borrow: UInt64) {
+        let (partial, borrow1) = a.subtractingReportingOverflow(b)
+        let (difference, borrow2) = partial.subtractingReportingOverflow(borrow)
+        return (difference, bit(borrow1) | bit(borrow2))
+    }
+
     /// The sum modulo 2^256 and whether it carried out of bit 255.
     @inlinable @inline(__always)
     public func addingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
         let (s0, c0) = limb0.addingReportingOverflow(other.limb0)
-        let (t1, c1a) = limb1.addingReportingOverflow(other.limb1)
-        let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
-        let (t2, c2a) = limb2.addingReportingOverflow(other.limb2)
-        let (s2, c2b) = t2.addingReportingOverflow((c1a || c1b) ? 1 : 0)
-        let (t3, c3a) = limb3.addingReportingOverflow(other.limb3)
-        let (s3, c3b) = t3.addingReportingOverflow((c2a || c2b) ? 1 : 0)
-        return (UInt256(limb0: s0, limb1: s1, limb2: s2, limb3: s3), c3a || c3b)
+        let (s1, c1) = Self.addCarrying(limb1, other.limb1, Self.bit(c0))
+        let (s2, c2) = Self.addCarrying(limb2, other.limb2, c1)
+        let (s3, c3) = Self.addCarrying(limb3, other.limb3, c2)
+        return (UInt256(limb0: s0, limb1: s1, limb2: s2, limb3: s3), c3 != 0)
     }
 
     /// The difference modulo 2^256 and whether it borrowed (that is, `other > self`).
     @inlinable @inline(__always)
     public func subtractingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
         let (d0, b0) = limb0.subtractingReportingOverflow(other.limb0)
-        let (t1, b1a) = limb1.subtractingReportingOverflow(other.limb1)
-        let (d1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
-        let (t2, b2a) = limb2.subtractingReportingOverflow(other.limb2)
-        let (d2, b2b) = t2.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
-        let (t3, b3a) = limb3.subtractingReportingOverflow(other.limb3)
-        let (d3, b3b) = t3.subtractingReportingOverflow((b2a || b2b) ? 1 : 0)
-        return (UInt256(limb0: d0, limb1: d1, limb2: d2, limb3: d3), b3a || b3b)
+        let (d1, b1) = Self.subtractBorrowing(limb1, other.limb1, Self.bit(b0))
+        let (d2, b2) = Self.subtractBorrowing(limb2, other.limb2, b1)
+        let (d3, b3) = Self.subtractBorrowing(limb3, other.limb3, b2)
+        return (UInt256(limb0: d0, limb1: d1, limb2: d2, limb3: d3), b3 != 0)
     }
 
     @inlinable @inline(__always)
@@ -57,7 +75,7 @@ extension UInt256 {
         let (high, low) = a.multipliedFullWidth(by: b)
         let (low1, c1) = low.addingReportingOverflow(addend)
         let (low2, c2) = low1.addingReportingOverflow(carry)
-        return (high &+ (c1 ? 1 : 0) &+ (c2 ? 1 : 0), low2)
+        return (high &+ bit(c1) &+ bit(c2), low2)
     }
 
     /// The product modulo 2^256: ten limb products, the ones that only reach the top
@@ -117,11 +135,11 @@ extension UInt256 {
     /// The product modulo 2^256 and whether the true product needs more than 256 bits.
     @inlinable
     public func multipliedReportingOverflow(by other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
-        // When both factors fit in 128 bits the product fits in 256: the common case in
-        // checked contract arithmetic, answered with the cheaper wrapping multiply.
-        if (limb2 | limb3 | other.limb2 | other.limb3) == 0 {
-            return (self &* other, false)
-        }
+        // Factors of a and b limbs have a product below 2^(64(a+b)) and, when both are
+        // non-zero, at least 2^(64(a+b-2)): only a + b = 5 needs the full product.
+        let limbCount = significantLimbCount + other.significantLimbCount
+        if limbCount <= 4 { return (self &* other, false) }
+        if limbCount >= 6 { return (self &* other, true) }
         let (high, low) = multipliedFullWidth(by: other)
         return (low, !high.isZero)
     }
@@ -163,12 +181,55 @@ extension UInt256 {
     @inlinable
     public func quotientAndRemainder(dividingBy divisor: UInt64) -> (quotient: UInt256, remainder: UInt64) {
         guard divisor != 0 else { return (.zero, 0) }
-        // Each step divides (remainder < divisor, next limb), so the quotient limb fits.
-        let (q3, r3) = limb3.quotientAndRemainder(dividingBy: divisor)
-        let (q2, r2) = divisor.dividingFullWidth((r3, limb2))
-        let (q1, r1) = divisor.dividingFullWidth((r2, limb1))
-        let (q0, r0) = divisor.dividingFullWidth((r1, limb0))
-        return (UInt256(limb0: q0, limb1: q1, limb2: q2, limb3: q3), r0)
+        return Self.divideNarrow(self, by: divisor)
+    }
+
+    /// 256/64 division: normalise the divisor, then four 2-by-1 steps with its reciprocal.
+    @usableFromInline
+    internal static func divideNarrow(_ dividend: UInt256, by divisor: UInt64) -> (quotient: UInt256, remainder: UInt64) {
+        let shift = UInt64(divisor.leadingZeroBitCount)
+        let d = divisor &<< shift
+        let reciprocal = Self.reciprocal(of: d)
+        // Each step divides (remainder < d, next limb), so every quotient limb fits.
+        var r = funnelLeft(0, dividend.limb3, shift)
+        let q3: UInt64, q2: UInt64, q1: UInt64, q0: UInt64
+        (q3, r) = divide(r, funnelLeft(dividend.limb3, dividend.limb2, shift), by: d, reciprocal: reciprocal)
+        (q2, r) = divide(r, funnelLeft(dividend.limb2, dividend.limb1, shift), by: d, reciprocal: reciprocal)
+        (q1, r) = divide(r, funnelLeft(dividend.limb1, dividend.limb0, shift), by: d, reciprocal: reciprocal)
+        (q0, r) = divide(r, dividend.limb0 &<< shift, by: d, reciprocal: reciprocal)
+        return (UInt256(limb0: q0, limb1: q1, limb2: q2, limb3: q3), r &>> shift)
+    }
+
+    /// The reciprocal floor((2^128 - 1) / d) - 2^64 of a normalised divisor (top bit set),
+    /// which turns each later 128/64 division into two multiplications (Möller and
+    /// Granlund, "Improved division by invariant integers", 2011). One hardware-width
+    /// division here replaces one per quotient limb: Swift's `dividingFullWidth` is a
+    /// call into the 128-bit runtime division on x86-64, not a single instruction.
+    @usableFromInline
+    internal static func reciprocal(of d: UInt64) -> UInt64 {
+        // 2^128 - 1 - 2^64·d = (2^64 - 1 - d)·2^64 + (2^64 - 1), and 2^64 - 1 - d < d.
+        d.dividingFullWidth((~d, .max)).quotient
+    }
+
+    /// Divides `high:low` by a normalised `d` with its `reciprocal`, given `high < d`
+    /// (Möller and Granlund, algorithm 4).
+    @inlinable @inline(__always)
+    internal static func divide(_ high: UInt64, _ low: UInt64, by d: UInt64, reciprocal: UInt64)
+        -> (quotient: UInt64, remainder: UInt64) {
+        let (productHigh, productLow) = reciprocal.multipliedFullWidth(by: high)
+        let (estimateLow, carry) = productLow.addingReportingOverflow(low)
+        var quotient = productHigh &+ high &+ 1 &+ bit(carry)
+        var remainder = low &- quotient &* d
+        // The estimate is at most one too high or (rarely) one too low.
+        if remainder > estimateLow {
+            quotient &-= 1
+            remainder &+= d
+        }
+        if remainder >= d {
+            quotient &+= 1
+            remainder &-= d
+        }
+        return (quotient, remainder)
     }
 
     /// `self / divisor`, or 0 when the divisor is zero (the EVM convention).
@@ -276,16 +337,20 @@ extension UInt256 {
     ) {
         let n = divisorCount
         if n == 1 {
-            let d = divisor[0]
-            var r: UInt64 = 0
+            // Normalise the single divisor limb; the dividend's extra top limb starts the remainder.
+            let shift = UInt64(divisor[0].leadingZeroBitCount)
+            let d = divisor[0] &<< shift
+            let reciprocal = Self.reciprocal(of: d)
+            var r = funnelLeft(0, dividend[dividendCount - 1], shift)
             var i = dividendCount - 1
             while i >= 0 {
-                let (qi, ri) = d.dividingFullWidth((r, dividend[i]))
+                let next = funnelLeft(dividend[i], i > 0 ? dividend[i - 1] : 0, shift)
+                let (qi, ri) = divide(r, next, by: d, reciprocal: reciprocal)
                 quotient?[i] = qi
                 r = ri
                 i -= 1
             }
-            remainder[0] = r
+            remainder[0] = r &>> shift
             return
         }
 
@@ -312,6 +377,7 @@ extension UInt256 {
 
                 let vTop = vn[n - 1]
                 let vNext = vn[n - 2]
+                let vTopReciprocal = reciprocal(of: vTop)
                 var j = dividendCount - n
                 while j >= 0 {
                     // D3: estimate the quotient limb from the top two dividend limbs, then
@@ -325,7 +391,7 @@ extension UInt256 {
                         qHat = .max
                         (rHat, rHatOverflow) = uMid.addingReportingOverflow(vTop)
                     } else {
-                        (qHat, rHat) = vTop.dividingFullWidth((uTop, uMid))
+                        (qHat, rHat) = divide(uTop, uMid, by: vTop, reciprocal: vTopReciprocal)
                     }
                     while !rHatOverflow {
                         let (productHigh, productLow) = qHat.multipliedFullWidth(by: vNext)
@@ -343,7 +409,7 @@ extension UInt256 {
                         let (d1, b1) = un[k + j].subtractingReportingOverflow(low)
                         let (d2, b2) = d1.subtractingReportingOverflow(borrow)
                         un[k + j] = d2
-                        borrow = (b1 || b2) ? 1 : 0
+                        borrow = bit(b1) | bit(b2)
                     }
                     let (top1, topBorrow1) = un[j + n].subtractingReportingOverflow(carry)
                     let (top2, topBorrow2) = top1.subtractingReportingOverflow(borrow)
@@ -357,7 +423,7 @@ extension UInt256 {
                             let (s1, c1) = un[k + j].addingReportingOverflow(vn[k])
                             let (s2, c2) = s1.addingReportingOverflow(addCarry)
                             un[k + j] = s2
-                            addCarry = (c1 || c2) ? 1 : 0
+                            addCarry = bit(c1) | bit(c2)
                         }
                         un[j + n] &+= addCarry
                     }

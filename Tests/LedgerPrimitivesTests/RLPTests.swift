@@ -1,6 +1,7 @@
 // RLP strictness and typed reads beyond the shared vectors.
 import LedgerPrimitives
 import Testing
+import TestSupport
 
 struct RLPTests {
     @Test func rejectsEachNonCanonicalFormWithItsReason() throws {
@@ -40,7 +41,7 @@ struct RLPTests {
     }
 
     @Test func randomTreesRoundTrip() throws {
-        var generator = RLPTestRandom(seed: 0xD6)
+        var generator = SplitMix64(seed: 0xD6)
         for _ in 0..<500 {
             let item = randomItem(depth: 0, using: &generator)
             let encoded = RLP.encode(item)
@@ -49,7 +50,7 @@ struct RLPTests {
         }
     }
 
-    private func randomItem(depth: Int, using generator: inout RLPTestRandom) -> RLP.Item {
+    private func randomItem(depth: Int, using generator: inout SplitMix64) -> RLP.Item {
         if depth < 4 && generator.next() % 3 == 0 {
             let count = Int(generator.next() % 6)
             return .list((0..<count).map { _ in randomItem(depth: depth + 1, using: &generator) })
@@ -58,18 +59,5 @@ struct RLPTests {
         let lengths = [0, 1, 1, 2, 55, 56, 57, 255, 256, 1030]
         let length = lengths[Int(generator.next() % UInt64(lengths.count))]
         return .bytes((0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
-    }
-}
-
-/// A small deterministic PRNG so failures reproduce.
-struct RLPTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

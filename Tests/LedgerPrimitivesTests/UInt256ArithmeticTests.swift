@@ -6,11 +6,11 @@ import Testing
 
 @Suite("UInt256 arithmetic")
 struct UInt256ArithmeticTests {
-    typealias R = Reference
+    typealias R = UInt256Reference
 
     @Test("addition wraps and reports the carry")
     func addition() {
-        var operands = Operands(seed: 10)
+        var operands = UInt256Operands(seed: 10)
         for (a, b) in operands.pairs(4000) {
             let exact = R.big(a) + R.big(b)
             let (sum, overflow) = a.addingReportingOverflow(b)
@@ -25,7 +25,7 @@ struct UInt256ArithmeticTests {
 
     @Test("subtraction wraps and reports the borrow")
     func subtraction() {
-        var operands = Operands(seed: 11)
+        var operands = UInt256Operands(seed: 11)
         for (a, b) in operands.pairs(4000) {
             let (difference, overflow) = a.subtractingReportingOverflow(b)
             let expected = (R.big(a) + R.modulus - R.big(b)) % R.modulus
@@ -37,7 +37,7 @@ struct UInt256ArithmeticTests {
 
     @Test("multiplication wraps, reports overflow and gives the full product")
     func multiplication() {
-        var operands = Operands(seed: 12)
+        var operands = UInt256Operands(seed: 12)
         for (a, b) in operands.pairs(4000) {
             let exact = R.big(a) * R.big(b)
             #expect(a &* b == R.wrapped(exact), "\(a) * \(b)")
@@ -57,7 +57,7 @@ struct UInt256ArithmeticTests {
 
     @Test("division and remainder match, a zero divisor gives zero")
     func division() {
-        var operands = Operands(seed: 13)
+        var operands = UInt256Operands(seed: 13)
         for (a, b) in operands.pairs(6000) {
             let (quotient, remainder) = a.quotientAndRemainder(dividingBy: b)
             if b.isZero {
@@ -98,7 +98,7 @@ struct UInt256ArithmeticTests {
 
     @Test("division by a 64-bit divisor")
     func divisionBySmall() {
-        var operands = Operands(seed: 14)
+        var operands = UInt256Operands(seed: 14)
         for (a, b) in operands.pairs(4000) {
             let divisor = b.limb0 | (b.limb1 & 1) // sometimes zero, mostly not
             let (quotient, remainder) = a.quotientAndRemainder(dividingBy: divisor)
@@ -114,7 +114,7 @@ struct UInt256ArithmeticTests {
 
     @Test("addmod keeps the 257th bit, a zero modulus gives zero")
     func addmod() {
-        var operands = Operands(seed: 15)
+        var operands = UInt256Operands(seed: 15)
         for (a, b) in operands.pairs(4000) {
             let modulus = operands.next()
             let result = a.addmod(b, modulus)
@@ -128,7 +128,7 @@ struct UInt256ArithmeticTests {
 
     @Test("mulmod reduces the full 512-bit product, a zero modulus gives zero")
     func mulmod() {
-        var operands = Operands(seed: 16)
+        var operands = UInt256Operands(seed: 16)
         for (a, b) in operands.pairs(4000) {
             let modulus = operands.next()
             let result = a.mulmod(b, modulus)
@@ -142,7 +142,7 @@ struct UInt256ArithmeticTests {
 
     @Test("power wraps modulo 2^256 for small and full-width exponents")
     func power() {
-        var operands = Operands(seed: 17)
+        var operands = UInt256Operands(seed: 17)
         for (index, (base, exponentOperand)) in operands.pairs(1500).enumerated() {
             // Alternate full-width exponents with small ones, where the result often
             // has not yet wrapped to zero.
@@ -154,7 +154,7 @@ struct UInt256ArithmeticTests {
 
     @Test("unsigned order matches the reference")
     func order() {
-        var operands = Operands(seed: 18)
+        var operands = UInt256Operands(seed: 18)
         for (a, b) in operands.pairs(4000) {
             #expect((a < b) == (R.big(a) < R.big(b)))
             #expect((a == b) == (R.big(a) == R.big(b)))

@@ -6,11 +6,11 @@ import Testing
 
 @Suite("UInt256 bits")
 struct UInt256BitTests {
-    typealias R = Reference
+    typealias R = UInt256Reference
 
     @Test("and, or, xor and not")
     func bitwise() {
-        var operands = Operands(seed: 20)
+        var operands = UInt256Operands(seed: 20)
         for (a, b) in operands.pairs(3000) {
             #expect(a & b == R.word(R.big(a) & R.big(b)))
             #expect(a | b == R.word(R.big(a) | R.big(b)))
@@ -21,7 +21,7 @@ struct UInt256BitTests {
 
     @Test("shifts by every count from 0 to 300, and by huge counts")
     func shifts() {
-        var operands = Operands(seed: 21)
+        var operands = UInt256Operands(seed: 21)
         for _ in 0..<60 {
             let value = operands.next()
             for count in 0...300 {
@@ -46,7 +46,7 @@ struct UInt256BitTests {
 
     @Test("leading, trailing and set bit counts, significant bits and bytes")
     func bitCounts() {
-        var operands = Operands(seed: 22)
+        var operands = UInt256Operands(seed: 22)
         for _ in 0..<3000 {
             let value = operands.next()
             let binary = String(R.big(value), radix: 2)
@@ -62,7 +62,7 @@ struct UInt256BitTests {
 
     @Test("byte(i) counts from the most significant end, out of range gives 0")
     func byteExtraction() {
-        var operands = Operands(seed: 23)
+        var operands = UInt256Operands(seed: 23)
         for _ in 0..<500 {
             let value = operands.next()
             for index in -2..<40 {

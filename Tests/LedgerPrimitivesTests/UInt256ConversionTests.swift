@@ -6,7 +6,7 @@ import Testing
 
 @Suite("UInt256 conversions")
 struct UInt256ConversionTests {
-    typealias R = Reference
+    typealias R = UInt256Reference
 
     /// BigUInt's big-endian bytes, left-padded to `width`.
     static func referenceBytes(_ value: UInt256, width: Int = 32) -> [UInt8] {
@@ -21,7 +21,7 @@ struct UInt256ConversionTests {
 
     @Test("32-byte and minimal big-endian bytes, and back")
     func bytes() throws {
-        var operands = Operands(seed: 40)
+        var operands = UInt256Operands(seed: 40)
         for _ in 0..<3000 {
             let value = operands.next()
             let word = value.bigEndianBytes
@@ -45,7 +45,7 @@ struct UInt256ConversionTests {
 
     @Test("raw buffer load, store and write")
     func rawBuffers() {
-        var operands = Operands(seed: 41)
+        var operands = UInt256Operands(seed: 41)
         var buffer = [UInt8](repeating: 0xaa, count: 40)
         for _ in 0..<1000 {
             let value = operands.next()
@@ -63,7 +63,7 @@ struct UInt256ConversionTests {
 
     @Test("hex text: minimal 0x form out, prefixed or bare, either case in")
     func hexText() throws {
-        var operands = Operands(seed: 42)
+        var operands = UInt256Operands(seed: 42)
         for _ in 0..<3000 {
             let value = operands.next()
             let hex = value.hexString
@@ -88,7 +88,7 @@ struct UInt256ConversionTests {
 
     @Test("decimal text round trips and matches the reference")
     func decimalText() throws {
-        var operands = Operands(seed: 43)
+        var operands = UInt256Operands(seed: 43)
         for _ in 0..<3000 {
             let value = operands.next()
             let text = value.description
@@ -111,7 +111,7 @@ struct UInt256ConversionTests {
 
     @Test("machine integers: exact and truncating, both ways")
     func machineIntegers() {
-        var operands = Operands(seed: 44)
+        var operands = UInt256Operands(seed: 44)
         for _ in 0..<2000 {
             let value = operands.next()
             let big = R.big(value)
@@ -150,7 +150,7 @@ struct UInt256ConversionTests {
 
     @Test("hashing agrees with equality")
     func hashing() {
-        var operands = Operands(seed: 45)
+        var operands = UInt256Operands(seed: 45)
         var set = Set<UInt256>()
         var reference = Set<BigUInt>()
         for _ in 0..<2000 {

@@ -5,7 +5,7 @@ import LedgerPrimitives
 import Testing
 
 /// SplitMix64: a tiny, seeded generator, so a failing operand reproduces exactly.
-struct SplitMix64: RandomNumberGenerator {
+struct UInt256Random: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -17,7 +17,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-enum Reference {
+enum UInt256Reference {
     static let modulus = BigUInt(1) << 256
     static let signedModulus = BigInt(modulus)
 
@@ -65,12 +65,12 @@ enum Reference {
     }()
 }
 
-/// Operands that reach every path: edge values, full-width random values, and values
+/// UInt256Operands that reach every path: edge values, full-width random values, and values
 /// whose limbs are drawn from edge limbs (0, 1, 2^63, 2^64 - 1, ...), cut to a random
 /// length. The edge limbs make rare paths such as division's add-back step common.
-struct Operands {
-    var generator: SplitMix64
-    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+struct UInt256Operands {
+    var generator: UInt256Random
+    init(seed: UInt64) { generator = UInt256Random(seed: seed) }
 
     private static let edgeLimbs: [UInt64] = [
         0, 1, 2, .max, .max - 1, 1 << 63, (1 << 63) - 1, 1 << 32, (1 << 32) - 1,
@@ -84,7 +84,7 @@ struct Operands {
     mutating func next() -> UInt256 {
         switch generator.next() % 8 {
         case 0:
-            return Reference.boundaries[Int(generator.next() % UInt64(Reference.boundaries.count))]
+            return UInt256Reference.boundaries[Int(generator.next() % UInt64(UInt256Reference.boundaries.count))]
         case 1, 2:
             return UInt256(limb0: generator.next(), limb1: generator.next(),
                            limb2: generator.next(), limb3: generator.next())
@@ -92,7 +92,7 @@ struct Operands {
             let value = UInt256(limb0: limb(), limb1: limb(), limb2: limb(), limb3: limb())
             // Cut to a random number of limbs so small divisors and dividends are common.
             let keep = Int(generator.next() % 4) + 1
-            return Reference.wrapped(Reference.big(value) % (BigUInt(1) << (64 * keep)))
+            return UInt256Reference.wrapped(UInt256Reference.big(value) % (BigUInt(1) << (64 * keep)))
         }
     }
 
@@ -102,7 +102,7 @@ struct Operands {
     /// `count` operand pairs, starting with every pair of boundary values.
     mutating func pairs(_ count: Int) -> [(UInt256, UInt256)] {
         var result: [(UInt256, UInt256)] = []
-        for a in Reference.boundaries { for b in Reference.boundaries { result.append((a, b)) } }
+        for a in UInt256Reference.boundaries { for b in UInt256Reference.boundaries { result.append((a, b)) } }
         while result.count < count { result.append((next(), next())) }
         return result
     }
@@ -112,22 +112,22 @@ struct Operands {
 struct UInt256ReferenceTests {
     @Test("the reference conversions are exact inverses")
     func referenceRoundTrip() {
-        var operands = Operands(seed: 1)
+        var operands = UInt256Operands(seed: 1)
         for _ in 0..<1000 {
             let value = operands.next()
-            #expect(Reference.word(Reference.big(value)) == value)
-            #expect(Reference.fromSigned(Reference.signed(value)) == value)
+            #expect(UInt256Reference.word(UInt256Reference.big(value)) == value)
+            #expect(UInt256Reference.fromSigned(UInt256Reference.signed(value)) == value)
         }
     }
 
     @Test("the generator covers every limb count and both signs")
     func generatorCoverage() {
-        var operands = Operands(seed: 2)
+        var operands = UInt256Operands(seed: 2)
         var limbCounts = Set<Int>()
         var negatives = 0
         for _ in 0..<1000 {
             let value = operands.next()
-            limbCounts.insert((Reference.big(value).bitWidth + 63) / 64)
+            limbCounts.insert((UInt256Reference.big(value).bitWidth + 63) / 64)
             if value.isNegative { negatives += 1 }
         }
         #expect(limbCounts == [0, 1, 2, 3, 4])

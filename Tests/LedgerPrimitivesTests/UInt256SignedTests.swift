@@ -6,13 +6,13 @@ import Testing
 
 @Suite("UInt256 signed")
 struct UInt256SignedTests {
-    typealias R = Reference
+    typealias R = UInt256Reference
     static let minusOne = R.fromSigned(-1)
     static let signedMin = R.fromSigned(-(BigInt(1) << 255))
 
     @Test("sign, negation and magnitude")
     func negation() {
-        var operands = Operands(seed: 30)
+        var operands = UInt256Operands(seed: 30)
         for _ in 0..<3000 {
             let value = operands.next()
             let signed = R.signed(value)
@@ -27,7 +27,7 @@ struct UInt256SignedTests {
 
     @Test("signed less-than")
     func signedOrder() {
-        var operands = Operands(seed: 31)
+        var operands = UInt256Operands(seed: 31)
         for (a, b) in operands.pairs(4000) {
             #expect(a.signedLessThan(b) == (R.signed(a) < R.signed(b)), "\(R.signed(a)) < \(R.signed(b))")
         }
@@ -35,7 +35,7 @@ struct UInt256SignedTests {
 
     @Test("sdiv truncates toward zero; zero divisor gives 0; MIN / -1 gives MIN")
     func signedDivision() {
-        var operands = Operands(seed: 32)
+        var operands = UInt256Operands(seed: 32)
         var pairs = operands.pairs(5000)
         pairs.append((Self.signedMin, Self.minusOne))
         for (a, b) in pairs {
@@ -47,7 +47,7 @@ struct UInt256SignedTests {
 
     @Test("smod takes the dividend's sign; zero divisor gives 0")
     func signedRemainder() {
-        var operands = Operands(seed: 33)
+        var operands = UInt256Operands(seed: 33)
         var pairs = operands.pairs(5000)
         pairs.append((Self.signedMin, Self.minusOne))
         for (a, b) in pairs {
@@ -59,7 +59,7 @@ struct UInt256SignedTests {
 
     @Test("sar rounds toward negative infinity for every count")
     func arithmeticShift() {
-        var operands = Operands(seed: 34)
+        var operands = UInt256Operands(seed: 34)
         for _ in 0..<60 {
             let value = operands.next()
             let signed = R.signed(value)
@@ -79,7 +79,7 @@ struct UInt256SignedTests {
 
     @Test("signExtend copies bit 8b+7 upward; b >= 31 leaves the value")
     func signExtension() {
-        var operands = Operands(seed: 35)
+        var operands = UInt256Operands(seed: 35)
         for _ in 0..<300 {
             let value = operands.next()
             for byteIndex in -1..<34 {
