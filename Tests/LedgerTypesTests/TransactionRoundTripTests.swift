@@ -4,6 +4,7 @@ import LedgerCrypto
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 private let key = try! PrivateKey(bytes: [UInt8](repeating: 0x46, count: 32))
 private let recipient = Address(bytes: [UInt8](repeating: 0x35, count: 20))!
@@ -165,18 +166,6 @@ struct TransactionRoundTripTests {
     }
 }
 
-/// Seeded so a failing mutation reproduces.
-private struct MutationRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct TransactionMutationTests {
     /// Damaged bytes never crash the decoder, and whatever it accepts re-encodes to the same bytes
     /// (the decoder admits canonical encodings only, so one transaction has one hash).
@@ -188,7 +177,7 @@ struct TransactionMutationTests {
             .accessList(AccessListTransaction(chainId: 1, nonce: 0, gasPrice: UInt256(1), gasLimit: 30_000,
                                               to: recipient)),
         ]
-        var random = MutationRandom(state: 0xD61E_D6E5)
+        var random = SplitMix64(seed: 0xD61E_D6E5)
         var accepted = 0
         for seed in seeds {
             let original = try seed.signed(with: key).encoded
