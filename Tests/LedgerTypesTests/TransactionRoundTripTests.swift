@@ -156,6 +156,16 @@ struct TransactionRoundTripTests {
         #expect(decodingError(reencoded(fields)) == .invalidAccessListEntry(index: 0, .wrongListLength(expected: 2, actual: 1)))
     }
 
+    /// The widely quoted example: 0x6ac7…dbf0's first two deployments.
+    @Test func contractAddressFollowsSenderAndNonce() throws {
+        let sender = try Address(hex: "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0")
+        #expect(Address(contractDeployedBy: sender, nonce: 0) == (try Address(hex: "0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d")))
+        #expect(Address(contractDeployedBy: sender, nonce: 1) == (try Address(hex: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8")))
+        let creation = try dynamicFee(gas: 60_000, to: nil).signed(with: key).recovered(onChain: 1)
+        #expect(creation.contractAddress == Address(contractDeployedBy: key.address, nonce: 7))
+        #expect(try dynamicFee().signed(with: key).recovered(onChain: 1).contractAddress == nil)
+    }
+
     @Test func recoveredTransactionKeepsSenderAndHash() throws {
         let signed = try dynamicFee().signed(with: key)
         let recovered = try signed.recovered(onChain: 1)
