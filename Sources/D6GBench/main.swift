@@ -5,10 +5,15 @@ struct D6GBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
-        subcommands: [StorageBenchmark.self]
+        subcommands: [
+            UInt256Benchmark.self,
+            CryptoBenchmark.self,
+            KeccakBenchmark.self,
+            StorageBenchmark.self,
+        ]
     )
 }
 
-// A file named main.swift is top-level code, where @main is not allowed once the target has
-// more than one file, so the entry point is called here.
+// Top-level code rather than @main: with more than one file in the target, main.swift
+// is compiled as a script, where @main is not allowed.
 D6GBench.main()
