@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LedgerTypes", targets: ["LedgerTypes"]),
         .library(name: "StateTrie", targets: ["StateTrie"]),
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
+        .library(name: "ConsensusSimulation", targets: ["ConsensusSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
+        // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
+        .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: [
@@ -41,7 +44,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
-            "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
+            "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore", "ConsensusSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +56,7 @@ let package = Package(
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
-        .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "TestSupport"]),
+        .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
