@@ -9,6 +9,7 @@ struct D6GBench: ParsableCommand {
             UInt256Benchmark.self,
             CryptoBenchmark.self,
             KeccakBenchmark.self,
+            TransactionBenchmark.self,
             StorageBenchmark.self,
         ]
     )

@@ -2,6 +2,7 @@
 // straight from FIPS 202 §3 over random inputs of every length and random incremental splits.
 import LedgerPrimitives
 import Testing
+import TestSupport
 
 struct KeccakTests {
     @Test(arguments: [
