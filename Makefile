@@ -23,8 +23,10 @@ test: deps
 	$(SWIFT) build $(RELEASE) --build-tests
 	$(SWIFT) test $(RELEASE) --skip-build --disable-xctest
 
+# Component benchmarks (release). One at a time: make bench BENCHES=keccak
+BENCHES ?= keccak uint256 crypto transactions trie storage consensus
 bench: build
-	$(BIN)/d6g-bench --help
+	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
 
 # Long seeded consensus simulations, outside `make test`.
 soak: deps

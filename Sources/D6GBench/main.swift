@@ -5,7 +5,14 @@ struct D6GBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
-        subcommands: [UInt256Benchmark.self]
+        subcommands: [
+            UInt256Benchmark.self,
+            CryptoBenchmark.self,
+            KeccakBenchmark.self,
+            TransactionBenchmark.self,
+            StorageBenchmark.self,
+            TrieBenchmark.self,
+        ]
     )
 }
 

@@ -1,38 +1,6 @@
-// Hex, Hash32, Address (EIP-55) and keccak-256 against known values.
+// Hex, Hash32 and Address (EIP-55) against known values (keccak-256 is in KeccakTests.swift).
 import LedgerPrimitives
 import Testing
-
-struct KeccakTests {
-    @Test(arguments: [
-        ("", "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"),
-        ("abc", "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"),
-        ("The quick brown fox jumps over the lazy dog",
-         "0x4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15"),
-    ])
-    func knownDigests(input: String, digest: String) throws {
-        #expect(Keccak256.hash(Array(input.utf8)) == (try Hash32(hex: digest)))
-    }
-
-    @Test func blockBoundariesAndIncrementalUpdatesAgree() {
-        // 135, 136 and 137 bytes straddle the 136-byte rate; feeding in pieces must not matter.
-        for length in [0, 1, 31, 32, 135, 136, 137, 271, 272, 273, 1024] {
-            let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-            let whole = Keccak256.hash(data)
-            for split in [0, 1, length / 3, length] where split <= length {
-                var hasher = Keccak256.Hasher()
-                hasher.update(Array(data[..<split]))
-                hasher.update(Array(data[split...]))
-                #expect(hasher.finalize() == whole, "length \(length) split at \(split)")
-            }
-        }
-    }
-
-    @Test func millionAsIsAKnownDigest() {
-        // keccak-256 of one million 'a' bytes, a standard long-message vector.
-        let digest = Keccak256.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-        #expect(digest.hexString == "0xfadae6b49f129bbb812be8407b7b2894f34aecf6dbd1f9b0f0c7e9853098fc96")
-    }
-}
 
 struct HexTests {
     @Test func decodesBothFormsAndRejectsBadInput() throws {

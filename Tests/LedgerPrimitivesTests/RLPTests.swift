@@ -1,6 +1,7 @@
 // RLP strictness and typed reads beyond the shared vectors.
 import LedgerPrimitives
 import Testing
+import TestSupport
 
 struct RLPTests {
     @Test func rejectsEachNonCanonicalFormWithItsReason() throws {
@@ -58,18 +59,5 @@ struct RLPTests {
         let lengths = [0, 1, 1, 2, 55, 56, 57, 255, 256, 1030]
         let length = lengths[Int(generator.next() % UInt64(lengths.count))]
         return .bytes((0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
-    }
-}
-
-/// A small deterministic PRNG so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

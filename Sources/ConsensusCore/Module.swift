@@ -1,1 +1,0 @@
-// ConsensusCore: see Docs/layout.md for what this target holds.
