@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LedgerTypes", targets: ["LedgerTypes"]),
         .library(name: "StateTrie", targets: ["StateTrie"]),
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
+        .library(name: "Execution", targets: ["Execution"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
 
         // Adapters.
@@ -58,6 +60,9 @@ let package = Package(
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
+        .testTarget(name: "ExecutionTests", dependencies: [
+            "Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport",
+        ]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
