@@ -48,7 +48,7 @@ let package = Package(
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
             "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
-            "StorageRocksDB",
+            "StorageRocksDB", "Execution",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
