@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LedgerTypes", targets: ["LedgerTypes"]),
         .library(name: "StateTrie", targets: ["StateTrie"]),
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
+        .library(name: "Mempool", targets: ["Mempool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
@@ -46,7 +48,7 @@ let package = Package(
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
             "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
-            "StorageRocksDB",
+            "StorageRocksDB", "Mempool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "TestSupport"]),
+        .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
     ],
