@@ -124,21 +124,20 @@ public struct Mempool: Sendable {
         guard isPending || queue.queuedCount < configuration.maximumQueuedPerSender else {
             throw .accountLimitExceeded(sender: sender, limit: configuration.maximumQueuedPerSender)
         }
-        var evicted: [RecoveredTransaction] = []
-        if count >= configuration.maximumTransactions {
-            // The newcomer competes for eviction only if it becomes its sender's last transaction.
-            let becomesTail = queue.tailNonce.map { signed.nonce > $0 } ?? true
-            let newcomer = becomesTail
-                ? EvictionCandidate(isQueued: !isPending, tip: pooled.effectiveTip, sequence: pooled.sequence, sender: sender)
-                : nil
-            evicted = try makeRoom(for: newcomer, from: sender)
-        }
+        // Insert first, then evict: whether a transaction is queued depends on the newcomer,
+        // which may fill a gap, and the newcomer is a candidate itself if it becomes the tail.
+        let pendingBefore = Int(queue.nextPendingNonce - account.nonce)
         nextSequence += 1
-        let promoted = modifyQueue(of: sender, stateNonce: account.nonce) { $0.insert(pooled) }
+        modifyQueue(of: sender, stateNonce: account.nonce) { _ = $0.insert(pooled) }
+        var evicted: [RecoveredTransaction] = []
+        if count > configuration.maximumTransactions {
+            evicted = try makeRoom(admitting: pooled, from: sender)
+        }
         locations[hash] = Location(sender: sender, nonce: pooled.nonce)
         sweepEvictionOrderIfStale()
+        let pendingAfter = senders[sender]?.pendingCount ?? 0
         return Admission(placement: isPending ? .pending : .queued, replaced: nil, evicted: evicted,
-                         promoted: promoted)
+                         promoted: Swift.max(0, pendingAfter - pendingBefore - (isPending ? 1 : 0)))
     }
 
     /// Geth's rule: both the fee cap and the tip must rise by at least `priceBumpPercent`
@@ -158,35 +157,21 @@ public struct Mempool: Sendable {
         }
     }
 
-    /// Evicts senders' last transactions, cheapest first (queued before pending), until one
-    /// slot is free; throws `txpoolFull` if `newcomer` itself would be the first to go.
-    private mutating func makeRoom(for newcomer: EvictionCandidate?, from sender: Address)
+    /// Evicts senders' last transactions, cheapest first (queued before pending), until the
+    /// pool is back within its limit. If the just-inserted `newcomer` would be the first to go,
+    /// takes it out again and throws `txpoolFull`.
+    private mutating func makeRoom(admitting newcomer: PooledTransaction, from sender: Address)
         throws(MempoolError) -> [RecoveredTransaction] {
         var evicted: [RecoveredTransaction] = []
-        // The sender's current tail stops being one once the newcomer goes behind it.
-        var setAside: EvictionCandidate?
-        while count >= configuration.maximumTransactions, let candidate = evictionOrder.min {
-            guard isCurrent(candidate) else {
-                evictionOrder.popMin()
-                continue
-            }
-            if newcomer != nil, candidate.sender == sender, setAside == nil {
-                setAside = evictionOrder.popMin()
-                continue
-            }
-            if let newcomer, newcomer < candidate {
-                if let setAside { evictionOrder.push(setAside) }
+        while count > configuration.maximumTransactions, let candidate = evictionOrder.popMin() {
+            guard isCurrent(candidate) else { continue }
+            if candidate.sequence == newcomer.sequence {
+                modifyQueue(of: sender, stateNonce: 0) { _ = $0.removeTail() }
                 throw .txpoolFull
             }
-            evictionOrder.popMin()
             let victim = modifyQueue(of: candidate.sender, stateNonce: 0) { $0.removeTail() }
             locations[victim.recovered.hash] = nil
             evicted.append(victim.recovered)
-        }
-        if count >= configuration.maximumTransactions {
-            // Nothing else left to evict: the newcomer's own sender fills the pool.
-            if let setAside { evictionOrder.push(setAside) }
-            throw .txpoolFull
         }
         return evicted
     }
@@ -316,14 +301,12 @@ public struct Mempool: Sendable {
         var count = 0
         var queuedCount = 0
         var totalCost = UInt256.zero
-        var tailNonce: UInt64?
     }
 
     private func summary(of sender: Address, nonce: UInt64, stateNonce: UInt64) -> QueueSummary {
         guard let queue = senders[sender] else { return QueueSummary(nextPendingNonce: stateNonce) }
         return QueueSummary(existing: queue.transaction(withNonce: nonce), nextPendingNonce: queue.nextPendingNonce, count: queue.count,
-                            queuedCount: queue.queuedCount, totalCost: queue.totalCost,
-                            tailNonce: queue.tail?.nonce)
+                            queuedCount: queue.queuedCount, totalCost: queue.totalCost)
     }
 
     /// Runs `body` on `sender`'s queue in place (creating it at `stateNonce` if absent), then
