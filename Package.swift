@@ -17,6 +17,7 @@ let benchmarked: [Target.Dependency] = [
     "ConsensusSimulation",
     "StorageRocksDB",
     "Execution",
+    "Mempool",
 ]
 
 let package = Package(
@@ -44,6 +45,7 @@ let package = Package(
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
