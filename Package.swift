@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
+        .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
@@ -46,7 +48,7 @@ let package = Package(
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
             "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
-            "StorageRocksDB",
+            "StorageRocksDB", "Bytecode", "VM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +61,11 @@ let package = Package(
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "TestSupport"]),
+        .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: [
+            "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport",
+            .product(name: "BigInt", package: "BigInt"),
+        ]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
     ],
