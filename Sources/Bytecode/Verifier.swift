@@ -64,13 +64,16 @@ public struct VerificationError: Error, Equatable, Sendable, CustomStringConvert
 }
 
 public enum Verifier {
-    /// Verifies a deploy container's two sections and decodes them.
-    public static func deployment(of container: Container) throws(VerificationError) -> (initProgram: Program, runtimeProgram: Program) {
+    /// Verifies a deploy container's two sections and returns the decoded init section. The
+    /// runtime's DATALOADN offsets are checked later, on the runtime container the init code
+    /// produces: its output extends the data section.
+    public static func deployment(of container: Container) throws(VerificationError) -> Program {
         guard !container.initFunctions.isEmpty else { throw VerificationError(.noInitSection, section: .initCode) }
         let hash = containerHash(container)
         let initProgram = try decode(container.initFunctions, section: .initCode, container: container, codeHash: hash)
-        let runtimeProgram = try runtimeProgram(of: container, codeHash: hash)
-        return (initProgram, runtimeProgram)
+        _ = try decode(container.runtimeFunctions, section: .runtime, container: container, codeHash: hash,
+                       dataSize: Int(UInt16.max) + 32)
+        return initProgram
     }
 
     /// Verifies and decodes the runtime section (what calls run).
@@ -85,14 +88,15 @@ public enum Verifier {
     }
 
     static func decode(_ functions: [Function], section: VerificationError.Section, container: Container,
-                       codeHash: Hash32) throws(VerificationError) -> Program {
+                       codeHash: Hash32, dataSize: Int? = nil) throws(VerificationError) -> Program {
         let codeSize = functions.reduce(0) { $0 + $1.code.count }
         let (size, limit) = section == .runtime ? (codeSize + container.data.count, Limits.runtimeSize)
                                                 : (codeSize, Limits.initSize)
         guard size <= limit else { throw VerificationError(.codeTooLarge(size: size, limit: limit), section: section) }
         var analyses: [FunctionAnalysis] = []
         for index in functions.indices {
-            analyses.append(try FunctionAnalysis(functions: functions, index: index, dataSize: container.data.count, section: section))
+            analyses.append(try FunctionAnalysis(functions: functions, index: index, dataSize: dataSize ?? container.data.count,
+                                                 section: section))
         }
         var emitter = Emitter()
         var entries: [FunctionEntry] = []

@@ -135,7 +135,7 @@ public enum VM {
         let container: Container, arguments: [UInt8]
         do { (container, arguments) = try Container.decode(payload) } catch { return failed(.malformedContainer(error)) }
         let initProgram: Program
-        do { initProgram = try Verifier.deployment(of: container).initProgram } catch { return failed(.rejectedCode(error)) }
+        do { initProgram = try Verifier.deployment(of: container) } catch { return failed(.rejectedCode(error)) }
 
         var initMessage = message
         initMessage.input = arguments
