@@ -18,6 +18,8 @@ let benchmarked: [Target.Dependency] = [
     "StorageRocksDB",
     "Execution",
     "Mempool",
+    "Bytecode",
+    "VM",
 ]
 
 let package = Package(
@@ -50,6 +52,9 @@ let package = Package(
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
 
+        .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
+        .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
 
@@ -68,6 +73,8 @@ let package = Package(
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
     ],
     swiftLanguageModes: [.v6]
 )

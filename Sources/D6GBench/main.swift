@@ -13,6 +13,7 @@ struct D6GBench: ParsableCommand {
             StorageBenchmark.self,
             TrieBenchmark.self,
             ExecutionBenchmark.self,
+            VMBenchmark.self,
         ]
     )
 }
