@@ -16,6 +16,10 @@ let benchmarked: [Target.Dependency] = [
     "ConsensusCore",
     "ConsensusSimulation",
     "StorageRocksDB",
+    "Execution",
+    "Mempool",
+    "Bytecode",
+    "VM",
 ]
 
 let package = Package(
@@ -41,10 +45,15 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
+
+        .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
+        .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
@@ -59,9 +68,13 @@ let package = Package(
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
     ],
     swiftLanguageModes: [.v6]
 )
