@@ -11,6 +11,7 @@ struct D6GBench: ParsableCommand {
             KeccakBenchmark.self,
             TransactionBenchmark.self,
             StorageBenchmark.self,
+            TrieBenchmark.self,
             ExecutionBenchmark.self,
         ]
     )

@@ -29,17 +29,17 @@ extension MerklePatriciaTrie {
         var proof: [[UInt8]] = []
         var current = rootNode
         while let node = current {
-            let content = try loaded(node).content
+            let kind = try loaded(node).kind
             let encoding = node.encode()
             if proof.isEmpty || encoding.count >= 32 { proof.append(encoding) }
-            switch content {
+            switch kind {
             case .leaf:
                 current = nil
-            case .extension(let prefix, let child):
-                current = matches(path, from: depth, prefix: prefix) ? child : nil
-                depth += prefix.count
-            case .branch(let children, _):
-                current = depth < path.count ? children[Int(path[depth])] : nil
+            case .extension:
+                current = matches(path, from: depth, prefix: node.path) ? node.child : nil
+                depth += node.path.count
+            case .branch:
+                current = depth < path.count ? node.children[Int(path[depth])] : nil
                 depth += 1
             case .stored:
                 preconditionFailure("loaded() returns a loaded node")

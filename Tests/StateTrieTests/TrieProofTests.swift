@@ -2,6 +2,7 @@
 import LedgerPrimitives
 import StateTrie
 import Testing
+import TestSupport
 
 struct TrieProofTests {
     /// A trie of random 32-byte keys (committed and reopened, so proofs also come from loaded nodes).
