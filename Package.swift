@@ -6,6 +6,11 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let bigInt = Target.Dependency.product(name: "BigInt", package: "BigInt")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 
 // Everything d6g-bench measures.
 let benchmarked: [Target.Dependency] = [
@@ -16,6 +21,7 @@ let benchmarked: [Target.Dependency] = [
     "ConsensusCore",
     "ConsensusSimulation",
     "StorageRocksDB",
+    "RPCServer",
 ]
 
 let package = Package(
@@ -28,6 +34,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: each is imported only by its wrapper target.
@@ -48,6 +55,7 @@ let package = Package(
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["LedgerPrimitives", "LedgerCrypto", argumentParser]),
@@ -62,6 +70,7 @@ let package = Package(
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded]),
     ],
     swiftLanguageModes: [.v6]
 )
