@@ -17,7 +17,9 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case answering(HTTPRequestHead, Response)
         /// The methods of request number `serial` are running.
         case running(HTTPRequestHead, serial: UInt64)
-        /// The body exceeded the limit: the answer was sent and the connection is closing.
+        /// The body exceeded the limit: the answer was sent, our side is shut, and whatever the
+        /// client still sends is read and dropped until it closes (or a short grace period ends),
+        /// so that its unread bytes do not turn our close into a reset that loses the answer.
         case closing
     }
 
@@ -68,6 +70,7 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: - Routing
 
     private func received(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if case .closing = state { return }
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         switch (head.method, path) {
         case (.POST, "/"):
@@ -172,11 +175,11 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var response = Self.jsonError(.payloadTooLarge,
             RPCError.invalidRequest("request body larger than \(configuration.maxBodyBytes) bytes"))
         response.extraHeaders.append(("connection", "close"))
-        write(response, for: head, keepAlive: false, context: context)
+        write(response, for: head, keepAlive: false, lingering: true, context: context)
     }
 
     private func write(_ response: Response, for request: HTTPRequestHead, keepAlive: Bool? = nil,
-                       context: ChannelHandlerContext) {
+                       lingering: Bool = false, context: ChannelHandlerContext) {
         let keepAlive = keepAlive ?? request.isKeepAlive
         var headers = HTTPHeaders()
         if let contentType = response.contentType { headers.add(name: "content-type", value: contentType) }
@@ -199,7 +202,12 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+        if lingering {
+            written.assumeIsolated().whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+                context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(2)) { context.close(promise: nil) }
+            }
+        } else if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }

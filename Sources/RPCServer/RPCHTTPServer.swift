@@ -41,6 +41,11 @@ public final class RPCHTTPServer: Sendable {
         let dispatcher = RPCDispatcher(handler: handler, limits: configuration.limits)
         let connections = ConnectionRegistry(limit: configuration.maxConnections)
         let idleTimeout = TimeAmount(configuration.idleTimeout)
+        // JSON-RPC requests need few, short headers; anything bigger is refused with 400.
+        var headerLimits = NIOHTTPDecoderLimitConfiguration()
+        headerLimits.maxHeaderFieldSize = 16 * 1024
+        headerLimits.maxHeaderListSize = 64 * 1024
+        headerLimits.maxHeaderFieldCount = 128
 
         let bootstrap = ServerBootstrap(group: eventLoops)
             .serverChannelOption(.backlog, value: 256)
@@ -55,7 +60,10 @@ public final class RPCHTTPServer: Sendable {
                         return
                     }
                     try operations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                    try operations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try operations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true,
+                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+                        withDecoderLimitConfiguration: headerLimits)
                     try operations.addHandler(RPCHTTPHandler(dispatcher: dispatcher, configuration: configuration, isReady: isReady))
                 }
             }
