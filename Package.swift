@@ -25,6 +25,7 @@ let benchmarked: [Target.Dependency] = [
     "Mempool",
     "Bytecode",
     "VM",
+    "LedgerClient",
 ]
 
 let package = Package(
@@ -66,6 +67,9 @@ let package = Package(
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
         .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
 
+        // Composition.
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes"]),
+
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
@@ -79,6 +83,7 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),

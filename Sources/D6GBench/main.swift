@@ -14,6 +14,7 @@ struct D6GBench: ParsableCommand {
             TrieBenchmark.self,
             ExecutionBenchmark.self,
             VMBenchmark.self,
+            TransfersBenchmark.self,
         ]
     )
 }
