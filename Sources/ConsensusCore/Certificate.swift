@@ -104,6 +104,11 @@ public struct Decision<C: ConsensusContext>: Hashable, Sendable {
     public let proposal: Proposal<C>
     public let certificate: CommitCertificate<C>
 
+    public init(proposal: Proposal<C>, certificate: CommitCertificate<C>) {
+        self.proposal = proposal
+        self.certificate = certificate
+    }
+
     public var value: C.Value { proposal.value }
     public var height: Height { certificate.height }
 }

@@ -16,6 +16,11 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
         case restore(ConsensusPersistentState<C>, validators: ValidatorSet<C>)
         /// A proposal or vote from the network (signature not yet checked).
         case receive(ConsensusMessage<C>)
+        /// A decision of the current height learned from a peer (block sync): its proposal and
+        /// commit certificate, both checked here. It stands for Alg.1 l.49's "proposal and 2f+1
+        /// precommits" when our own vote set cannot show them (an equivocator's other vote counted
+        /// first, or the votes are long gone from the network).
+        case receiveCommit(Decision<C>)
         case timeoutExpired(Timeout)
         /// The answer to `.requestValue`: what this validator proposes (Alg.1's `getValue()`).
         case proposeValue(C.Value, height: Height, round: Int)
@@ -61,6 +66,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
     private var ownProposals: [Int: Proposal<C>] = [:]
     private var ownVotes: [OwnVoteKey: Vote<C>] = [:]
     private var reportedEquivocations: Set<EquivocationKey> = []
+    private var syncedDecision: Decision<C>?
     private var nextHeightMessages: [ConsensusMessage<C>] = []
     private var nextHeightCounts: [C.ValidatorID: Int] = [:]
 
@@ -105,6 +111,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
         case .startHeight(let newHeight, let set): startHeight(newHeight, validators: set)
         case .restore(let state, let set): restore(state, validators: set)
         case .receive(let message): receive(message)
+        case .receiveCommit(let decided): receiveCommit(decided)
         case .timeoutExpired(let timeout): timeoutExpired(timeout)
         case .proposeValue(let value, let valueHeight, let valueRound):
             proposeValue(value, height: valueHeight, round: valueRound)
@@ -145,6 +152,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
         ownProposals = [:]
         ownVotes = [:]
         reportedEquivocations = []
+        syncedDecision = nil
     }
 
     // Alg.1 l.11–21: StartRound(round).
@@ -229,6 +237,24 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
             let key = EquivocationKey(validator: message.sender, round: message.round, kind: kind)
             if reportedEquivocations.insert(key).inserted { output.append(.reportEvidence(evidence)) }
         }
+    }
+
+    private mutating func receiveCommit(_ decided: Decision<C>) {
+        guard let set = validators, decision == nil, syncedDecision == nil else { return }
+        let proposal = decided.proposal
+        let certificate = decided.certificate
+        guard certificate.height == height, proposal.height == height, proposal.round == certificate.round,
+              proposal.valueID == certificate.valueID,
+              proposal.proposer == set.proposer(height: height, round: proposal.round),
+              verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: configuration.signingDomain),
+                               by: proposal.proposer)
+        else { return }
+        do {
+            try certificate.verify(against: set, verifier: verifier, domain: configuration.signingDomain)
+        } catch {
+            return
+        }
+        syncedDecision = decided
     }
 
     /// Messages for h + 1 wait, a bounded number per sender, until that height starts.
@@ -335,6 +361,14 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
 
     // Alg.1 l.49–54: a proposal from proposer(h, r) and 2f+1 precommits for its id in any round r.
     private mutating func decideIfCommitted(_ set: ValidatorSet<C>) -> Bool {
+        if let synced = syncedDecision, let isValid = verdict(on: synced.proposal) {
+            syncedDecision = nil
+            if isValid { // l.50
+                decision = synced
+                output.append(.decide(synced))
+                return true
+            }
+        }
         guard let messages else { return false }
         for decidedRound in messages.rounds.keys.sorted() {
             guard let roundMessages = messages[decidedRound],

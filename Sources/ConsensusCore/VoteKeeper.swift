@@ -1,56 +1,74 @@
 // The messages of one height, per round: proposals, vote tallies, who spoke in which round,
 // equivocation detection and the bound on future rounds kept per validator.
 
-/// The votes of one type in one round: the first vote of each validator counts.
+/// How many different votes (or proposals) of one validator for one round and step are kept.
+/// Alg.1 counts messages: an equivocator's vote for v counts towards v even if its vote for w
+/// came first (quorums still intersect in a correct validator, so safety holds). Keeping a few
+/// lets a correct node see the polka or commit its peers saw; beyond that, memory wins.
+let maximumVotesPerValidator = 4
+
+/// The votes of one type in one round.
 struct VoteTally<C: ConsensusContext>: Sendable {
-    private(set) var votes: [C.ValidatorID: Vote<C>] = [:]
-    /// Power behind each value id (nil for nil votes).
+    /// Each validator's votes for distinct values, first one first.
+    private(set) var votes: [C.ValidatorID: [Vote<C>]] = [:]
+    /// Power behind each value id (nil for nil votes); a validator counts once per value.
     private(set) var powerFor: [C.ValueID?: Int] = [:]
-    /// Power of all votes, whatever they are for (the paper's "2f + 1 ⟨·, h, r, ∗⟩").
+    /// Power of the validators that voted at all (the paper's "2f + 1 ⟨·, h, r, ∗⟩"), each once.
     private(set) var totalPower = 0
 
     enum Insertion {
         case added
         case duplicate
+        /// Added (or dropped beyond the bound), and conflicting with an earlier vote.
         case conflicting(with: Vote<C>)
     }
 
-    func contains(_ vote: Vote<C>) -> Bool { votes[vote.validator] == vote }
+    func contains(_ vote: Vote<C>) -> Bool { votes[vote.validator]?.contains(vote) ?? false }
 
     mutating func insert(_ vote: Vote<C>, power: Int) -> Insertion {
-        if let existing = votes[vote.validator] {
-            // The same vote signed twice (a signer with randomised signatures) is no equivocation.
-            return existing.valueID == vote.valueID ? .duplicate : .conflicting(with: existing)
+        guard let existing = votes[vote.validator] else {
+            votes[vote.validator] = [vote]
+            powerFor[vote.valueID, default: 0] += power
+            totalPower += power
+            return .added
         }
-        votes[vote.validator] = vote
-        powerFor[vote.valueID, default: 0] += power
-        totalPower += power
-        return .added
+        // The same vote signed twice (a signer with randomised signatures) is no equivocation.
+        if existing.contains(where: { $0.valueID == vote.valueID }) { return .duplicate }
+        if existing.count < maximumVotesPerValidator {
+            votes[vote.validator]?.append(vote)
+            powerFor[vote.valueID, default: 0] += power
+        }
+        return .conflicting(with: existing[0])
     }
 
     mutating func remove(_ validator: C.ValidatorID, power: Int) {
-        guard let vote = votes.removeValue(forKey: validator) else { return }
-        powerFor[vote.valueID, default: 0] -= power
+        guard let removed = votes.removeValue(forKey: validator) else { return }
+        for vote in removed { powerFor[vote.valueID, default: 0] -= power }
         totalPower -= power
     }
 
     func power(for valueID: C.ValueID?) -> Int { powerFor[valueID] ?? 0 }
 
-    /// The value id (possibly nil) with more than 2/3 of the power, if there is one.
+    /// A value id (possibly nil) with more than 2/3 of the power, if there is one. Two cannot
+    /// both reach it unless more than a third of the power equivocated.
     func quorumValue(in validators: ValidatorSet<C>) -> C.ValueID?? {
-        for (valueID, power) in powerFor where validators.isQuorum(power) { return .some(valueID) }
-        return nil
+        var found: C.ValueID?? = nil
+        for (valueID, power) in powerFor where validators.isQuorum(power) {
+            // Deterministic pick if faulty power exceeds the bound: prefer nil, then any.
+            if found == nil || valueID == nil { found = .some(valueID) }
+        }
+        return found
     }
 
     /// The votes for `valueID`, sorted by validator.
     func votes(for valueID: C.ValueID) -> [Vote<C>] {
-        votes.values.filter { $0.valueID == valueID }.sorted { $0.validator < $1.validator }
+        votes.values.compactMap { $0.first { $0.valueID == valueID } }.sorted { $0.validator < $1.validator }
     }
 }
 
 /// Everything received for one round, plus the "for the first time" guards of Alg.1.
 struct RoundMessages<C: ConsensusContext>: Sendable {
-    /// Proposals from this round's proposer: the first, and one conflicting one at most.
+    /// Proposals from this round's proposer: the first, and a few conflicting ones at most.
     var proposals: [Proposal<C>] = []
     var prevotes = VoteTally<C>()
     var precommits = VoteTally<C>()
@@ -125,8 +143,7 @@ struct HeightMessages<C: ConsensusContext>: Sendable {
             }) {
                 result = .duplicate
             } else if let first = messages.proposals.first {
-                guard messages.proposals.count < 2 else { return .duplicate }
-                messages.proposals.append(proposal)
+                if messages.proposals.count < maximumVotesPerValidator { messages.proposals.append(proposal) }
                 result = .conflicting(.conflictingProposals(first, proposal))
             } else {
                 messages.proposals.append(proposal)

@@ -12,6 +12,8 @@ struct D6GBench: ParsableCommand {
             TransactionBenchmark.self,
             StorageBenchmark.self,
             TrieBenchmark.self,
+            ExecutionBenchmark.self,
+            VMBenchmark.self,
             MempoolBenchmark.self,
         ]
     )
