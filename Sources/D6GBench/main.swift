@@ -15,6 +15,7 @@ struct D6GBench: ParsableCommand {
             ExecutionBenchmark.self,
             VMBenchmark.self,
             TransfersBenchmark.self,
+            MempoolBenchmark.self,
         ]
     )
 }
