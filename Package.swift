@@ -37,6 +37,10 @@ let package = Package(
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
+        .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+
+        // Adapters.
+        .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: [
@@ -44,7 +48,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "D6GBench", dependencies: [
-            "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore", "ConsensusSimulation",
+            "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
+            "ConsensusSimulation", "StorageRocksDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,6 +62,8 @@ let package = Package(
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
+        .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

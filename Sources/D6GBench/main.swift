@@ -1,11 +1,21 @@
 // d6g-bench: benchmarks and load generation. Each subcommand lives in its own file.
 import ArgumentParser
 
-@main
 struct D6GBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
-        subcommands: []
+        subcommands: [
+            UInt256Benchmark.self,
+            CryptoBenchmark.self,
+            KeccakBenchmark.self,
+            TransactionBenchmark.self,
+            StorageBenchmark.self,
+            ConsensusBenchmark.self,
+        ]
     )
 }
+
+// Top-level code rather than @main: with more than one file in the target, main.swift
+// is compiled as a script, where @main is not allowed.
+D6GBench.main()

@@ -1,1 +1,13 @@
-print("d6g-node")
+// d6g-node: the node's command line. Each subcommand only builds a configuration and calls
+// library code (swift-argument-parser's habit).
+import ArgumentParser
+
+struct D6GNodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "d6g-node",
+        abstract: "d6g-ledger node: permissioned BFT ledger for the DESIRE6G multi-agent system.",
+        subcommands: [KeygenCommand.self]
+    )
+}
+
+D6GNodeCommand.main()

@@ -1,1 +1,0 @@
-// LedgerCrypto: see Docs/layout.md for what this target holds.

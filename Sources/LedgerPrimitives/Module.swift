@@ -1,1 +1,0 @@
-// LedgerPrimitives: see Docs/layout.md for what this target holds.

@@ -1,1 +1,0 @@
-// LedgerTypes: see Docs/layout.md for what this target holds.

@@ -1,1 +1,0 @@
-// StateTrie: see Docs/layout.md for what this target holds.
