@@ -281,7 +281,9 @@ public struct Simulation {
 
     /// Feeds one input to a node's core and performs the actions, maybe crashing part-way.
     private mutating func react(_ node: Int, _ body: (inout Core) -> [Core.Action]) {
+        // Moved out, not copied: a second reference would make every mutation copy the core.
         guard var core = nodes[node].core else { return }
+        nodes[node].core = nil
         let actions: [Core.Action]
         if measuresCoreTime {
             let clock = ContinuousClock()
