@@ -16,6 +16,7 @@ struct D6GBench: ParsableCommand {
             VMBenchmark.self,
             TransfersBenchmark.self,
             MempoolBenchmark.self,
+            ConsensusBenchmark.self,
         ]
     )
 }
