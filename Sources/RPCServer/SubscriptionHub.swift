@@ -119,9 +119,10 @@ public final class SubscriptionHub: Sendable {
             giveBack(id, claimedThrough: blocks.upperBound, reportedThrough: reported)
             return .array(headers.map { .hash($0.hash) })
         case .logs(let filter, let from, let to):
-            // Only blocks inside the filter's own bounds report logs.
-            let low = max(blocks.lowerBound, from.resolved(head: head))
-            let high = min(blocks.upperBound, to.resolved(head: head), low &+ configuration.limits.maxBlockRange &- 1)
+            // Numbered bounds limit which new blocks report logs; `latest` follows the head.
+            let low = from == .latest ? blocks.lowerBound : max(blocks.lowerBound, from.resolved(head: head))
+            let toLimit = to == .latest ? UInt64.max : to.resolved(head: head)
+            let high = min(blocks.upperBound, toLimit, low &+ configuration.limits.maxBlockRange &- 1)
             guard low <= high else { return .array([]) }
             let (logs, scannedThrough) = try await scanner.scan(filter, blocks: low...high, stopBeforeOverflow: true)
             giveBack(id, claimedThrough: blocks.upperBound, reportedThrough: scannedThrough ?? low - 1)
