@@ -15,6 +15,8 @@ struct D6GBench: ParsableCommand {
             ExecutionBenchmark.self,
             VMBenchmark.self,
             TransfersBenchmark.self,
+            MempoolBenchmark.self,
+            ConsensusBenchmark.self,
         ]
     )
 }
