@@ -1,7 +1,26 @@
 // swift-tools-version:6.0
 // d6g-ledger: a permissioned blockchain node for the DESIRE6G multi-agent system.
 // Targets are layered as in Docs/layout.md: pure core <- adapters <- composition.
+// One entry per line, so that parallel work merges without conflicts.
 import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let bigInt = Target.Dependency.product(name: "BigInt", package: "BigInt")
+
+// Everything d6g-bench measures.
+let benchmarked: [Target.Dependency] = [
+    "LedgerPrimitives",
+    "LedgerCrypto",
+    "LedgerTypes",
+    "StateTrie",
+    "ConsensusCore",
+    "ConsensusSimulation",
+    "StorageRocksDB",
+    "Execution",
+    "Mempool",
+    "Bytecode",
+    "VM",
+]
 
 let package = Package(
     name: "d6g-ledger",
@@ -9,12 +28,6 @@ let package = Package(
     products: [
         .executable(name: "d6g-node", targets: ["D6GNode"]),
         .executable(name: "d6g-bench", targets: ["D6GBench"]),
-        .library(name: "LedgerPrimitives", targets: ["LedgerPrimitives"]),
-        .library(name: "LedgerCrypto", targets: ["LedgerCrypto"]),
-        .library(name: "LedgerTypes", targets: ["LedgerTypes"]),
-        .library(name: "StateTrie", targets: ["StateTrie"]),
-        .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
-        .library(name: "ConsensusSimulation", targets: ["ConsensusSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,12 +35,9 @@ let package = Package(
     ],
     targets: [
         // System libraries: each is imported only by its wrapper target.
-        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1",
-                       providers: [.apt(["libsecp256k1-dev"])]),
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
-                       providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb",
-                       providers: [.apt(["librocksdb-dev"])]),
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
 
         // Pure core.
         .target(name: "LedgerPrimitives"),
@@ -35,35 +45,36 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
+        .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
+
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
-        .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+
+        .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
+        .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: [
-            "LedgerPrimitives", "LedgerCrypto",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "D6GBench", dependencies: [
-            "LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "ConsensusCore",
-            "ConsensusSimulation", "StorageRocksDB",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(name: "D6GNode", dependencies: ["LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
 
         // Tests mirror Sources/.
         .target(name: "TestSupport", dependencies: ["LedgerPrimitives"], path: "Tests/TestSupport"),
-        .testTarget(name: "LedgerPrimitivesTests", dependencies: [
-            "LedgerPrimitives", "TestSupport", .product(name: "BigInt", package: "BigInt"),
-        ]),
+        .testTarget(name: "LedgerPrimitivesTests", dependencies: ["LedgerPrimitives", "TestSupport", bigInt]),
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -59,6 +59,7 @@ struct StorageBenchmark: ParsableCommand {
             if run > 0 {
                 samples["reference puts", default: []].append(reference.puts)
                 samples["reference gets", default: []].append(reference.gets)
+                samples["reference cpu per put", default: []].append(reference.cpuPerPut)
             }
         }
         let puts = median(samples["puts"]!)
@@ -71,6 +72,8 @@ struct StorageBenchmark: ParsableCommand {
             report("  reference: raw C API gets/s", median(samples["reference gets"]!))
         }
         report("reference: raw C API puts/s", reference)
+        report("writer-thread CPU per put, ours", median(samples["cpu per put"]!), unit: "ns")
+        report("  raw C API", median(samples["reference cpu per put"]!), unit: "ns")
         print("unsynced puts: \(format(puts / 1e6)) M/s = \(format(puts / Self.anchorPutsPerSecond))× the TARGETS.md anchor of 1.45 M/s, "
             + "\(format(puts / reference))× RocksDB's C API with default options in this run")
     }
@@ -83,6 +86,7 @@ struct StorageBenchmark: ParsableCommand {
         defer { store.close() }
 
         var building = Duration.zero
+        let cpuStart = threadCPUSeconds()
         let start = ContinuousClock.now
         var index = 0
         while index < keys.count {
@@ -98,6 +102,7 @@ struct StorageBenchmark: ParsableCommand {
         }
         let putSeconds = seconds(ContinuousClock.now - start)
         var figures = ["puts": Double(keys.count) / putSeconds,
+                       "cpu per put": (threadCPUSeconds() - cpuStart) * 1e9 / Double(keys.count),
                        "batch building": seconds(building) * 1e6 / Double(keys.count)]
         guard !sync, !probes.isEmpty else { return figures }
 
@@ -119,7 +124,7 @@ struct StorageBenchmark: ParsableCommand {
 /// measure the anchor), the same data and batches, no Swift layer. What separates our figure
 /// from this one is our tuning plus the cost of typed batches and byte copies.
 private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], probes: [[UInt8]],
-                               batchSize: Int) throws -> (puts: Double, gets: Double) {
+                               batchSize: Int) throws -> (puts: Double, cpuPerPut: Double, gets: Double) {
     let path = root.appendingPathComponent("d6g-bench-storage-raw-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     let options = rocksdb_options_create()
@@ -138,6 +143,7 @@ private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], pr
     }
     defer { rocksdb_close(database) }
 
+    let cpuStart = threadCPUSeconds()
     let start = ContinuousClock.now
     var index = 0
     while index < keys.count {
@@ -158,6 +164,7 @@ private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], pr
         index += batchSize
     }
     let puts = Double(keys.count) / seconds(ContinuousClock.now - start)
+    let cpuPerPut = (threadCPUSeconds() - cpuStart) * 1e9 / Double(keys.count)
 
     let getStart = ContinuousClock.now
     var found = 0
@@ -167,7 +174,16 @@ private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], pr
     }
     let gets = probes.isEmpty ? 0 : Double(probes.count) / seconds(ContinuousClock.now - getStart)
     guard found == probes.count else { throw ValidationError("reference found \(found) of \(probes.count) keys") }
-    return (puts, gets)
+    return (puts, cpuPerPut, gets)
+}
+
+/// CPU time of the calling thread: the writer's own cost (WAL append, memtable insert, our
+/// layer), unaffected by other processes on a shared machine; flushes and compactions run
+/// on RocksDB's background threads and are not in it.
+private func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 private func median(_ samples: [Double]) -> Double {

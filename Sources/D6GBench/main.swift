@@ -11,6 +11,9 @@ struct D6GBench: ParsableCommand {
             KeccakBenchmark.self,
             TransactionBenchmark.self,
             StorageBenchmark.self,
+            TrieBenchmark.self,
+            ExecutionBenchmark.self,
+            VMBenchmark.self,
             ConsensusBenchmark.self,
         ]
     )

@@ -69,7 +69,21 @@ public struct RecoveredTransaction: Hashable, Sendable {
         do { self = try transaction.recovered(onChain: chainId, options: options) } catch { throw .validation(error) }
     }
 
+    /// The address a creation deploys to: keccak(rlp([sender, nonce]))[12:]; nil for a call.
+    public var contractAddress: Address? {
+        guard transaction.isContractCreation else { return nil }
+        return Address(contractDeployedBy: sender, nonce: transaction.nonce)
+    }
+
     /// Equal hashes mean equal transactions.
     public static func == (a: RecoveredTransaction, b: RecoveredTransaction) -> Bool { a.hash == b.hash }
     public func hash(into hasher: inout Swift.Hasher) { hasher.combine(hash) }
+}
+
+extension Address {
+    /// Where `sender`'s creation with `nonce` deploys (DESIGN.md §2, as in Ethereum).
+    public init(contractDeployedBy sender: Address, nonce: UInt64) {
+        let encoded = RLP.encode(.list([.address(sender), .uint64(nonce)]))
+        self = Address(bytes: Keccak256.hash(encoded).bytes[12...])!
+    }
 }

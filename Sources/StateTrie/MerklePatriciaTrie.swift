@@ -1,5 +1,5 @@
-// Ethereum's hexary Merkle Patricia Trie over a read-only node store. Updates build new nodes in
-// memory without hashing; `rootHash` and `commit()` hash only what changed since the last time.
+// Ethereum's hexary Merkle Patricia Trie over a read-only node store. Updates change an in-memory
+// node tree without hashing; `rootHash` and `commit()` hash only what changed since the last time.
 // Docs/trie.md describes the node encoding and the store protocol.
 import LedgerPrimitives
 
@@ -10,6 +10,8 @@ public struct MerklePatriciaTrie {
     private var root: TrieNode?
     /// Where nodes not yet in memory are read from.
     public let store: any TrieNodeStore
+    /// Nodes carrying this session's token were made by this trie value alone and may be changed in place.
+    private var editSession = EditSession()
 
     /// An empty trie; `store` serves the nodes of tries opened later from this one's commits.
     public init(store: any TrieNodeStore = EmptyTrieNodeStore()) {
@@ -24,7 +26,7 @@ public struct MerklePatriciaTrie {
         if rootHash == Self.emptyRootHash {
             self.root = nil
         } else {
-            let node = TrieNode(storedAs: rootHash)
+            let node = TrieNode.stored(rootHash)
             try Self.load(node, from: store)
             self.root = node
         }
@@ -40,16 +42,16 @@ public struct MerklePatriciaTrie {
         var depth = 0
         var current = root
         while let node = current {
-            switch try loaded(node).content {
-            case .leaf(let rest, let value):
-                return matches(path, from: depth, exactly: rest) ? value : nil
-            case .extension(let prefix, let child):
-                guard matches(path, from: depth, prefix: prefix) else { return nil }
-                depth += prefix.count
-                current = child
-            case .branch(let children, let value):
-                if depth == path.count { return value }
-                current = children[Int(path[depth])]
+            switch try loaded(node).kind {
+            case .leaf:
+                return matches(path, from: depth, exactly: node.path) ? node.value : nil
+            case .extension:
+                guard matches(path, from: depth, prefix: node.path) else { return nil }
+                depth += node.path.count
+                current = node.child
+            case .branch:
+                if depth == path.count { return node.value }
+                current = node.children[Int(path[depth])]
                 depth += 1
             case .stored:
                 preconditionFailure("loaded() returns a loaded node")
@@ -66,12 +68,27 @@ public struct MerklePatriciaTrie {
             try removeValue(forKey: key)
             return
         }
-        root = try inserting(value, path: nibbles(of: key), depth: 0, into: root)
+        claimEditToken()
+        if case .replaced(let newRoot) = try inserting(value, path: nibbles(of: key), depth: 0, into: root) {
+            root = newRoot
+        }
     }
 
     /// Removes `key` if present.
     public mutating func removeValue(forKey key: [UInt8]) throws(TrieError) {
-        root = try removing(path: nibbles(of: key), depth: 0, from: root)
+        claimEditToken()
+        if case .replaced(let newRoot) = try removing(path: nibbles(of: key), depth: 0, from: root) {
+            root = newRoot
+        }
+    }
+
+    /// Before an edit: if this trie value was copied, neither copy may change shared nodes in place,
+    /// so the token is marked shared and this copy takes a new one (the other will too).
+    private mutating func claimEditToken() {
+        if !isKnownUniquelyReferenced(&editSession) || editSession.isShared {
+            editSession.isShared = true
+            editSession = EditSession()
+        }
     }
 
     // MARK: Hashing and committing
@@ -88,10 +105,11 @@ public struct MerklePatriciaTrie {
     /// Afterwards those nodes count as stored: a later commit does not hand them out again.
     public mutating func commit() -> TrieCommit {
         guard let root else { return TrieCommit(rootHash: Self.emptyRootHash, nodes: [:]) }
+        let rootWasPersisted = root.isPersisted
         var nodes: [Hash32: [UInt8]] = [:]
         Self.collectNew(root, into: &nodes)
-        if root.referencedHash == nil {
-            // The root is stored under its hash even when its parent-less encoding is under 32 bytes.
+        if root.referencedHash == nil && !rootWasPersisted {
+            // The root is stored under its hash even when its encoding is under 32 bytes.
             let encoding = root.encode()
             nodes[Keccak256.hash(encoding)] = encoding
         }
@@ -100,17 +118,11 @@ public struct MerklePatriciaTrie {
 
     private static func collectNew(_ node: TrieNode, into nodes: inout [Hash32: [UInt8]]) {
         guard !node.isPersisted else { return }
-        switch node.content {
-        case .leaf, .stored:
-            break
-        case .extension(_, let child):
-            collectNew(child, into: &nodes)
-        case .branch(let children, _):
-            for child in children { if let child { collectNew(child, into: &nodes) } }
-        }
+        if let child = node.child { collectNew(child, into: &nodes) }
+        for child in node.children { if let child { collectNew(child, into: &nodes) } }
         let encoding = node.encode()
         if node.reference == nil {
-            node.reference = encoding.count < 32 ? encoding : hashReference(Keccak256.hash(encoding))
+            node.reference = encoding.count < 32 ? encoding[...] : hashReference(Keccak256.hash(encoding))
         }
         if let hash = node.referencedHash { nodes[hash] = encoding }
         node.isPersisted = true
@@ -120,77 +132,132 @@ public struct MerklePatriciaTrie {
 
     /// The node with its content loaded from the store if it was only known by hash.
     func loaded(_ node: TrieNode) throws(TrieError) -> TrieNode {
-        if case .stored = node.content { try Self.load(node, from: store) }
+        if node.kind == .stored { try Self.load(node, from: store) }
         return node
     }
 
     private static func load(_ node: TrieNode, from store: any TrieNodeStore) throws(TrieError) {
-        guard case .stored(let hash) = node.content else { return }
-        let encoding = try store.encodedNode(for: hash)
-        node.content = try TrieNode.decodeContent(encoding, hash: hash)
+        guard node.kind == .stored, let hash = node.referencedHash else { return }
+        node.adoptContent(of: try TrieNode.decode(store.encodedNode(for: hash), hash: hash))
     }
 
     /// The root node, for proofs and iteration.
     var rootNode: TrieNode? { root }
 
+    // MARK: Editing nodes
+
+    /// What an edit did to a subtree. A node changed in place comes back as `.replaced(itself)`,
+    /// so its parent knows to forget its own hash.
+    private enum Edit {
+        case unchanged
+        case replaced(TrieNode?)
+    }
+
+    private var editToken: EditToken { editSession.token }
+
+    private func owns(_ node: TrieNode) -> Bool { node.owner === editSession.token }
+
+    private func leaf(_ path: some Collection<UInt8>, _ value: [UInt8]) -> TrieNode {
+        .leaf(path, value, owner: editToken)
+    }
+
+    private func extensionNode(_ path: some Collection<UInt8>, _ child: TrieNode) -> TrieNode {
+        .extension(path, child, owner: editToken)
+    }
+
+    /// `node` (a branch) with one child replaced: in place when this trie owns it.
+    private func settingChild(_ index: Int, to child: TrieNode?, in node: TrieNode) -> TrieNode {
+        if owns(node) {
+            node.children[index] = child
+            node.invalidate()
+            return node
+        }
+        var children = node.children
+        children[index] = child
+        return .branch(children, node.value, owner: editToken)
+    }
+
+    /// `node` (a leaf or a branch) with another value.
+    private func settingValue(_ value: [UInt8]?, in node: TrieNode) -> TrieNode {
+        if owns(node) {
+            node.value = value
+            node.invalidate()
+            return node
+        }
+        return node.kind == .leaf ? leaf(node.path, value!) : .branch(node.children, value, owner: editToken)
+    }
+
+    /// `node` (an extension) leading to another child.
+    private func settingExtensionChild(_ child: TrieNode, in node: TrieNode) -> TrieNode {
+        if owns(node) {
+            node.child = child
+            node.invalidate()
+            return node
+        }
+        return extensionNode(node.path, child)
+    }
+
     // MARK: Insertion
 
-    /// The subtree `node` with `value` at `path[depth...]`; returns `node` itself when nothing changes,
-    /// so its cached hash survives.
-    private func inserting(_ value: [UInt8], path: [UInt8], depth: Int, into node: TrieNode?) throws(TrieError) -> TrieNode {
-        guard let node else { return .leaf(path[depth...], value) }
-        switch try loaded(node).content {
-        case .leaf(let rest, let existing):
+    private func inserting(_ value: [UInt8], path: [UInt8], depth: Int, into node: TrieNode?) throws(TrieError) -> Edit {
+        guard let node else { return .replaced(leaf(path[depth...], value)) }
+        switch try loaded(node).kind {
+        case .leaf:
+            let rest = node.path
             let common = commonPrefixLength(path, from: depth, rest)
             if common == rest.count && depth + common == path.count {
-                return existing == value ? node : .leaf(rest, value)
+                return node.value == value ? .unchanged : .replaced(settingValue(value, in: node))
             }
             // The keys part after `common` nibbles: a branch there holds both.
             var children = TrieNode.emptyChildren
             var branchValue: [UInt8]? = nil
             if common == rest.count {
-                branchValue = existing
+                branchValue = node.value
             } else {
-                children[Int(rest[common])] = .leaf(rest[(common + 1)...], existing)
+                children[Int(rest[common])] = leaf(rest[(common + 1)...], node.value!)
             }
             let split = depth + common
             if split == path.count {
                 branchValue = value
             } else {
-                children[Int(path[split])] = .leaf(path[(split + 1)...], value)
+                children[Int(path[split])] = leaf(path[(split + 1)...], value)
             }
-            let branch = TrieNode.branch(children, branchValue)
-            return common == 0 ? branch : .extension(rest[..<common], branch)
+            let branch = TrieNode.branch(children, branchValue, owner: editToken)
+            return .replaced(common == 0 ? branch : extensionNode(rest[..<common], branch))
 
-        case .extension(let prefix, let child):
+        case .extension:
+            let prefix = node.path
             let common = commonPrefixLength(path, from: depth, prefix)
             if common == prefix.count {
-                let newChild = try inserting(value, path: path, depth: depth + common, into: child)
-                return newChild === child ? node : .extension(prefix, newChild)
+                switch try inserting(value, path: path, depth: depth + common, into: node.child) {
+                case .unchanged: return .unchanged
+                case .replaced(let newChild): return .replaced(settingExtensionChild(newChild!, in: node))
+                }
             }
             // The key leaves the shared run early: split it with a branch.
             var children = TrieNode.emptyChildren
             var branchValue: [UInt8]? = nil
-            children[Int(prefix[common])] = common + 1 == prefix.count ? child : .extension(prefix[(common + 1)...], child)
+            children[Int(prefix[common])] = common + 1 == prefix.count
+                ? node.child
+                : extensionNode(prefix[(common + 1)...], node.child!)
             let split = depth + common
             if split == path.count {
                 branchValue = value
             } else {
-                children[Int(path[split])] = .leaf(path[(split + 1)...], value)
+                children[Int(path[split])] = leaf(path[(split + 1)...], value)
             }
-            let branch = TrieNode.branch(children, branchValue)
-            return common == 0 ? branch : .extension(prefix[..<common], branch)
+            let branch = TrieNode.branch(children, branchValue, owner: editToken)
+            return .replaced(common == 0 ? branch : extensionNode(prefix[..<common], branch))
 
-        case .branch(var children, let branchValue):
+        case .branch:
             if depth == path.count {
-                return branchValue == value ? node : .branch(children, value)
+                return node.value == value ? .unchanged : .replaced(settingValue(value, in: node))
             }
             let index = Int(path[depth])
-            let oldChild = children[index]
-            let newChild = try inserting(value, path: path, depth: depth + 1, into: oldChild)
-            if newChild === oldChild { return node }
-            children[index] = newChild
-            return .branch(children, branchValue)
+            switch try inserting(value, path: path, depth: depth + 1, into: node.children[index]) {
+            case .unchanged: return .unchanged
+            case .replaced(let newChild): return .replaced(settingChild(index, to: newChild, in: node))
+            }
 
         case .stored:
             preconditionFailure("loaded() returns a loaded node")
@@ -199,48 +266,52 @@ public struct MerklePatriciaTrie {
 
     // MARK: Removal
 
-    /// The subtree `node` without the key `path`; `node` itself when the key is absent.
     /// Keeps the trie canonical: no branch with a single entry, no extension to an extension or leaf.
-    private func removing(path: [UInt8], depth: Int, from node: TrieNode?) throws(TrieError) -> TrieNode? {
-        guard let node else { return nil }
-        switch try loaded(node).content {
-        case .leaf(let rest, _):
-            return matches(path, from: depth, exactly: rest) ? nil : node
+    private func removing(path: [UInt8], depth: Int, from node: TrieNode?) throws(TrieError) -> Edit {
+        guard let node else { return .unchanged }
+        switch try loaded(node).kind {
+        case .leaf:
+            return matches(path, from: depth, exactly: node.path) ? .replaced(nil) : .unchanged
 
-        case .extension(let prefix, let child):
-            guard matches(path, from: depth, prefix: prefix) else { return node }
-            let newChild = try removing(path: path, depth: depth + prefix.count, from: child)
-            if newChild === child { return node }
-            guard let newChild else { return nil }
-            return try joined(prefix, newChild)
+        case .extension:
+            guard matches(path, from: depth, prefix: node.path) else { return .unchanged }
+            switch try removing(path: path, depth: depth + node.path.count, from: node.child) {
+            case .unchanged: return .unchanged
+            case .replaced(nil): return .replaced(nil)
+            case .replaced(let newChild?): return .replaced(try joined(node.path, newChild))
+            }
 
-        case .branch(var children, var branchValue):
+        case .branch:
+            var index = -1
             if depth == path.count {
-                guard branchValue != nil else { return node }
-                branchValue = nil
+                guard node.value != nil else { return .unchanged }
             } else {
-                let index = Int(path[depth])
-                let oldChild = children[index]
-                let newChild = try removing(path: path, depth: depth + 1, from: oldChild)
-                if newChild === oldChild { return node }
-                children[index] = newChild
+                index = Int(path[depth])
+                guard case .replaced(let newChild) = try removing(path: path, depth: depth + 1, from: node.children[index])
+                else { return .unchanged }
+                if newChild != nil {
+                    // The child is still there: the branch keeps at least two entries.
+                    return .replaced(settingChild(index, to: newChild, in: node))
+                }
             }
+            // An entry goes: count what stays.
             var remaining = 0
-            var onlyChild = 0
-            for index in 0..<16 where children[index] != nil {
+            var onlyChild = -1
+            for slot in 0..<16 where slot != index && node.children[slot] != nil {
                 remaining += 1
-                onlyChild = index
+                onlyChild = slot
             }
-            switch (remaining, branchValue) {
+            let value = index == -1 ? nil : node.value
+            switch (remaining, value) {
             case (0, nil):
-                return nil
+                return .replaced(nil)
             case (0, let value?):
-                return .leaf([], value)
+                return .replaced(leaf([], value))
             case (1, nil):
                 // A lone child takes the branch's place, with its nibble in front of its path.
-                return try joined([UInt8(onlyChild)], children[onlyChild]!)
+                return .replaced(try joined([UInt8(onlyChild)], node.children[onlyChild]!))
             default:
-                return .branch(children, branchValue)
+                return .replaced(index == -1 ? settingValue(nil, in: node) : settingChild(index, to: nil, in: node))
             }
 
         case .stored:
@@ -250,13 +321,13 @@ public struct MerklePatriciaTrie {
 
     /// `prefix` followed by `node`, merged into one leaf or extension where the node allows.
     private func joined(_ prefix: [UInt8], _ node: TrieNode) throws(TrieError) -> TrieNode {
-        switch try loaded(node).content {
-        case .leaf(let rest, let value):
-            return .leaf(prefix + rest, value)
-        case .extension(let rest, let child):
-            return .extension(prefix + rest, child)
+        switch try loaded(node).kind {
+        case .leaf:
+            return leaf(prefix + node.path, node.value!)
+        case .extension:
+            return extensionNode(prefix + node.path, node.child!)
         case .branch:
-            return .extension(prefix, node)
+            return extensionNode(prefix, node)
         case .stored:
             preconditionFailure("loaded() returns a loaded node")
         }

@@ -24,15 +24,15 @@ extension MerklePatriciaTrie {
 
     private func collect(_ node: TrieNode, at path: [UInt8],
                          into out: inout [(key: [UInt8], value: [UInt8])]) throws(TrieError) {
-        switch try loaded(node).content {
-        case .leaf(let rest, let value):
-            out.append((bytes(fromNibbles: path + rest), value))
-        case .extension(let rest, let child):
-            try collect(child, at: path + rest, into: &out)
-        case .branch(let children, let value):
-            if let value { out.append((bytes(fromNibbles: path), value)) }
+        switch try loaded(node).kind {
+        case .leaf:
+            out.append((bytes(fromNibbles: path + node.path), node.value!))
+        case .extension:
+            try collect(node.child!, at: path + node.path, into: &out)
+        case .branch:
+            if let value = node.value { out.append((bytes(fromNibbles: path), value)) }
             for index in 0..<16 {
-                if let child = children[index] { try collect(child, at: path + [UInt8(index)], into: &out) }
+                if let child = node.children[index] { try collect(child, at: path + [UInt8(index)], into: &out) }
             }
         case .stored:
             preconditionFailure("loaded() returns a loaded node")
@@ -47,17 +47,17 @@ extension MerklePatriciaTrie {
         case .after, .extendsBound:
             return try extremeKey(in: node, at: path, first: true)
         case .prefixOfBound, .equal:
-            switch try loaded(node).content {
-            case .leaf(let rest, _):
-                let key = path + rest
+            switch try loaded(node).kind {
+            case .leaf:
+                let key = path + node.path
                 let position = order(of: key, relativeTo: bound)
                 return position == .after || position == .extendsBound ? key : nil
-            case .extension(let rest, let child):
-                return try firstKey(in: child, at: path + rest, after: bound)
-            case .branch(let children, _):
+            case .extension:
+                return try firstKey(in: node.child!, at: path + node.path, after: bound)
+            case .branch:
                 // The branch's own key is `path`, which is not past `bound` here.
                 for index in 0..<16 {
-                    if let child = children[index],
+                    if let child = node.children[index],
                        let key = try firstKey(in: child, at: path + [UInt8(index)], after: bound) {
                         return key
                     }
@@ -77,22 +77,22 @@ extension MerklePatriciaTrie {
         case .before:
             return try extremeKey(in: node, at: path, first: false)
         case .prefixOfBound:
-            switch try loaded(node).content {
-            case .leaf(let rest, _):
-                let key = path + rest
+            switch try loaded(node).kind {
+            case .leaf:
+                let key = path + node.path
                 let position = order(of: key, relativeTo: bound)
                 return position == .before || position == .prefixOfBound ? key : nil
-            case .extension(let rest, let child):
-                return try lastKey(in: child, at: path + rest, before: bound)
-            case .branch(let children, let value):
+            case .extension:
+                return try lastKey(in: node.child!, at: path + node.path, before: bound)
+            case .branch:
                 for index in (0..<16).reversed() {
-                    if let child = children[index],
+                    if let child = node.children[index],
                        let key = try lastKey(in: child, at: path + [UInt8(index)], before: bound) {
                         return key
                     }
                 }
                 // `path` is a proper prefix of `bound`, so the branch's own key sorts before it.
-                return value == nil ? nil : path
+                return node.value == nil ? nil : path
             case .stored:
                 preconditionFailure("loaded() returns a loaded node")
             }
@@ -101,19 +101,19 @@ extension MerklePatriciaTrie {
 
     /// The smallest (`first`) or largest key under `node`.
     private func extremeKey(in node: TrieNode, at path: [UInt8], first: Bool) throws(TrieError) -> [UInt8]? {
-        switch try loaded(node).content {
-        case .leaf(let rest, _):
-            return path + rest
-        case .extension(let rest, let child):
-            return try extremeKey(in: child, at: path + rest, first: first)
-        case .branch(let children, let value):
-            if first, value != nil { return path }
+        switch try loaded(node).kind {
+        case .leaf:
+            return path + node.path
+        case .extension:
+            return try extremeKey(in: node.child!, at: path + node.path, first: first)
+        case .branch:
+            if first, node.value != nil { return path }
             for index in first ? Array(0..<16) : (0..<16).reversed() {
-                if let child = children[index] {
+                if let child = node.children[index] {
                     return try extremeKey(in: child, at: path + [UInt8(index)], first: first)
                 }
             }
-            return value == nil ? nil : path
+            return node.value == nil ? nil : path
         case .stored:
             preconditionFailure("loaded() returns a loaded node")
         }

@@ -1,50 +1,67 @@
-// The in-memory node tree: nodes are never changed once built (an update makes new nodes along its
-// path and shares the rest), except for caches filled in lazily — the reference (hash or inline
-// encoding) once hashed, and the content of a stored node once loaded. Docs/trie.md §Nodes.
+// The in-memory node tree. Loaded and shared nodes are never changed (an update makes new nodes
+// along its path and shares the rest); nodes the current edit session made are changed in place.
+// Caches are filled in lazily: the reference (hash or inline encoding) once hashed, the content of
+// a stored node once loaded. Docs/trie.md §Nodes.
 import LedgerPrimitives
 
 final class TrieNode {
-    enum Content {
-        /// The rest of the key (nibbles) and the value.
-        case leaf(path: [UInt8], value: [UInt8])
-        /// A shared run of nibbles leading to one child (a branch, in a well-formed trie).
-        case `extension`(path: [UInt8], child: TrieNode)
-        /// Sixteen children by next nibble, and the value of a key that ends here.
-        case branch(children: [TrieNode?], value: [UInt8]?)
-        /// A node known only by hash until something needs its content; then it is loaded once.
-        case stored(Hash32)
+    enum Kind {
+        /// `path` is the rest of the key (nibbles), `value` its value.
+        case leaf
+        /// `path` is a shared run of nibbles leading to `child` (a branch, in a well-formed trie).
+        case `extension`
+        /// Sixteen `children` by next nibble, and the `value` of a key that ends here, if any.
+        case branch
+        /// Known only by hash (in `reference`) until something needs its content; then loaded once.
+        case stored
     }
 
-    var content: Content
+    // Fields rather than an enum with payloads, so that an edit can change one child of a branch
+    // in place without copying the other fifteen (see `MerklePatriciaTrie.owns`).
+    var kind: Kind
+    var path: [UInt8]
+    var value: [UInt8]?
+    var child: TrieNode?
+    var children: [TrieNode?]
+
     /// What a parent's encoding holds for this node: its own RLP if under 32 bytes, else 0xa0 ‖ keccak.
-    /// nil while the node is new and not yet hashed.
-    var reference: [UInt8]?
+    /// nil while the node is new or changed and not yet hashed. A slice, so the references of loaded
+    /// children share their parent's encoding instead of each holding a copy.
+    var reference: ArraySlice<UInt8>?
     /// In the store already (loaded from it, or handed out by a commit): a commit skips it and its subtree.
     var isPersisted: Bool
+    /// The trie edit session that made this node and alone may change it in place; nil for loaded nodes.
+    var owner: EditToken?
 
-    init(_ content: Content) {
-        self.content = content
+    private init(kind: Kind, path: [UInt8], value: [UInt8]?, child: TrieNode?, children: [TrieNode?], owner: EditToken?) {
+        self.kind = kind
+        self.path = path
+        self.value = value
+        self.child = child
+        self.children = children
         self.reference = nil
         self.isPersisted = false
+        self.owner = owner
+    }
+
+    static func leaf(_ path: some Collection<UInt8>, _ value: [UInt8], owner: EditToken?) -> TrieNode {
+        TrieNode(kind: .leaf, path: Array(path), value: value, child: nil, children: [], owner: owner)
+    }
+
+    static func `extension`(_ path: some Collection<UInt8>, _ child: TrieNode, owner: EditToken?) -> TrieNode {
+        TrieNode(kind: .extension, path: Array(path), value: nil, child: child, children: [], owner: owner)
+    }
+
+    static func branch(_ children: [TrieNode?], _ value: [UInt8]?, owner: EditToken?) -> TrieNode {
+        TrieNode(kind: .branch, path: [], value: value, child: nil, children: children, owner: owner)
     }
 
     /// A node the store holds under `hash`, not loaded yet.
-    init(storedAs hash: Hash32) {
-        self.content = .stored(hash)
-        self.reference = hashReference(hash)
-        self.isPersisted = true
-    }
-
-    static func leaf(_ path: some Collection<UInt8>, _ value: [UInt8]) -> TrieNode {
-        TrieNode(.leaf(path: Array(path), value: value))
-    }
-
-    static func `extension`(_ path: some Collection<UInt8>, _ child: TrieNode) -> TrieNode {
-        TrieNode(.extension(path: Array(path), child: child))
-    }
-
-    static func branch(_ children: [TrieNode?], _ value: [UInt8]?) -> TrieNode {
-        TrieNode(.branch(children: children, value: value))
+    static func stored(_ hash: Hash32) -> TrieNode {
+        let node = TrieNode(kind: .stored, path: [], value: nil, child: nil, children: [], owner: nil)
+        node.reference = hashReference(hash)
+        node.isPersisted = true
+        return node
     }
 
     static var emptyChildren: [TrieNode?] { [TrieNode?](repeating: nil, count: 16) }
@@ -54,22 +71,49 @@ final class TrieNode {
         guard let reference, reference.count == 33 else { return nil }
         return reference.withUnsafeBytes { Hash32(unsafeBytes: UnsafeRawBufferPointer(rebasing: $0[1...])) }
     }
+
+    /// Takes the content of `decoded` (this node's own, read from the store).
+    func adoptContent(of decoded: TrieNode) {
+        kind = decoded.kind
+        path = decoded.path
+        value = decoded.value
+        child = decoded.child
+        children = decoded.children
+    }
+
+    /// Marks the node changed: its hash must be recomputed and it must be written again.
+    func invalidate() {
+        reference = nil
+        isPersisted = false
+    }
 }
 
-func hashReference(_ hash: Hash32) -> [UInt8] {
+/// Marks the nodes one trie value made and may change in place. Nodes hold it; trie values reach it
+/// through an `EditSession`.
+final class EditToken {}
+
+/// Held only by trie values, so a copied trie value shows up as a session that is not uniquely
+/// referenced. The copy that notices marks the session shared and starts a new one; the other copy
+/// then sees the mark and does the same, so neither changes nodes the other can see.
+final class EditSession {
+    let token = EditToken()
+    var isShared = false
+}
+
+func hashReference(_ hash: Hash32) -> ArraySlice<UInt8> {
     var reference = [UInt8](repeating: 0xa0, count: 1)
     reference.append(contentsOf: hash.bytes)
-    return reference
+    return reference[...]
 }
 
 // MARK: Encoding (yellow paper appendix D)
 
 extension TrieNode {
     /// The reference, hashing this node and any new descendants first.
-    func computeReference() -> [UInt8] {
+    func computeReference() -> ArraySlice<UInt8> {
         if let reference { return reference }
         let encoding = encode()
-        let computed = encoding.count < 32 ? encoding : hashReference(Keccak256.hash(encoding))
+        let computed = encoding.count < 32 ? encoding[...] : hashReference(Keccak256.hash(encoding))
         reference = computed
         return computed
     }
@@ -77,8 +121,9 @@ extension TrieNode {
     /// The node's RLP. Children are referenced, so new children get hashed first.
     func encode() -> [UInt8] {
         var out = [UInt8]()
-        switch content {
-        case .leaf(let path, let value):
+        switch kind {
+        case .leaf:
+            let value = value!
             let pathLength = HexPrefix.encodedLength(nibbleCount: path.count)
             let payload = stringEncodedLength(count: pathLength, first: path.count % 2 == 1 ? 0x30 | path[0] : 0x20)
                 + stringEncodedLength(value)
@@ -86,8 +131,8 @@ extension TrieNode {
             RLP.appendListHeader(payloadLength: payload, to: &out)
             appendPath(path, isLeaf: true, to: &out)
             RLP.appendString(value, to: &out)
-        case .extension(let path, let child):
-            let childReference = child.computeReference()
+        case .extension:
+            let childReference = child!.computeReference()
             let pathLength = HexPrefix.encodedLength(nibbleCount: path.count)
             let payload = stringEncodedLength(count: pathLength, first: path.count % 2 == 1 ? 0x10 | path[0] : 0)
                 + childReference.count
@@ -95,7 +140,7 @@ extension TrieNode {
             RLP.appendListHeader(payloadLength: payload, to: &out)
             appendPath(path, isLeaf: false, to: &out)
             out.append(contentsOf: childReference)
-        case .branch(let children, let value):
+        case .branch:
             var payload = value.map(stringEncodedLength) ?? 1
             for child in children {
                 payload += child?.computeReference().count ?? 1
@@ -139,10 +184,14 @@ private func appendPath(_ path: [UInt8], isLeaf: Bool, to out: inout [UInt8]) {
 // MARK: Decoding
 
 extension TrieNode {
-    /// The content of a node from its encoding; children under 32 bytes come decoded, larger ones as `.stored`.
-    static func decodeContent(_ encoding: [UInt8], hash: Hash32) throws(TrieError) -> Content {
+    /// A node from its encoding; children under 32 bytes come decoded, larger ones as stored nodes.
+    /// Reads the RLP in place rather than through `RLP.Item`: loading is the cost of every update
+    /// that reaches a node not yet in memory.
+    static func decode(_ encoding: [UInt8], hash: Hash32) throws(TrieError) -> TrieNode {
         do {
-            return try decodeContent(RLP.decode(encoding))
+            return try encoding.withUnsafeBytes { raw in
+                try decode(raw, encoding: encoding, start: 0, end: raw.count)
+            }
         } catch let error as RLPError {
             throw .malformedNode(hash, reason: error.description)
         } catch let error as HexPrefixError {
@@ -156,44 +205,70 @@ extension TrieNode {
 
     struct NodeShapeError: Error { var reason: String }
 
-    static func decodeContent(_ item: RLP.Item) throws -> Content {
-        let items = try item.list()
+    /// Decodes the node whose RLP spans exactly `start..<end` of `raw` (the bytes of `encoding`).
+    private static func decode(_ raw: UnsafeRawBufferPointer, encoding: [UInt8], start: Int, end: Int) throws -> TrieNode {
+        let list = try RLP.header(raw, at: start, end: end)
+        guard list.isList else { throw NodeShapeError(reason: "a node is a list, not a byte string") }
+        guard list.end == end else { throw RLPError.trailingBytes(count: end - list.end) }
+        // Where each item starts and what its header says; a node has 2 or 17.
+        var items: [(start: Int, header: RLP.Header)] = []
+        items.reserveCapacity(17)
+        var cursor = list.payloadOffset
+        while cursor < list.end {
+            guard items.count < 17 else { throw NodeShapeError(reason: "a node is a list of 2 or 17 items, not more") }
+            let header = try RLP.header(raw, at: cursor, end: list.end)
+            items.append((cursor, header))
+            cursor = header.end
+        }
+        func bytes(_ index: Int) throws -> UnsafeRawBufferPointer {
+            let header = items[index].header
+            guard !header.isList else { throw RLPError.expectedBytes }
+            return UnsafeRawBufferPointer(rebasing: raw[header.payloadOffset..<header.end])
+        }
+        /// A child reference: empty, a 32-byte hash, or a node under 32 bytes inline.
+        func child(_ index: Int) throws -> TrieNode? {
+            let (itemStart, header) = items[index]
+            if header.isList {
+                guard header.end - itemStart < 32 else {
+                    throw NodeShapeError(reason: "inline child of \(header.end - itemStart) bytes (must be under 32)")
+                }
+                let node = try decode(raw, encoding: encoding, start: itemStart, end: header.end)
+                node.reference = encoding[itemStart..<header.end]
+                return node
+            }
+            switch header.payloadLength {
+            case 0:
+                return nil
+            case 32:
+                let node = TrieNode(kind: .stored, path: [], value: nil, child: nil, children: [], owner: nil)
+                node.reference = encoding[itemStart..<header.end]  // 0xa0 and the hash
+                node.isPersisted = true
+                return node
+            default:
+                throw NodeShapeError(reason: "child reference of \(header.payloadLength) bytes (expected 0 or 32)")
+            }
+        }
+
+        let node: TrieNode
         switch items.count {
         case 2:
-            let (path, isLeaf) = try HexPrefix.decode(try items[0].bytes())
-            if isLeaf { return .leaf(path: path, value: try items[1].bytes()) }
-            guard !path.isEmpty else { throw NodeShapeError(reason: "extension with an empty path") }
-            guard let child = try childNode(items[1]) else { throw NodeShapeError(reason: "extension without a child") }
-            return .extension(path: path, child: child)
+            let (path, isLeaf) = try HexPrefix.decode(try bytes(0))
+            if isLeaf {
+                node = .leaf(path, Array(try bytes(1)), owner: nil)
+            } else {
+                guard !path.isEmpty else { throw NodeShapeError(reason: "extension with an empty path") }
+                guard let child = try child(1) else { throw NodeShapeError(reason: "extension without a child") }
+                node = .extension(path, child, owner: nil)
+            }
         case 17:
             var children = emptyChildren
-            for index in 0..<16 { children[index] = try childNode(items[index]) }
-            let value = try items[16].bytes()
-            return .branch(children: children, value: value.isEmpty ? nil : value)
+            for index in 0..<16 { children[index] = try child(index) }
+            let value = try bytes(16)
+            node = .branch(children, value.isEmpty ? nil : Array(value), owner: nil)
         default:
             throw NodeShapeError(reason: "a node is a list of 2 or 17 items, not \(items.count)")
         }
-    }
-
-    /// A child reference: empty, a 32-byte hash, or a node under 32 bytes inline.
-    private static func childNode(_ item: RLP.Item) throws -> TrieNode? {
-        switch item {
-        case .bytes(let bytes) where bytes.isEmpty:
-            return nil
-        case .bytes(let bytes):
-            guard let hash = Hash32(bytes: bytes) else {
-                throw NodeShapeError(reason: "child reference of \(bytes.count) bytes (expected 0 or 32)")
-            }
-            return TrieNode(storedAs: hash)
-        case .list:
-            let encoding = RLP.encode(item)
-            guard encoding.count < 32 else {
-                throw NodeShapeError(reason: "inline child of \(encoding.count) bytes (must be under 32)")
-            }
-            let node = TrieNode(try decodeContent(item))
-            node.reference = encoding
-            node.isPersisted = true
-            return node
-        }
+        node.isPersisted = true
+        return node
     }
 }

@@ -29,17 +29,17 @@ extension MerklePatriciaTrie {
         var proof: [[UInt8]] = []
         var current = rootNode
         while let node = current {
-            let content = try loaded(node).content
+            let kind = try loaded(node).kind
             let encoding = node.encode()
             if proof.isEmpty || encoding.count >= 32 { proof.append(encoding) }
-            switch content {
+            switch kind {
             case .leaf:
                 current = nil
-            case .extension(let prefix, let child):
-                current = matches(path, from: depth, prefix: prefix) ? child : nil
-                depth += prefix.count
-            case .branch(let children, _):
-                current = depth < path.count ? children[Int(path[depth])] : nil
+            case .extension:
+                current = matches(path, from: depth, prefix: node.path) ? node.child : nil
+                depth += node.path.count
+            case .branch:
+                current = depth < path.count ? node.children[Int(path[depth])] : nil
                 depth += 1
             case .stored:
                 preconditionFailure("loaded() returns a loaded node")
@@ -69,6 +69,9 @@ extension MerklePatriciaTrie {
                     let (prefix, isLeaf) = try HexPrefix.decode(try items[0].bytes())
                     if isLeaf {
                         return matches(path, from: depth, exactly: prefix) ? try items[1].bytes() : nil
+                    }
+                    guard !prefix.isEmpty else {
+                        throw TrieProofError.malformedNode(nodeHash, reason: "extension with an empty path")
                     }
                     guard matches(path, from: depth, prefix: prefix) else { return nil }
                     depth += prefix.count

@@ -1,5 +1,6 @@
 // Sealing (PROTOCOL.md §Sealing): round trips, every kind of tampering refused, and the
 // recorded vectors of Docs/crypto.md reproduced byte for byte.
+import Foundation
 import LedgerCrypto
 import LedgerPrimitives
 import Testing
@@ -116,5 +117,19 @@ struct SealingTests {
         #expect(box.hexString == vector.sealed)
         #expect(try Sealing.open([UInt8](hex: vector.sealed), with: recipient, context: [UInt8](hex: vector.context))
             == [UInt8](hex: vector.plaintext))
+    }
+
+    @Test("Docs/crypto.md shows the same vectors as this test")
+    func documentedVectors() throws {
+        // #filePath is Tests/LedgerCryptoTests/SealingTests.swift inside the package.
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Docs/crypto.md")
+        // The page splits long values into `part` `part` runs: join them back.
+        let text = try String(contentsOf: docs, encoding: .utf8).replacingOccurrences(of: "` `", with: "")
+        for vector in Self.vectors {
+            for value in [vector.recipientKey, vector.ephemeralKey, vector.nonce, vector.sealed] {
+                #expect(text.contains("`" + value.dropFirst(2) + "`"), "\(vector.name): \(value) not in Docs/crypto.md")
+            }
+        }
     }
 }

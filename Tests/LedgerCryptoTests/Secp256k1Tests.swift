@@ -155,6 +155,28 @@ struct Secp256k1Tests {
         #expect(try one.sharedSecret(with: bob.publicKey) == Array(bob.publicKey.rawBytes.prefix(32)))
     }
 
+    @Test("The shared context serves concurrent signing, recovery and ECDH")
+    func concurrentUse() async throws {
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    let key = PrivateKey.generate()
+                    let peer = PrivateKey.generate()
+                    for round in 0..<50 {
+                        let digest = Keccak256.hash(Array("worker \(worker) round \(round)".utf8))
+                        let signature = try key.signature(for: digest)
+                        guard try signature.recoverPublicKey(for: digest) == key.publicKey,
+                              try key.sharedSecret(with: peer.publicKey) == peer.sharedSecret(with: key.publicKey)
+                        else { return false }
+                    }
+                    return true
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: true, count: 8))
+    }
+
     /// a - b for 32-byte big-endian integers with a ≥ b.
     private func subtract(_ b: [UInt8], from a: [UInt8]) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: 32)

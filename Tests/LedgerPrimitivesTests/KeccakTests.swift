@@ -112,64 +112,91 @@ struct KeccakTests {
 private enum ReferenceKeccak {
     static let rateInBytes = 136
 
+    /// The state: lane (x, y) at index x + 5y, as in FIPS 202 §3.1.2 with w = 64.
+    typealias State = [UInt64]
+    static func index(_ x: Int, _ y: Int) -> Int { (x % 5) + 5 * (y % 5) }
+
     static func digest(_ message: [UInt8]) -> [UInt8] {
         // pad10*1 on bytes: a 1 bit right after the message, a 1 bit at the end of the block.
         var padded = message + [0x01]
         while padded.count % rateInBytes != 0 { padded.append(0) }
         padded[padded.count - 1] |= 0x80
 
-        var a = [[UInt64]](repeating: [UInt64](repeating: 0, count: 5), count: 5)  // a[x][y]
+        var a = State(repeating: 0, count: 25)
         for block in stride(from: 0, to: padded.count, by: rateInBytes) {
             for lane in 0..<(rateInBytes / 8) {
                 var word: UInt64 = 0
                 for byte in 0..<8 { word |= UInt64(padded[block + 8 * lane + byte]) << (8 * byte) }
-                a[lane % 5][lane / 5] ^= word
+                a[lane] ^= word
             }
             a = keccakF(a)
         }
         var output: [UInt8] = []
         for lane in 0..<4 {
-            for byte in 0..<8 { output.append(UInt8(truncatingIfNeeded: a[lane % 5][lane / 5] >> (8 * byte))) }
+            for byte in 0..<8 { output.append(UInt8(truncatingIfNeeded: a[lane] >> (8 * byte))) }
         }
         return output
     }
 
-    static func keccakF(_ state: [[UInt64]]) -> [[UInt64]] {
+    static func keccakF(_ state: State) -> State {
         var a = state
         for round in 0..<24 { a = iota(chi(pi(rho(theta(a)))), round: round) }
         return a
     }
 
-    static func theta(_ a: [[UInt64]]) -> [[UInt64]] {
-        let c = (0..<5).map { x in a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4] }
-        let d = (0..<5).map { x in c[(x + 4) % 5] ^ rotate(c[(x + 1) % 5], 1) }
-        return (0..<5).map { x in (0..<5).map { y in a[x][y] ^ d[x] } }
+    static func theta(_ a: State) -> State {
+        var c = [UInt64](repeating: 0, count: 5)
+        for x in 0..<5 { c[x] = a[index(x, 0)] ^ a[index(x, 1)] ^ a[index(x, 2)] ^ a[index(x, 3)] ^ a[index(x, 4)] }
+        var result = a
+        for x in 0..<5 {
+            let d = c[(x + 4) % 5] ^ rotate(c[(x + 1) % 5], 1)
+            for y in 0..<5 { result[index(x, y)] ^= d }
+        }
+        return result
     }
 
-    static func rho(_ a: [[UInt64]]) -> [[UInt64]] {
+    static func rho(_ a: State) -> State {
         var result = a
+        for (i, offset) in rotationOffsets.enumerated() { result[i] = rotate(a[i], offset) }
+        return result
+    }
+
+    static func pi(_ a: State) -> State {
+        var result = a
+        for x in 0..<5 { for y in 0..<5 { result[index(x, y)] = a[index(x + 3 * y, x)] } }
+        return result
+    }
+
+    static func chi(_ a: State) -> State {
+        var result = a
+        for x in 0..<5 {
+            for y in 0..<5 { result[index(x, y)] = a[index(x, y)] ^ (~a[index(x + 1, y)] & a[index(x + 2, y)]) }
+        }
+        return result
+    }
+
+    static func iota(_ a: State, round: Int) -> State {
+        var result = a
+        result[0] ^= roundConstants[round]
+        return result
+    }
+
+    /// rho's offsets (§3.2.2): lane (x, y) on the walk from (1, 0) turns by (t + 1)(t + 2)/2.
+    static let rotationOffsets: [Int] = {
+        var offsets = [Int](repeating: 0, count: 25)
         var (x, y) = (1, 0)
         for t in 0..<24 {
-            result[x][y] = rotate(a[x][y], ((t + 1) * (t + 2) / 2) % 64)
+            offsets[index(x, y)] = ((t + 1) * (t + 2) / 2) % 64
             (x, y) = (y, (2 * x + 3 * y) % 5)
         }
-        return result
-    }
+        return offsets
+    }()
 
-    static func pi(_ a: [[UInt64]]) -> [[UInt64]] {
-        (0..<5).map { x in (0..<5).map { y in a[(x + 3 * y) % 5][x] } }
-    }
-
-    static func chi(_ a: [[UInt64]]) -> [[UInt64]] {
-        (0..<5).map { x in (0..<5).map { y in a[x][y] ^ (~a[(x + 1) % 5][y] & a[(x + 2) % 5][y]) } }
-    }
-
-    static func iota(_ a: [[UInt64]], round: Int) -> [[UInt64]] {
-        var result = a
-        for j in 0...6 where rc(j + 7 * round) {
-            result[0][0] ^= 1 << ((1 << j) - 1)
-        }
-        return result
+    /// iota's constants (§3.2.5): bit 2^j − 1 of round i's constant is rc(j + 7i).
+    static let roundConstants: [UInt64] = (0..<24).map { round in
+        var constant: UInt64 = 0
+        for j in 0...6 where rc(j + 7 * round) { constant |= 1 << ((1 << j) - 1) }
+        return constant
     }
 
     /// The round-constant bit generator of FIPS 202 Algorithm 5 (an LFSR of 8 bits).
@@ -189,8 +216,8 @@ private enum ReferenceKeccak {
     }
 }
 
-extension SplitMix64 {
-    /// Seeded random bytes (the generator is RLPTests.swift's), so a failing input reproduces exactly.
+private extension SplitMix64 {
+    /// Seeded random bytes, so a failing input reproduces exactly.
     mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
     }

@@ -4,6 +4,7 @@ import LedgerCrypto
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 private let key = try! PrivateKey(bytes: [UInt8](repeating: 0x46, count: 32))
 private let recipient = Address(bytes: [UInt8](repeating: 0x35, count: 20))!
@@ -155,6 +156,16 @@ struct TransactionRoundTripTests {
         #expect(decodingError(reencoded(fields)) == .invalidAccessListEntry(index: 0, .wrongListLength(expected: 2, actual: 1)))
     }
 
+    /// The widely quoted example: 0x6ac7…dbf0's first two deployments.
+    @Test func contractAddressFollowsSenderAndNonce() throws {
+        let sender = try Address(hex: "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0")
+        #expect(Address(contractDeployedBy: sender, nonce: 0) == (try Address(hex: "0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d")))
+        #expect(Address(contractDeployedBy: sender, nonce: 1) == (try Address(hex: "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8")))
+        let creation = try dynamicFee(gas: 60_000, to: nil).signed(with: key).recovered(onChain: 1)
+        #expect(creation.contractAddress == Address(contractDeployedBy: key.address, nonce: 7))
+        #expect(try dynamicFee().signed(with: key).recovered(onChain: 1).contractAddress == nil)
+    }
+
     @Test func recoveredTransactionKeepsSenderAndHash() throws {
         let signed = try dynamicFee().signed(with: key)
         let recovered = try signed.recovered(onChain: 1)
@@ -162,18 +173,6 @@ struct TransactionRoundTripTests {
         #expect(recovered.sender == key.address)
         #expect(recovered.transaction == signed)
         #expect(throws: TransactionError.decoding(.emptyInput)) { try RecoveredTransaction(decoding: [], chainId: 1) }
-    }
-}
-
-/// Seeded so a failing mutation reproduces.
-private struct MutationRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -188,7 +187,7 @@ struct TransactionMutationTests {
             .accessList(AccessListTransaction(chainId: 1, nonce: 0, gasPrice: UInt256(1), gasLimit: 30_000,
                                               to: recipient)),
         ]
-        var random = MutationRandom(state: 0xD61E_D6E5)
+        var random = SplitMix64(seed: 0xD61E_D6E5)
         var accepted = 0
         for seed in seeds {
             let original = try seed.signed(with: key).encoded

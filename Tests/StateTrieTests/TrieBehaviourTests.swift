@@ -2,6 +2,7 @@
 import LedgerPrimitives
 import StateTrie
 import Testing
+import TestSupport
 
 struct TrieBehaviourTests {
     @Test func emptyTrieHasTheWellKnownRoot() throws {
@@ -94,6 +95,42 @@ struct TrieBehaviourTests {
         } throws: { error in
             guard case TrieError.malformedNode(let reported, _) = error else { return false }
             return reported == hash
+        }
+    }
+
+    @Test func copiesDoNotSeeEachOthersEdits() throws {
+        // Edits change a trie's own new nodes in place; a copy must not observe that.
+        var random = SplitMix64(seed: 21)
+        var contents: [[UInt8]: [UInt8]] = [:]
+        var original = MerklePatriciaTrie()
+        for _ in 0..<300 {
+            let (key, value) = (random.bytes(Int.random(in: 1...4, using: &random)), random.bytes(40))
+            try original.insert(value, forKey: key)
+            contents[key] = value
+        }
+        var copy = original
+        var copyContents = contents
+        var snapshot = (trie: original, contents: contents)
+        for (round, key) in contents.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }).enumerated() {
+            // Interleave edits to both, each to keys the other keeps.
+            if round % 3 == 0 {
+                try copy.removeValue(forKey: key)
+                copyContents[key] = nil
+            } else if round % 3 == 1 {
+                let value = random.bytes(33)
+                try original.insert(value, forKey: key)
+                contents[key] = value
+            }
+            if round == 100 {
+                _ = original.rootHash   // hashed nodes, then edited again
+                snapshot = (original, contents)
+            }
+        }
+        for (trie, expected) in [(original, contents), (copy, copyContents), snapshot] {
+            var rebuilt = MerklePatriciaTrie()
+            for (key, value) in expected { try rebuilt.insert(value, forKey: key) }
+            #expect(trie.rootHash == rebuilt.rootHash)
+            for (key, value) in expected { #expect(try trie.value(forKey: key) == value) }
         }
     }
 }

@@ -2,6 +2,7 @@
 import LedgerPrimitives
 import StateTrie
 import Testing
+import TestSupport
 
 /// A random workload: keys of mixed lengths sharing prefixes (so branches, extensions and
 /// branch values all occur), with updates, overwrites and deletes.

@@ -74,7 +74,7 @@ struct RocksDBStoreTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let file = directory.path("plain-file")
-        FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3]))
         do {
             _ = try RocksDBStore(path: file + "/db", families: Tables.families)
             Issue.record("opened a database below a regular file")
