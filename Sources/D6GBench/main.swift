@@ -12,6 +12,7 @@ struct D6GBench: ParsableCommand {
             TransactionBenchmark.self,
             StorageBenchmark.self,
             TrieBenchmark.self,
+            RPCBenchmark.self,
         ]
     )
 }
