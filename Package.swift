@@ -27,6 +27,7 @@ let benchmarked: [Target.Dependency] = [
     "Bytecode",
     "VM",
     "LedgerClient",
+    "RPCServer",
 ]
 
 let package = Package(
