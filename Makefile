@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run test deps build bench soak clean
+.PHONY: run test deps build bench bench-vm soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +27,13 @@ test: deps
 BENCHES ?= keccak uint256 crypto transactions trie storage consensus
 bench: build
 	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
+
+# The VM beside revm (TARGETS.md P5): pyrevm in a local venv, created on first use.
+.venv/bin/python:
+	python3 -m venv .venv && .venv/bin/pip install --quiet pyrevm==0.3.7
+
+bench-vm: build .venv/bin/python
+	$(BIN)/d6g-bench vm --dispatch
 
 # Long seeded consensus simulations, outside `make test`.
 soak: deps

@@ -21,6 +21,11 @@ let benchmarked: [Target.Dependency] = [
     "ConsensusCore",
     "ConsensusSimulation",
     "StorageRocksDB",
+    "Execution",
+    "Mempool",
+    "Bytecode",
+    "VM",
+    "LedgerClient",
     "RPCServer",
 ]
 
@@ -49,13 +54,22 @@ let package = Package(
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
+        .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
 
+        .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
+        .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
+
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
         .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
+
+        // Composition.
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["LedgerPrimitives", "LedgerCrypto", argumentParser]),
@@ -67,9 +81,14 @@ let package = Package(
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
         .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
+        .testTarget(name: "ExecutionTests", dependencies: ["Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,6 +12,11 @@ struct D6GBench: ParsableCommand {
             TransactionBenchmark.self,
             StorageBenchmark.self,
             TrieBenchmark.self,
+            ExecutionBenchmark.self,
+            VMBenchmark.self,
+            TransfersBenchmark.self,
+            MempoolBenchmark.self,
+            ConsensusBenchmark.self,
             RPCBenchmark.self,
         ]
     )

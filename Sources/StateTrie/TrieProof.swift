@@ -70,6 +70,9 @@ extension MerklePatriciaTrie {
                     if isLeaf {
                         return matches(path, from: depth, exactly: prefix) ? try items[1].bytes() : nil
                     }
+                    guard !prefix.isEmpty else {
+                        throw TrieProofError.malformedNode(nodeHash, reason: "extension with an empty path")
+                    }
                     guard matches(path, from: depth, prefix: prefix) else { return nil }
                     depth += prefix.count
                     next = items[1]

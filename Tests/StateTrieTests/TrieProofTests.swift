@@ -101,4 +101,24 @@ struct TrieProofTests {
         let absent = random.bytes(20)
         #expect(try SecureTrie.verifyProof(root: trie.rootHash, key: absent, proof: try trie.proof(forKey: absent)) == nil)
     }
+
+    @Test func malformedNodeUnderTheRootIsRejected() {
+        // A "node" that hashes to the root but is not a trie node: 3 items.
+        let garbage: [UInt8] = [0xc3, 0x01, 0x02, 0x03]
+        let root = Keccak256.hash(garbage)
+        #expect {
+            _ = try MerklePatriciaTrie.verifyProof(root: root, key: [1], proof: [garbage])
+        } throws: { error in
+            guard case TrieProofError.malformedNode(let hash, _) = error else { return false }
+            return hash == root
+        }
+    }
+
+    @Test func unusedAndReorderedNodesDoNotMatter() throws {
+        let (trie, contents) = try Self.sampleTrie(seed: 9, count: 200)
+        let keys = Array(contents.keys.prefix(2))
+        let proof = try trie.proof(forKey: keys[0])
+        let padded = (proof + (try trie.proof(forKey: keys[1]))).reversed()
+        #expect(try MerklePatriciaTrie.verifyProof(root: trie.rootHash, key: keys[0], proof: Array(padded)) == contents[keys[0]])
+    }
 }

@@ -1,0 +1,383 @@
+// The interpreter: one loop over a verified, decoded program (Docs/vm.md §Interpreter).
+// Verification proved every stack access in bounds and every jump onto a block start, so the
+// bodies below touch the stack through a raw pointer without checks; gas is charged once per
+// basic block by BEGINBLOCK, plus the dynamic part inside the few instructions that have one.
+// Dispatch is a `switch` over the opcode enum, which compiles to one jump table (the
+// measurements behind that choice are in Docs/vm.md §Dispatch).
+import Bytecode
+import LedgerPrimitives
+
+/// One transaction's worth of nested calls: the host and the contracts on the call stack.
+final class Session {
+    let host: any Host
+    /// Addresses whose code is running, outermost first (for the re-entrancy rule).
+    var active: [Address] = []
+
+    init(host: any Host) { self.host = host }
+
+    /// A call frame: moves the value, refuses what the rules refuse, runs the code, and commits
+    /// or reverts the host's journal.
+    func call(_ message: Message, depth: Int) -> ExecutionResult {
+        guard depth < Limits.callDepth else { return ExecutionResult(outcome: .failure(.callDepthExceeded), gasLeft: message.gas) }
+        let program = host.program(at: message.recipient)
+        if let program, !program.isReentrant, active.contains(message.recipient) {
+            return ExecutionResult(outcome: .failure(.reentrancyRefused), gasLeft: message.gas)
+        }
+        let checkpoint = host.checkpoint()
+        if !message.value.isZero && !host.transfer(message.value, from: message.caller, to: message.recipient) {
+            host.revert(to: checkpoint)
+            return ExecutionResult(outcome: .failure(.insufficientBalance), gasLeft: message.gas)
+        }
+        guard let program else {
+            host.commit(checkpoint)
+            return ExecutionResult(outcome: .success, gasLeft: message.gas)
+        }
+        active.append(message.recipient)
+        let result = run(program, message: message, depth: depth)
+        active.removeLast()
+        if result.outcome == .success { host.commit(checkpoint) } else { host.revert(to: checkpoint) }
+        return result
+    }
+
+    @inline(__always)
+    private static func failed(_ failure: Failure, gas: Int64) -> ExecutionResult {
+        ExecutionResult(outcome: .failure(failure), gasLeft: failure.consumesAllGas ? 0 : max(gas, 0))
+    }
+
+    /// Runs function 0 of `program` in a fresh frame.
+    func run(_ program: Program, message: Message, depth: Int) -> ExecutionResult {
+        let code = program.instructionPointer
+        let constants = program.constantPointer
+        let jumpTables = program.jumpTablePointer
+        let stackBase = UnsafeMutablePointer<UInt256>.allocate(capacity: Limits.stackSize)
+        var memory = Memory()
+        defer {
+            stackBase.deallocate()
+            memory.deallocate()
+        }
+        var sp = stackBase
+        var gas = message.gas
+        var pc = Int(program.functions[0].entry)
+        var returnStack: [Int] = []
+        var returnData: [UInt8] = []
+
+        while true {
+            let instruction = code[pc]
+            pc &+= 1
+            switch instruction.opcode {
+            case .beginBlock:
+                gas &-= Int64(instruction.argument)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+            case .pushInline:
+                sp.pointee = UInt256(UInt64(UInt32(bitPattern: instruction.argument)))
+                sp += 1
+            case .pushConstant:
+                sp.pointee = constants[Int(instruction.argument)]
+                sp += 1
+            case .push0, .push1, .push2, .push3, .push4, .push5, .push6, .push7, .push8, .push9, .push10, .push11,
+                 .push12, .push13, .push14, .push15, .push16, .push17, .push18, .push19, .push20, .push21,
+                 .push22, .push23, .push24, .push25, .push26, .push27, .push28, .push29, .push30, .push31, .push32:
+                preconditionFailure("decoded programs carry PUSH as pushInline or pushConstant")
+
+            // Arithmetic: a is the top item, b the next.
+            case .add:
+                let (value, overflow) = sp[-1].addingReportingOverflow(sp[-2])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp -= 1; sp[-1] = value
+            case .sub:
+                let (value, overflow) = sp[-1].subtractingReportingOverflow(sp[-2])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp -= 1; sp[-1] = value
+            case .mul:
+                let (value, overflow) = sp[-1].multipliedReportingOverflow(by: sp[-2])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp -= 1; sp[-1] = value
+            case .div:
+                if sp[-2].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                sp -= 1; sp[-1] = sp[0] / sp[-1]
+            case .mod:
+                if sp[-2].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                sp -= 1; sp[-1] = sp[0] % sp[-1]
+            case .sdiv:
+                if sp[-2].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                if sp[-1] == .signedMin && sp[-2] == .max { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp -= 1; sp[-1] = sp[0].sdiv(sp[-1])
+            case .smod:
+                if sp[-2].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                sp -= 1; sp[-1] = sp[0].smod(sp[-1])
+            case .addmod:
+                if sp[-3].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                sp -= 2; sp[-1] = sp[1].addmod(sp[0], sp[-1])
+            case .mulmod:
+                if sp[-3].isZero { return Self.failed(.divisionByZero, gas: gas) }
+                sp -= 2; sp[-1] = sp[1].mulmod(sp[0], sp[-1])
+            case .exp, .wexp:
+                gas -= Gas.expPerByte * Int64(sp[-2].significantByteCount)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                if instruction.opcode == .wexp {
+                    sp -= 1; sp[-1] = sp[0].power(sp[-1])
+                } else {
+                    guard let value = checkedPower(sp[-1], sp[-2]) else { return Self.failed(.arithmeticOverflow, gas: gas) }
+                    sp -= 1; sp[-1] = value
+                }
+            case .signextend:
+                sp -= 1; sp[-1] = sp[-1].signExtend(fromByte: sp[0])
+            case .wadd:
+                sp -= 1; sp[-1] = sp[0] &+ sp[-1]
+            case .wsub:
+                sp -= 1; sp[-1] = sp[0] &- sp[-1]
+            case .wmul:
+                sp -= 1; sp[-1] = sp[0] &* sp[-1]
+
+            case .lt:
+                sp -= 1; sp[-1] = UInt256(sp[0] < sp[-1] ? 1 : 0)
+            case .gt:
+                sp -= 1; sp[-1] = UInt256(sp[-1] < sp[0] ? 1 : 0)
+            case .slt:
+                sp -= 1; sp[-1] = UInt256(sp[0].signedLessThan(sp[-1]) ? 1 : 0)
+            case .sgt:
+                sp -= 1; sp[-1] = UInt256(sp[-1].signedLessThan(sp[0]) ? 1 : 0)
+            case .eq:
+                sp -= 1; sp[-1] = UInt256(sp[0] == sp[-1] ? 1 : 0)
+            case .iszero:
+                sp[-1] = UInt256(sp[-1].isZero ? 1 : 0)
+            case .and:
+                sp -= 1; sp[-1] = sp[0] & sp[-1]
+            case .or:
+                sp -= 1; sp[-1] = sp[0] | sp[-1]
+            case .xor:
+                sp -= 1; sp[-1] = sp[0] ^ sp[-1]
+            case .not:
+                sp[-1] = ~sp[-1]
+            case .byte:
+                sp -= 1; sp[-1] = UInt256(UInt64(sp[-1].byte(sp[0])))
+            case .shl:
+                sp -= 1; sp[-1] = sp[-1] << sp[0]
+            case .shr:
+                sp -= 1; sp[-1] = sp[-1] >> sp[0]
+            case .sar:
+                sp -= 1; sp[-1] = sp[-1].sar(sp[0])
+
+            case .keccak256, .sha256:
+                guard let offset = memory.reserve(offset: sp[-1], length: sp[-2], gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                let count = Int(sp[-2].limb0)
+                let perWord = instruction.opcode == .keccak256 ? Gas.keccakPerWord : Gas.sha256PerWord
+                gas -= perWord * Gas.words(count)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                let digest = instruction.opcode == .keccak256 ? Keccak256.hash(memory.buffer(at: offset, count: count))
+                                                              : host.sha256(memory.bytes(at: offset, count: count))
+                sp -= 1; sp[-1] = UInt256(digest)
+            case .ecrecover:
+                let signer = host.recoverSigner(digest: Hash32(sp[-1]), v: sp[-2], r: sp[-3], s: sp[-4])
+                sp -= 3; sp[-1] = signer.map { UInt256($0) } ?? .zero
+
+            case .address:
+                sp.pointee = UInt256(message.recipient); sp += 1
+            case .balance:
+                sp[-1] = host.balance(of: Address(truncating: sp[-1]))
+            case .selfbalance:
+                sp.pointee = host.balance(of: message.recipient); sp += 1
+            case .origin:
+                sp.pointee = UInt256(message.origin); sp += 1
+            case .caller:
+                sp.pointee = UInt256(message.caller); sp += 1
+            case .callvalue:
+                sp.pointee = message.value; sp += 1
+            case .calldataload:
+                sp[-1] = message.input.withUnsafeBytes { loadWord(from: $0, at: sp[-1]) }
+            case .calldatasize:
+                sp.pointee = UInt256(UInt64(message.input.count)); sp += 1
+            case .returndatasize:
+                sp.pointee = UInt256(UInt64(returnData.count)); sp += 1
+            case .datasize:
+                sp.pointee = UInt256(UInt64(program.data.count)); sp += 1
+            case .dataload:
+                sp[-1] = program.data.withUnsafeBytes { loadWord(from: $0, at: sp[-1]) }
+            case .dataloadn:
+                sp.pointee = program.data.withUnsafeBytes { UInt256(loadingBigEndianFrom: $0.baseAddress! + Int(instruction.argument)) }
+                sp += 1
+            case .calldatacopy, .datacopy, .returndatacopy:
+                guard let offset = memory.reserve(offset: sp[-1], length: sp[-3], gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                let count = Int(sp[-3].limb0)
+                gas -= Gas.copyPerWord * Gas.words(count)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                let source = sp[-2]
+                sp -= 3
+                switch instruction.opcode {
+                case .calldatacopy: message.input.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }
+                case .datacopy: program.data.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }
+                default:
+                    guard count == 0 || (source.exactUInt64.map { $0 + UInt64(count) <= UInt64(returnData.count) } ?? false) else {
+                        return Self.failed(.returnDataOutOfBounds, gas: gas)
+                    }
+                    returnData.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }
+                }
+            case .timestamp:
+                sp.pointee = UInt256(host.block.timestamp); sp += 1
+            case .number:
+                sp.pointee = UInt256(host.block.number); sp += 1
+            case .chainid:
+                sp.pointee = UInt256(host.block.chainID); sp += 1
+            case .gas:
+                sp.pointee = UInt256(UInt64(gas)); sp += 1
+
+            case .pop:
+                sp -= 1
+            case .mload:
+                guard let offset = memory.reserve(offset: sp[-1], length: 32, gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                sp[-1] = memory.load(at: offset)
+            case .mstore:
+                guard let offset = memory.reserve(offset: sp[-1], length: 32, gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                memory.store(sp[-2], at: offset)
+                sp -= 2
+            case .mstore8:
+                guard let offset = memory.reserve(offset: sp[-1], length: 1, gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                memory.storeByte(UInt8(truncatingIfNeeded: sp[-2].limb0), at: offset)
+                sp -= 2
+            case .msize:
+                sp.pointee = UInt256(UInt64(memory.size)); sp += 1
+            case .mcopy:
+                let length = sp[-3]
+                guard let destination = memory.reserve(offset: sp[-1], length: length, gas: &gas),
+                      let source = memory.reserve(offset: sp[-2], length: length, gas: &gas) else {
+                    return Self.failed(.outOfGas, gas: gas)
+                }
+                let count = Int(length.limb0)
+                gas -= Gas.copyPerWord * Gas.words(count)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                memory.copyWithin(from: source, to: destination, count: count)
+                sp -= 3
+            case .sload:
+                sp[-1] = host.storage(of: message.recipient, at: sp[-1])
+            case .sstore:
+                if message.isStatic { return Self.failed(.staticStateChange, gas: gas) }
+                let (key, value) = (sp[-1], sp[-2])
+                let current = host.storage(of: message.recipient, at: key)
+                gas -= current.isZero && !value.isZero ? Gas.storageSet : Gas.storageUpdate
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                host.setStorage(value, of: message.recipient, at: key)
+                sp -= 2
+
+            case .dup1, .dup2, .dup3, .dup4, .dup5, .dup6, .dup7, .dup8, .dup9, .dup10, .dup11, .dup12,
+                 .dup13, .dup14, .dup15, .dup16:
+                let depth = Int(instruction.opcode.rawValue &- 0x7f)
+                sp.pointee = sp[-depth]
+                sp += 1
+            case .swap1, .swap2, .swap3, .swap4, .swap5, .swap6, .swap7, .swap8, .swap9, .swap10, .swap11,
+                 .swap12, .swap13, .swap14, .swap15, .swap16:
+                let depth = Int(instruction.opcode.rawValue &- 0x8f)
+                let top = sp[-1]
+                sp[-1] = sp[-1 - depth]
+                sp[-1 - depth] = top
+
+            case .log0, .log1, .log2, .log3, .log4:
+                if message.isStatic { return Self.failed(.staticStateChange, gas: gas) }
+                guard let offset = memory.reserve(offset: sp[-1], length: sp[-2], gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                let count = Int(sp[-2].limb0)
+                gas -= Gas.logPerByte * Int64(count)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                let topicCount = Int(instruction.opcode.rawValue &- 0xa0)
+                let topics = (0..<topicCount).map { Hash32(sp[-3 - $0]) }
+                host.emit(Log(address: message.recipient, topics: topics, data: memory.bytes(at: offset, count: count)))
+                sp -= 2 + topicCount
+
+            case .rjump:
+                pc = Int(instruction.argument)
+            case .rjumpi:
+                sp -= 1
+                if !sp.pointee.isZero { pc = Int(instruction.argument) }
+            case .rjumpv:
+                sp -= 1
+                let table = Int(instruction.argument)
+                let index = sp.pointee
+                if let small = index.exactUInt64, small < UInt64(jumpTables[table]) {
+                    pc = Int(jumpTables[table + 1 + Int(small)])
+                }
+            case .callf:
+                let callee = program.functions[Int(instruction.argument)]
+                guard sp - stackBase + callee.maxStackIncrease <= Limits.stackSize,
+                      returnStack.count < Limits.returnStackSize else { return Self.failed(.stackOverflow, gas: gas) }
+                returnStack.append(pc)
+                pc = Int(callee.entry)
+            case .retf:
+                pc = returnStack.removeLast()
+
+            case .call, .staticcall:
+                let isCall = instruction.opcode == .call
+                let requested = sp[-1]
+                let target = Address(truncating: sp[-2])
+                let value = isCall ? sp[-3] : .zero
+                let bottom = isCall ? sp - 7 : sp - 6
+                // (input offset, input length, output offset, output length)
+                let arguments = isCall ? (sp[-4], sp[-5], sp[-6], sp[-7]) : (sp[-3], sp[-4], sp[-5], sp[-6])
+                sp = bottom + 1
+                if !value.isZero {
+                    if message.isStatic { return Self.failed(.staticStateChange, gas: gas) }
+                    gas -= Gas.callValue
+                    if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                }
+                guard let input = memory.reserve(offset: arguments.0, length: arguments.1, gas: &gas),
+                      let output = memory.reserve(offset: arguments.2, length: arguments.3, gas: &gas) else {
+                    return Self.failed(.outOfGas, gas: gas)
+                }
+                // All but one 64th of what is left may go to the callee (EIP-150), so a deep
+                // chain of calls cannot strand the outer frames without gas.
+                let available = gas - gas / 64
+                let callGas = requested.exactUInt64.map { Int64(min($0, UInt64(available))) } ?? available
+                gas -= callGas
+                let result = call(Message(caller: message.recipient, recipient: target, origin: message.origin, value: value,
+                                          input: memory.bytes(at: input, count: Int(arguments.1.limb0)), gas: callGas,
+                                          isStatic: message.isStatic || !isCall),
+                                  depth: depth + 1)
+                gas += result.gasLeft
+                returnData = result.output
+                let copied = min(Int(arguments.3.limb0), returnData.count)
+                returnData.withUnsafeBytes { memory.write($0, from: .zero, to: output, count: copied) }
+                sp[-1] = UInt256(result.outcome == .success ? 1 : 0)
+
+            case .stop:
+                return ExecutionResult(outcome: .success, gasLeft: gas)
+            case .ret, .revert:
+                guard let offset = memory.reserve(offset: sp[-1], length: sp[-2], gas: &gas) else { return Self.failed(.outOfGas, gas: gas) }
+                let output = memory.bytes(at: offset, count: Int(sp[-2].limb0))
+                return ExecutionResult(outcome: instruction.opcode == .ret ? .success : .revert, gasLeft: gas, output: output)
+            case .invalid:
+                return Self.failed(.invalidInstruction, gas: gas)
+            }
+        }
+    }
+}
+
+/// 32 bytes of `source` at `offset`, zero-padded past its end (CALLDATALOAD, DATALOAD).
+@inline(__always)
+func loadWord(from source: UnsafeRawBufferPointer, at offset: UInt256) -> UInt256 {
+    guard let start = offset.exactUInt64, start < UInt64(source.count) else { return .zero }
+    let begin = Int(start)
+    if source.count - begin >= 32 { return UInt256(loadingBigEndianFrom: source.baseAddress! + begin) }
+    var word: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    return withUnsafeMutableBytes(of: &word) { scratch in
+        scratch.baseAddress!.copyMemory(from: source.baseAddress! + begin, byteCount: source.count - begin)
+        return UInt256(loadingBigEndianFrom: scratch.baseAddress!)
+    }
+}
+
+/// base ^ exponent, or nil if it does not fit 256 bits (checked EXP).
+func checkedPower(_ base: UInt256, _ exponent: UInt256) -> UInt256? {
+    var result = UInt256.one
+    var base = base
+    var exponent = exponent
+    while !exponent.isZero {
+        if exponent.limb0 & 1 != 0 {
+            let (product, overflow) = result.multipliedReportingOverflow(by: base)
+            if overflow { return nil }
+            result = product
+        }
+        exponent = exponent.shiftedRight(by: 1)
+        if !exponent.isZero {
+            let (square, overflow) = base.multipliedReportingOverflow(by: base)
+            if overflow { return nil }
+            base = square
+        }
+    }
+    return result
+}

@@ -1,0 +1,131 @@
+// Shared test fixtures: well-known keys, a chain whose state lives in memory stores, signing helpers
+// and a scripted contract runtime standing in for the VM.
+import Execution
+import LedgerCrypto
+import LedgerPrimitives
+import LedgerTypes
+import StateTrie
+
+let chainId: UInt64 = 1337
+let gwei = UInt256(1_000_000_000)
+let ether = UInt256(1_000_000_000_000_000_000)
+let feeRecipient = Address(bytes: [UInt8](repeating: 0xfe, count: 20))!
+
+func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey(bytes: [UInt8](repeating: seed, count: 32)) }
+func address(_ seed: UInt8) -> Address { Address(bytes: [UInt8](repeating: seed, count: 20))! }
+
+let alice = key(0x11)
+let bob = key(0x22)
+let carol = key(0x33)
+
+/// A state kept in in-memory stores, advanced by persisting executions as the node would.
+final class TestChain {
+    let nodes = InMemoryTrieNodeStore()
+    let codes = InMemoryCodeStore()
+    private(set) var state: TrieStateReader
+    var executor: BlockExecutor
+    var number: UInt64 = 1
+
+    init(balances: [Address: UInt256], rules: ChainRules = ChainRules(chainId: chainId),
+         runtime: (any ContractRuntime)? = nil) throws {
+        let world = WorldState(base: .empty())
+        for (address, balance) in balances { try world.setBalance(balance, of: address) }
+        state = .empty()
+        executor = BlockExecutor(rules: rules, runtime: runtime)
+        try persist(world.commit(deletingEmptyAccounts: false))
+    }
+
+    func persist(_ diff: StateDiff) throws {
+        nodes.write(TrieCommit(rootHash: diff.stateRoot, nodes: diff.trieNodes))
+        codes.write(diff)
+        state = try TrieStateReader(stateRoot: diff.stateRoot, nodes: nodes, codes: codes)
+    }
+
+    func context(gasLimit: UInt64 = 30_000_000, baseFee: UInt256 = gwei) -> BlockContext {
+        BlockContext(number: number, timestamp: 1_000 + number, gasLimit: gasLimit, baseFeePerGas: baseFee,
+                     feeRecipient: feeRecipient)
+    }
+
+    /// Applies `transactions` as a validator would and persists the result.
+    @discardableResult
+    func apply(_ transactions: [RecoveredTransaction], gasLimit: UInt64 = 30_000_000,
+               baseFee: UInt256 = gwei) throws -> BlockExecution {
+        let execution = try executor.apply(transactions, context: context(gasLimit: gasLimit, baseFee: baseFee),
+                                           to: state)
+        try persist(execution.diff)
+        number += 1
+        return execution
+    }
+
+    func balance(_ address: Address) throws -> UInt256 { try state.balance(of: address) }
+    func nonce(_ address: Address) throws -> UInt64 { try state.nonce(of: address) }
+}
+
+func legacy(_ from: PrivateKey, nonce: UInt64, to: Address?, value: UInt256 = .zero, gasPrice: UInt256 = gwei,
+            gas: UInt64 = 21_000, data: [UInt8] = []) -> RecoveredTransaction {
+    let signed = try! UnsignedTransaction.legacy(LegacyTransaction(
+        chainId: chainId, nonce: nonce, gasPrice: gasPrice, gasLimit: gas, to: to, value: value, data: data))
+        .signed(with: from)
+    return recovered(signed)
+}
+
+func dynamic(_ from: PrivateKey, nonce: UInt64, to: Address?, value: UInt256 = .zero, tip: UInt256,
+             cap: UInt256, gas: UInt64 = 21_000, data: [UInt8] = []) -> RecoveredTransaction {
+    let signed = try! UnsignedTransaction.dynamicFee(DynamicFeeTransaction(
+        chainId: chainId, nonce: nonce, maxPriorityFeePerGas: tip, maxFeePerGas: cap, gasLimit: gas, to: to,
+        value: value, data: data)).signed(with: from)
+    return recovered(signed)
+}
+
+/// Recovers the sender without the intrinsic checks, so tests can hand execution invalid transactions.
+func recovered(_ signed: SignedTransaction) -> RecoveredTransaction {
+    RecoveredTransaction(transaction: signed, sender: try! signed.recoverSender(), hash: signed.hash)
+}
+
+/// A stand-in for the VM. Creation: stores slot 1 = 42, emits one log, deploys `input` as code
+/// (input [0xfd] reverts, [0xfe] fails). Call: stores slot 0 = the input's length and emits a log;
+/// input [0xfd] reverts after writing, [0xfe] fails after writing. Each run uses 10,000 gas.
+struct ScriptedRuntime: ContractRuntime {
+    static let topic = Keccak256.hash(Array("Scripted()".utf8))
+
+    func create(_ message: ContractMessage, initCode: [UInt8], state: WorldState,
+                environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
+        try state.setStorageValue(UInt256(42), at: UInt256(1), of: message.address)
+        state.emit(Log(address: message.address, topics: [Self.topic], data: message.value.bigEndianBytes))
+        return outcome(for: initCode, returning: initCode)
+    }
+
+    func call(_ message: ContractMessage, code: [UInt8], state: WorldState,
+              environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
+        try state.setStorageValue(UInt256(UInt64(message.input.count)), at: .zero, of: message.address)
+        state.emit(Log(address: message.address, topics: [Self.topic], data: message.input))
+        return outcome(for: message.input, returning: [0x01])
+    }
+
+    private func outcome(for input: [UInt8], returning data: [UInt8]) -> ContractOutcome {
+        switch input {
+        case [0xfd]: return ContractOutcome(status: .revert, gasUsed: 10_000, returnData: [0xde, 0xad])
+        case [0xfe]: return ContractOutcome(status: .failure(reason: "scripted failure"), gasUsed: 10_000)
+        default: return ContractOutcome(status: .success, gasUsed: 10_000, returnData: data)
+        }
+    }
+}
+
+// Checked arithmetic for readable expectations (UInt256 itself offers the wrapping forms).
+func + (a: UInt256, b: UInt256) -> UInt256 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    precondition(!overflow, "test arithmetic overflowed")
+    return sum
+}
+
+func - (a: UInt256, b: UInt256) -> UInt256 {
+    let (difference, overflow) = a.subtractingReportingOverflow(b)
+    precondition(!overflow, "test arithmetic underflowed")
+    return difference
+}
+
+func * (a: UInt256, b: UInt256) -> UInt256 {
+    let (product, overflow) = a.multipliedReportingOverflow(by: b)
+    precondition(!overflow, "test arithmetic overflowed")
+    return product
+}

@@ -1,0 +1,154 @@
+// Genesis files: the devnet file loads and its keys derive from the documented seeds; every bad
+// field is reported by its path; the state and block 0 built from a genesis are what they claim.
+import Execution
+import Foundation
+import LedgerCrypto
+import LedgerPrimitives
+import LedgerTypes
+import StateTrie
+import Testing
+
+/// The package's Genesis/ folder (this file is Tests/ExecutionTests/GenesisTests.swift).
+private let genesisFolder = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Genesis")
+
+/// A development key: keccak-256 of its seed text (Genesis/README.md).
+private func devKey(_ seed: String) throws -> PrivateKey {
+    try PrivateKey(bytes: Keccak256.hash(Array(seed.utf8)).bytes)
+}
+
+private let validatorKey = "0x03f8b2f2a60f3ee8486052f4b5048f102a708ecfff7c3f0159eb46a18ad4c18be5"
+private let nodeKey = "0x038bdc1d37274a14acabb050b1df14cf38ffdea31d8c987765a2000a10fdd0f457"
+
+/// A valid minimal genesis whose fields the catalogue below breaks one at a time.
+private func genesisText(chainId: String = "7", gasLimit: String = "\"0x1c9c380\"", baseFee: String = "\"0x1\"",
+                         extra: String = "", d6gExtra: String = "", validators: String? = nil,
+                         alloc: String = "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"0x10\"}}") -> String {
+    let validatorList = validators ?? "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"\(nodeKey)\", \"power\": 1}]"
+    return """
+    {"config": {"chainId": \(chainId), "d6g": {"validators": \(validatorList)\(d6gExtra)}},
+     "gasLimit": \(gasLimit), "baseFeePerGas": \(baseFee)\(extra), "alloc": \(alloc)}
+    """
+}
+
+struct GenesisTests {
+    @Test func devnetLoadsWithItsDocumentedKeys() throws {
+        let data = try Data(contentsOf: genesisFolder.appendingPathComponent("devnet.json"))
+        let genesis = try Genesis(json: [UInt8](data))
+        #expect(genesis.chainId == 1337 && genesis.gasLimit == 30_000_000 && genesis.baseFeePerGas == gwei)
+        #expect(genesis.settings.sendAllowlist == nil && genesis.settings.deployAllowlist == nil)
+        #expect(genesis.settings.minBlockIntervalMs == 250 && genesis.settings.emptyBlockPeriodMs == 5_000)
+        let validator = try #require(genesis.settings.validators.first)
+        #expect(validator.address == (try devKey("d6g-dev-validator-0")).address)
+        #expect(validator.consensusKey == (try devKey("d6g-dev-validator-0")).publicKey.compressedBytes)
+        #expect(validator.nodeKey == (try devKey("d6g-dev-node-0")).publicKey.compressedBytes)
+        let accounts = try (0..<5).map { try devKey("d6g-dev-account-\($0)").address }
+        #expect(Set(genesis.alloc.keys) == Set(accounts))
+        #expect(genesis.alloc.values.allSatisfy { $0.balance == ether * UInt256(1_000_000) })
+    }
+
+    @Test func devnetBlockZeroCommitsToItsState() throws {
+        let data = try Data(contentsOf: genesisFolder.appendingPathComponent("devnet.json"))
+        let genesis = try Genesis(json: [UInt8](data))
+        let (block, diff) = genesis.build()
+        #expect(block.header.number == 0 && block.header.stateRoot == diff.stateRoot)
+        #expect(block.header.transactionsRoot == MerklePatriciaTrie.emptyRootHash)
+        #expect(block.header.validatorsHash == genesis.validatorsHash)
+        let nodes = InMemoryTrieNodeStore()
+        nodes.write(TrieCommit(rootHash: diff.stateRoot, nodes: diff.trieNodes))
+        let state = try TrieStateReader(stateRoot: diff.stateRoot, nodes: nodes, codes: InMemoryCodeStore())
+        for (address, account) in genesis.alloc { #expect(try state.balance(of: address) == account.balance) }
+        #expect(try Block(decoding: block.encoded) == block)
+    }
+
+    @Test func allocationsWithCodeStorageAndNonceBuildTheirAccounts() throws {
+        let genesis = try Genesis(json: genesisText(alloc: """
+            {"2222222222222222222222222222222222222222": {"balance": "1000", "nonce": "0x2", "code": "0x6001",
+             "storage": {"0x01": "0x2a", "0x0000000000000000000000000000000000000000000000000000000000000002": "0x00"}}}
+            """))
+        let account = try #require(genesis.alloc[Address(bytes: [UInt8](repeating: 0x22, count: 20))!])
+        #expect(account.balance == UInt256(1000) && account.nonce == 2 && account.code == [0x60, 0x01])
+        let (_, diff) = genesis.build()
+        let built = try #require(diff.accounts.first?.value)
+        #expect(built.codeHash == Keccak256.hash([0x60, 0x01]) && built.nonce == 2)
+        #expect(diff.storage.first?.value == [UInt256(1): UInt256(42)])
+        #expect(diff.code[Keccak256.hash([0x60, 0x01])] == [0x60, 0x01])
+    }
+
+    @Test func defaultsApplyWhenOptionalFieldsAreAbsent() throws {
+        let genesis = try Genesis(json: genesisText())
+        #expect(genesis.settings.baseFeeFloats == false && genesis.settings.feeRecipient == nil)
+        #expect(genesis.settings.minBlockIntervalMs == 250 && genesis.settings.emptyBlockPeriodMs == 5_000)
+        #expect(genesis.timestamp == 0 && genesis.extraData.isEmpty)
+        #expect(genesis.rules == ChainRules(chainId: 7))
+    }
+
+    @Test func zeroBaseFeeWithBothAllowlistsIsAccepted() throws {
+        let genesis = try Genesis(json: genesisText(baseFee: "0", d6gExtra: """
+            , "sendAllowlist": ["0x1111111111111111111111111111111111111111"], "deployAllowlist": []
+            """))
+        #expect(genesis.rules.sendAllowlist?.count == 1 && genesis.rules.deployAllowlist == [])
+    }
+
+    /// The catalogue: each broken file and the field its error must name.
+    @Test(arguments: [
+        (genesisText(chainId: "\"seven\""), "config.chainId"),
+        (genesisText(gasLimit: "\"0xzz\""), "gasLimit"),
+        (genesisText(gasLimit: "100"), "gasLimit"),
+        (genesisText(baseFee: "true"), "baseFeePerGas"),
+        (genesisText(extra: ", \"extraData\": \"0x\(String(repeating: "00", count: 33))\""), "extraData"),
+        (genesisText(extra: ", \"timestamp\": -1"), "timestamp"),
+        (genesisText(validators: "[]"), "config.d6g.validators"),
+        (genesisText(validators: "[{\"consensusKey\": \"0x02\", \"nodeKey\": \"\(nodeKey)\", \"power\": 1}]"),
+         "config.d6g.validators.0.consensusKey"),
+        (genesisText(validators: "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"0x05\(String(repeating: "11", count: 32))\", \"power\": 1}]"),
+         "config.d6g.validators.0.nodeKey"),
+        (genesisText(validators: "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"\(nodeKey)\", \"power\": 0}]"),
+         "config.d6g.validators.0.power"),
+        (genesisText(validators: "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"\(nodeKey)\"}]"),
+         "config.d6g.validators.0.power"),
+        (genesisText(d6gExtra: ", \"feeRecipient\": \"0x12\""), "config.d6g.feeRecipient"),
+        (genesisText(d6gExtra: ", \"baseFeeFloats\": \"yes\""), "config.d6g.baseFeeFloats"),
+        (genesisText(d6gExtra: ", \"minBlockIntervalMs\": 0"), "config.d6g.minBlockIntervalMs"),
+        (genesisText(d6gExtra: ", \"emptyBlockPeriodMs\": 100"), "config.d6g.emptyBlockPeriodMs"),
+        (genesisText(d6gExtra: ", \"sendAllowlist\": [\"nope\"]"), "config.d6g.sendAllowlist.0"),
+        (genesisText(d6gExtra: ", \"blockTime\": 1"), "config.d6g.blockTime"),
+        (genesisText(baseFee: "\"0x0\""), "config.d6g.sendAllowlist"),
+        (genesisText(baseFee: "0", d6gExtra: ", \"sendAllowlist\": []"), "config.d6g.deployAllowlist"),
+        (genesisText(alloc: "{\"0xabc\": {\"balance\": \"1\"}}"), "alloc.0xabc"),
+        (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"ten\"}}"),
+         "alloc.0x1111111111111111111111111111111111111111.balance"),
+        (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {}}"),
+         "alloc.0x1111111111111111111111111111111111111111.balance"),
+        (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"1\", \"code\": \"0x6\"}}"),
+         "alloc.0x1111111111111111111111111111111111111111.code"),
+        (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"1\", \"storage\": {\"0x01\": 5}}}"),
+         "alloc.0x1111111111111111111111111111111111111111.storage.0x01"),
+        (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"1\", \"nonce\": \"0x1\", \"nonce\": \"0x2\"}}"),
+         "(document)"),
+        (genesisText(alloc: """
+            {"0x1111111111111111111111111111111111111111": {"balance": "1"}, "1111111111111111111111111111111111111111": {"balance": "2"}}
+            """), "alloc.1111111111111111111111111111111111111111"),
+        ("{\"gasLimit\": 1", "(document)"),
+        ("{\"gasLimit\": 30000000}", "config"),
+    ])
+    func badFieldIsNamed(text: String, field: String) throws {
+        do {
+            let genesis = try Genesis(json: text)
+            Issue.record("accepted: \(genesis.chainId) for \(field)")
+        } catch {
+            #expect(error.field == field, "\(error)")
+            #expect(error.description.hasPrefix(error.field + ": "))
+        }
+    }
+
+    @Test func validatorsHashIsOrderIndependentAndPowerSensitive() throws {
+        let a = GenesisValidator(consensusKey: try devKey("a").publicKey, nodeKey: try devKey("b").publicKey, power: 1)
+        let b = GenesisValidator(consensusKey: try devKey("c").publicKey, nodeKey: try devKey("d").publicKey, power: 1)
+        #expect(GenesisValidator.setHash(of: [a, b]) == GenesisValidator.setHash(of: [b, a]))
+        var heavier = b
+        heavier.power = 2
+        #expect(GenesisValidator.setHash(of: [a, b]) != GenesisValidator.setHash(of: [a, heavier]))
+    }
+}
