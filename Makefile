@@ -24,7 +24,7 @@ test: deps
 	$(SWIFT) test $(RELEASE) --skip-build --disable-xctest
 
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
-BENCHES ?= keccak uint256 crypto transactions trie storage consensus
+BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc vm
 bench: build
 	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
 
