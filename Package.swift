@@ -54,6 +54,7 @@ let package = Package(
 
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+        .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
@@ -74,6 +75,7 @@ let package = Package(
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "ContractExecutionTests", dependencies: ["ContractExecution", "Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
     ],
     swiftLanguageModes: [.v6]
