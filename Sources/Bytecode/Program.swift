@@ -78,8 +78,14 @@ public final class Program: @unchecked Sendable {
 public final class ProgramCache: Sendable {
     private let programs = Mutex<[Hash32: Program]>([:])
     public let capacity: Int
+    /// Whether programs are decoded with superinstructions (Docs/vm.md §Fusion); off only to
+    /// compare against the plain decoding.
+    public let fusing: Bool
 
-    public init(capacity: Int = 4096) { self.capacity = capacity }
+    public init(capacity: Int = 4096, fusing: Bool = true) {
+        self.capacity = capacity
+        self.fusing = fusing
+    }
 
     /// The program of a stored runtime container, verified on first sight.
     public func program(forRuntimeContainer bytes: [UInt8]) throws(LoadError) -> Program {
@@ -100,7 +106,7 @@ public final class ProgramCache: Sendable {
         do { container = try Container.decodeExactly(bytes) } catch { throw .decoding(error) }
         guard container.initFunctions.isEmpty else { throw .notRuntime }
         let program: Program
-        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash) } catch { throw .verification(error) }
+        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash, fusing: fusing) } catch { throw .verification(error) }
         remember(program)
         return program
     }
