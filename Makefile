@@ -24,8 +24,8 @@ test: deps
 	$(SWIFT) test $(RELEASE) --skip-build --disable-xctest
 
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
-BENCHES ?= keccak uint256 crypto transactions trie storage consensus
-bench: build
+BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc
+bench: build bench-vm
 	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
 
 # The VM beside revm (TARGETS.md P5): pyrevm in a local venv, created on first use.

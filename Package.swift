@@ -26,6 +26,7 @@ let benchmarked: [Target.Dependency] = [
     "Bytecode",
     "VM",
     "LedgerClient",
+    "RPCServer",
 ]
 
 let package = Package(
