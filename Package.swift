@@ -58,8 +58,11 @@ let package = Package(
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
 
+        // Composition: the node's library (chain store, block production, RPC methods, lifecycle).
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore"]),
+
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
 
         // Tests mirror Sources/.
@@ -74,6 +77,7 @@ let package = Package(
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
     ],
     swiftLanguageModes: [.v6]
