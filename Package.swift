@@ -6,6 +6,11 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let bigInt = Target.Dependency.product(name: "BigInt", package: "BigInt")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 
 // Everything d6g-bench measures.
 let benchmarked: [Target.Dependency] = [
@@ -20,6 +25,7 @@ let benchmarked: [Target.Dependency] = [
     "Mempool",
     "Bytecode",
     "VM",
+    "RPCServer",
 ]
 
 let package = Package(
@@ -32,6 +38,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: each is imported only by its wrapper target.
@@ -57,9 +64,10 @@ let package = Package(
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
 
         // Composition: the node's library (chain store, block production, RPC methods, lifecycle).
-        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore"]),
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
@@ -79,6 +87,7 @@ let package = Package(
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,42 @@
+// The seam between the RPC server and the node: the server decodes JSON-RPC framing and
+// hands each call to an `RPCMethodHandler`; the node implements the methods.
+
+/// One method call from a request: its name and its params (an array when positional,
+/// as Ethereum uses; an empty array when the request had none).
+public struct RPCCall: Sendable, Hashable {
+    public var method: String
+    public var params: JSONValue
+
+    public init(method: String, params: JSONValue = .array([])) {
+        self.method = method
+        self.params = params
+    }
+}
+
+/// What the node implements. Handlers are awaited off the NIO event loops, but they run on
+/// Swift's cooperative pool: blocking work (RocksDB, fsync, signature recovery of a large
+/// batch) must hop to the node's own threads (DESIGN.md §7).
+public protocol RPCMethodHandler: Sendable {
+    /// Answers one call: the `result` value, or an error object.
+    func call(method: String, params: JSONValue) async throws(RPCError) -> JSONValue
+
+    /// Answers the calls of one batch, one result per call in the same order. The default
+    /// calls `call` one by one; the node overrides it to admit many `eth_sendRawTransaction`
+    /// at once (recovering senders in parallel), which is what makes 10k tx/s reachable.
+    func callBatch(_ calls: [RPCCall]) async -> [Result<JSONValue, RPCError>]
+}
+
+extension RPCMethodHandler {
+    public func callBatch(_ calls: [RPCCall]) async -> [Result<JSONValue, RPCError>] {
+        var results: [Result<JSONValue, RPCError>] = []
+        results.reserveCapacity(calls.count)
+        for call in calls {
+            do throws(RPCError) {
+                results.append(.success(try await self.call(method: call.method, params: call.params)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+}
