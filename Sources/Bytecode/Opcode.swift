@@ -225,3 +225,19 @@ public enum Limits {
     /// Functions per section (CALLF's immediate is 16 bits, but a table this long is enough).
     public static let functionCount = 1024
 }
+
+extension Opcode {
+    /// The instruction-set table of Docs/vm.md, generated from `definition` (a test keeps the
+    /// document in sync).
+    public static var markdownTable: String {
+        var lines = ["| byte | name | immediate | stack in → out | base gas | notes |", "|---|---|---|---|---|---|"]
+        for opcode in allCases where !opcode.definition.flags.contains(.internalOnly) {
+            let info = opcode.definition
+            let byte = "0x" + (opcode.rawValue < 16 ? "0" : "") + String(opcode.rawValue, radix: 16)
+            let immediate = opcode == .rjumpv ? "1 + 2·(n+1)" : (info.immediateSize == 0 ? "" : "\(info.immediateSize)")
+            let effect = opcode == .callf ? "declared" : "\(info.inputs) → \(info.outputs)"
+            lines.append("| \(byte) | \(info.name) | \(immediate) | \(effect) | \(info.gas) | \(info.summary) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
