@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["Node", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
 
         // Tests mirror Sources/.
