@@ -59,14 +59,15 @@ struct DevCommand: AsyncParsableCommand {
                 _ = lock
             }
         } catch { throw ValidationError(error.description) }
-        setvbuf(stdout, nil, _IOLBF, 0)  // the banner before the log lines, in a pipe too
-        print("d6g-node dev — DEVELOPMENT ONLY: these keys are public knowledge, never use them for anything of value.")
-        print("chain id \(DevNetwork.genesis().chainId), data in \(directory.path)")
-        print("funded accounts (1,000,000 ether each):")
+        var banner = "d6g-node dev — DEVELOPMENT ONLY: these keys are public knowledge, never use them for anything of value.\n"
+        banner += "chain id \(DevNetwork.genesis().chainId), data in \(directory.path)\n"
+        banner += "funded accounts (1,000,000 ether each):\n"
         for key in DevNetwork.accountKeys {
-            print("  \(key.address.checksummed)  private key \(key.bytes.hexString)")
+            banner += "  \(key.address.checksummed)  private key \(key.bytes.hexString)\n"
         }
-        print("validator \(DevNetwork.validatorKey.address.checksummed)")
+        banner += "validator \(DevNetwork.validatorKey.address.checksummed)\n"
+        // Unbuffered, so the banner comes before the log lines even in a pipe.
+        FileHandle.standardOutput.write(Data(banner.utf8))
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: DevNetwork.validatorKey, validatorKeyFile: nil,
                                    rpc: rpc.configuration, log: rpc.log))
     }
