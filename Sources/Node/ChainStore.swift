@@ -20,6 +20,8 @@ public enum ChainStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case genesisMismatch(stored: Hash32, given: Hash32)
     /// A block the head pointer implies is missing or inconsistent: the database is damaged.
     case inconsistent(String)
+    /// The database was initialised for another chain id.
+    case chainIdMismatch(stored: UInt64, given: UInt64)
     /// A block that does not extend the head.
     case notNextBlock(head: ChainHead, block: UInt64, parent: Hash32)
 
@@ -30,6 +32,8 @@ public enum ChainStoreError: Error, Equatable, Sendable, CustomStringConvertible
             return "the data directory holds no chain; run `d6g-node init --genesis FILE --datadir DIR` first"
         case .genesisMismatch(let stored, let given):
             return "the data directory was initialised with another genesis (block 0 \(stored)); this genesis makes \(given). Use another --datadir, or remove the old one"
+        case .chainIdMismatch(let stored, let given):
+            return "the data directory holds chain id \(stored), the genesis says \(given); use another --datadir"
         case .inconsistent(let detail): return "the chain database is inconsistent: \(detail)"
         case .notNextBlock(let head, let number, let parent):
             return "block \(number) with parent \(parent) does not extend the head \(head.number) (\(head.hash))"
@@ -65,13 +69,29 @@ public final class ChainStore: TrieNodeStore, CodeStore, Sendable {
         return hash
     }
 
+    /// The chain id this database was initialised with.
+    public func chainId() throws(ChainStoreError) -> UInt64? {
+        guard let bytes = try read(ChainSchema.MetadataKey.chainId, from: ChainSchema.metadata) else { return nil }
+        do { return try RLP.decode(bytes).uint64() } catch {
+            throw .storage(.corruptValue(table: ChainSchema.metadata.name, .malformed("chain id: \(error)")))
+        }
+    }
+
+    /// Block 0's hash says nothing of the chain id, so both are compared.
+    private func checkIdentity(genesisHash stored: Hash32, against genesis: Genesis, hash given: Hash32) throws(ChainStoreError) {
+        guard stored == given else { throw .genesisMismatch(stored: stored, given: given) }
+        if let storedChainId = try chainId(), storedChainId != genesis.chainId {
+            throw .chainIdMismatch(stored: storedChainId, given: genesis.chainId)
+        }
+    }
+
     /// Writes block 0 and its state when the database is empty (one batch); on a database
     /// already initialised with the same genesis it changes nothing. Returns the head.
     @discardableResult
     public func initialize(with genesis: Genesis) throws(ChainStoreError) -> ChainHead {
         let (block, diff) = genesis.build()
         if let stored = try genesisHash() {
-            guard stored == block.hash else { throw .genesisMismatch(stored: stored, given: block.hash) }
+            try checkIdentity(genesisHash: stored, against: genesis, hash: block.hash)
             guard let head = try head() else { throw .inconsistent("a genesis hash but no head pointer") }
             return head
         }
@@ -95,8 +115,7 @@ public final class ChainStore: TrieNodeStore, CodeStore, Sendable {
     /// another genesis file. Returns the head.
     public func open(expecting genesis: Genesis) throws(ChainStoreError) -> ChainHead {
         guard let stored = try genesisHash(), let head = try head() else { throw .notInitialized }
-        let expected = genesis.build().block.hash
-        guard stored == expected else { throw .genesisMismatch(stored: stored, given: expected) }
+        try checkIdentity(genesisHash: stored, against: genesis, hash: genesis.build().block.hash)
         guard try header(number: head.number)?.hash == head.hash else {
             throw .inconsistent("the head pointer names block \(head.number) (\(head.hash)) but that header is not stored")
         }
