@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "TestSupport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded]),
     ],
