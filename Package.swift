@@ -26,6 +26,7 @@ let benchmarked: [Target.Dependency] = [
     "Bytecode",
     "VM",
     "RPCServer",
+    "LedgerClient",
 ]
 
 let package = Package(
@@ -52,7 +53,6 @@ let package = Package(
         .target(name: "LedgerTypes", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "StateTrie", dependencies: ["LedgerPrimitives", "LedgerCrypto"]),
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
-        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
         .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
@@ -62,11 +62,15 @@ let package = Package(
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
 
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
+
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
         .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
 
-        // Composition: the node's library (chain store, block production, RPC methods, lifecycle).
+        // Composition.
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes"]),
+        // The node's library: chain store, block production, RPC methods, lifecycle.
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer"]),
 
         // Executables (composition).
@@ -82,6 +86,7 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),

@@ -133,34 +133,36 @@ struct HeightMessages<C: ConsensusContext>: Sendable {
         let sender = message.sender
         let power = validators.power(of: sender)
         if round > currentRound, !makeRoomForFutureRound(round, of: sender) { return .dropped }
-        var messages = rounds[round] ?? RoundMessages()
-        defer { rounds[round] = messages }
-        let result: Insertion
+        // Mutated in place: copying a round out of the dictionary would copy its tallies.
+        return Self.insert(message, sender: sender, power: power, into: &rounds[round, default: RoundMessages()])
+    }
+
+    private static func insert(_ message: ConsensusMessage<C>, sender: C.ValidatorID, power: Int,
+                               into messages: inout RoundMessages<C>) -> Insertion {
+        if messages.senders.insert(sender).inserted { messages.senderPower += power }
         switch message {
         case .proposal(let proposal):
             if messages.proposals.contains(where: {
                 $0.value == proposal.value && $0.validRound == proposal.validRound
             }) {
-                result = .duplicate
-            } else if let first = messages.proposals.first {
-                if messages.proposals.count < maximumVotesPerValidator { messages.proposals.append(proposal) }
-                result = .conflicting(.conflictingProposals(first, proposal))
-            } else {
-                messages.proposals.append(proposal)
-                result = .added
+                return .duplicate
             }
+            guard let first = messages.proposals.first else {
+                messages.proposals.append(proposal)
+                return .added
+            }
+            if messages.proposals.count < maximumVotesPerValidator { messages.proposals.append(proposal) }
+            return .conflicting(.conflictingProposals(first, proposal))
         case .vote(let vote):
             let insertion = vote.type == .prevote
                 ? messages.prevotes.insert(vote, power: power)
                 : messages.precommits.insert(vote, power: power)
             switch insertion {
-            case .added: result = .added
-            case .duplicate: result = .duplicate
-            case .conflicting(let existing): result = .conflicting(.conflictingVotes(existing, vote))
+            case .added: return .added
+            case .duplicate: return .duplicate
+            case .conflicting(let existing): return .conflicting(.conflictingVotes(existing, vote))
             }
         }
-        if messages.senders.insert(sender).inserted { messages.senderPower += power }
-        return result
     }
 
     /// Keeps at most `futureRoundLimit` future rounds per validator, evicting its lowest.
@@ -178,18 +180,18 @@ struct HeightMessages<C: ConsensusContext>: Sendable {
     }
 
     private mutating func evict(_ validator: C.ValidatorID, from round: Int) {
-        guard var messages = rounds[round], messages.senders.remove(validator) != nil else { return }
+        guard rounds[round]?.senders.contains(validator) == true else { return }
         let power = validators.power(of: validator)
-        messages.senderPower -= power
-        messages.prevotes.remove(validator, power: power)
-        messages.precommits.remove(validator, power: power)
-        messages.proposals.removeAll { $0.proposer == validator }
-        rounds[round] = messages
+        update(round) { messages in
+            messages.senders.remove(validator)
+            messages.senderPower -= power
+            messages.prevotes.remove(validator, power: power)
+            messages.precommits.remove(validator, power: power)
+            messages.proposals.removeAll { $0.proposer == validator }
+        }
     }
 
     mutating func update(_ round: Int, _ body: (inout RoundMessages<C>) -> Void) {
-        var messages = rounds[round] ?? RoundMessages()
-        body(&messages)
-        rounds[round] = messages
+        body(&rounds[round, default: RoundMessages()])
     }
 }

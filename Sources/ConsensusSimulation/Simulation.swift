@@ -116,6 +116,8 @@ public struct SimulationOutcome: Sendable {
     public var heightsDecided: Height = 0
     public var evidenceReported = 0
     public var crashes = 0
+    /// Time spent inside `ConsensusCore.handle`, when `Simulation.measuresCoreTime` is set.
+    public var coreTime: Duration = .zero
     /// Where each node ended: committed height, core height, round, step, lock.
     public var nodeStates: [String] = []
 
@@ -158,6 +160,9 @@ public struct Simulation {
 
     /// A runaway run (a message storm) stops here instead of eating the machine's memory.
     public static let eventLimit = 20_000_000
+
+    /// Times every call into the cores (for the benchmark; two clock reads per input).
+    public var measuresCoreTime = false
 
     /// Receives a line per event when set: for reproducing a failing seed by hand.
     public var trace: ((String) -> Void)?
@@ -276,8 +281,18 @@ public struct Simulation {
 
     /// Feeds one input to a node's core and performs the actions, maybe crashing part-way.
     private mutating func react(_ node: Int, _ body: (inout Core) -> [Core.Action]) {
+        // Moved out, not copied: a second reference would make every mutation copy the core.
         guard var core = nodes[node].core else { return }
-        let actions = body(&core)
+        nodes[node].core = nil
+        let actions: [Core.Action]
+        if measuresCoreTime {
+            let clock = ContinuousClock()
+            let start = clock.now
+            actions = body(&core)
+            outcome.coreTime += clock.now - start
+        } else {
+            actions = body(&core)
+        }
         nodes[node].core = core
         var crashAt: Int?
         if isCorrect(node), now < configuration.gst, configuration.crashPerMille > 0,

@@ -14,6 +14,9 @@ struct D6GBench: ParsableCommand {
             TrieBenchmark.self,
             ExecutionBenchmark.self,
             VMBenchmark.self,
+            TransfersBenchmark.self,
+            MempoolBenchmark.self,
+            ConsensusBenchmark.self,
         ]
     )
 }

@@ -71,7 +71,7 @@ public enum BlockValidationError: Error, Equatable, Sendable, CustomStringConver
 }
 
 /// Executes blocks under one chain's rules, with an optional contract runtime.
-public struct BlockExecutor {
+public struct BlockExecutor: Sendable {
     public let rules: ChainRules
     public let runtime: (any ContractRuntime)?
 

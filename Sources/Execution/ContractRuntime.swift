@@ -73,7 +73,7 @@ public struct ContractOutcome: Sendable, Hashable {
 /// `state.revert(to:)` — logs included. The executor snapshots around the whole message and
 /// reverts on `.revert` and `.failure`, so a runtime need not undo its top-level writes itself.
 /// Errors thrown are node faults (a missing trie node), never a transaction's failure.
-public protocol ContractRuntime {
+public protocol ContractRuntime: Sendable {
     /// Runs creation code `initCode` for `message.address` (already created with nonce 1 and
     /// funded with `message.value`).
     func create(_ message: ContractMessage, initCode: [UInt8], state: WorldState,

@@ -102,6 +102,29 @@ extension UInt256 {
     @inlinable @inline(__always)
     public static func &*= (lhs: inout UInt256, rhs: UInt256) { lhs = lhs &* rhs }
 
+    /// `self &* self` with six limb products instead of ten: each cross product
+    /// a_i·a_j (i ≠ j) is computed once and doubled.
+    @inlinable @inline(__always)
+    public func squaredWrapping() -> UInt256 {
+        // Cross products a0a1·B + a0a2·B² + (a0a3 + a1a2)·B³, modulo B⁴.
+        var carry: UInt64
+        var x1: UInt64, x2: UInt64
+        (carry, x1) = limb0.multipliedFullWidth(by: limb1)
+        (carry, x2) = Self.multiplyAdd(limb0, limb2, 0, carry)
+        var x3 = carry &+ limb0 &* limb3 &+ limb1 &* limb2
+        // Double them.
+        x3 = Self.funnelLeft(x3, x2, 1)
+        x2 = Self.funnelLeft(x2, x1, 1)
+        x1 = x1 &<< 1
+        // Add the squares a0² + a1²·B².
+        let (square0High, square0Low) = limb0.multipliedFullWidth(by: limb0)
+        let (square1High, square1Low) = limb1.multipliedFullWidth(by: limb1)
+        let (r1, c1) = x1.addingReportingOverflow(square0High)
+        let (r2, c2) = Self.addCarrying(x2, square1Low, Self.bit(c1))
+        let r3 = x3 &+ square1High &+ c2
+        return UInt256(limb0: square0Low, limb1: r1, limb2: r2, limb3: r3)
+    }
+
     /// The full 512-bit product as high and low halves.
     @inlinable
     public func multipliedFullWidth(by other: UInt256) -> (high: UInt256, low: UInt256) {
@@ -484,7 +507,7 @@ extension UInt256 {
                 bits &>>= 1
                 step += 1
                 // The last squaring would be unused.
-                if step < steps || limbIndex < limbCount - 1 { base = base &* base }
+                if step < steps || limbIndex < limbCount - 1 { base = base.squaredWrapping() }
             }
             limbIndex += 1
         }

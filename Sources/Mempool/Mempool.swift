@@ -92,7 +92,8 @@ public struct Mempool: Sendable {
                                      cost: PooledTransaction.cost(of: signed) ?? .max)
         }
         // A head the pool was not told about (a missed block): catch this sender up first.
-        if let queue = senders[sender], queue.stateNonce != account.nonce {
+        // (Read the nonce alone: a bound copy of the queue would make the update copy its storage.)
+        if let seen = senders[sender]?.stateNonce, seen != account.nonce {
             resynchronize(sender, with: account)
         }
         let queue = summary(of: sender, nonce: signed.nonce, stateNonce: account.nonce)
@@ -193,7 +194,7 @@ public struct Mempool: Sendable {
                                         headState: some MempoolAccountView) {
         var seen = Set<Address>()
         for transaction in transactions where seen.insert(transaction.sender).inserted {
-            guard senders[transaction.sender] != nil else { continue }
+            guard senders.index(forKey: transaction.sender) != nil else { continue }
             resynchronize(transaction.sender, with: headState.mempoolAccount(of: transaction.sender))
         }
         sweepEvictionOrderIfStale()

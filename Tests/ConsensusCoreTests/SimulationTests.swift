@@ -9,11 +9,11 @@ import Foundation
 import Testing
 
 enum SimulationRuns {
-    /// Runs per simulation test: $D6G_SIM_RUNS, else 2,000 in release and 250 in debug builds.
+    /// Runs per simulation test: $D6G_SIM_RUNS, else 2,000 in release and 500 in debug builds.
     static var count: Int {
         if let runs = ProcessInfo.processInfo.environment["D6G_SIM_RUNS"].flatMap(Int.init) { return runs }
         #if DEBUG
-        return 250
+        return 500
         #else
         return 2_000
         #endif

@@ -55,6 +55,15 @@ struct UInt256ArithmeticTests {
         }
     }
 
+    @Test("squaring matches the reference")
+    func squaring() {
+        var operands = UInt256Operands(seed: 19)
+        for _ in 0..<4000 {
+            let a = operands.next()
+            #expect(a.squaredWrapping() == R.wrapped(R.big(a) * R.big(a)), "\(a)²")
+        }
+    }
+
     @Test("division and remainder match, a zero divisor gives zero")
     func division() {
         var operands = UInt256Operands(seed: 13)

@@ -58,7 +58,7 @@ func execute(_ transactions: [RecoveredTransaction], on state: inout MempoolAcco
     let expensive = Fixture.transaction(from: key, nonce: 1, value: 5_000_000)
     try pool.admit(expensive, state: state)
     try pool.admit(Fixture.transaction(from: key, nonce: 2), state: state)
-    // The block spent most of the balance elsewhere (say, a contract pulled it).
+    // The included nonce 0 (a rival to the pooled one) spent most of the balance.
     let included = [Fixture.transaction(from: key, nonce: 0, value: 6_000_000)]
     execute(included, on: &state)
     pool.removeIncluded(included, headState: state)

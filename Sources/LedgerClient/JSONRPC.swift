@@ -1,0 +1,169 @@
+// JSON-RPC 2.0 framing: request bodies (single and batched) and matching responses to requests
+// by id. Pure functions over bytes, so they are tested without a node.
+import LedgerPrimitives
+
+/// One JSON-RPC call: a method name and positional parameters.
+public struct RPCRequest: Hashable, Sendable {
+    public var method: String
+    public var params: [JSONValue]
+
+    public init(_ method: String, _ params: [JSONValue] = []) {
+        self.method = method
+        self.params = params
+    }
+}
+
+/// Builds request bodies and reads responses.
+public enum JSONRPC {
+    /// The body of one request with `id`.
+    public static func body(for request: RPCRequest, id: Int) -> [UInt8] {
+        var out = [UInt8]()
+        append(request, id: id, to: &out)
+        return out
+    }
+
+    /// The body of a batch: request i gets id `firstID + i`.
+    public static func batchBody(for requests: [RPCRequest], firstID: Int) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(requests.count * 96)
+        out.append(UInt8(ascii: "["))
+        for (offset, request) in requests.enumerated() {
+            if offset > 0 { out.append(UInt8(ascii: ",")) }
+            append(request, id: firstID + offset, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    static func append(_ request: RPCRequest, id: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        out.append(contentsOf: String(id).utf8)
+        out.append(contentsOf: #","method":"#.utf8)
+        JSONValue.writeString(request.method, into: &out)
+        out.append(contentsOf: #","params":"#.utf8)
+        JSONValue.array(request.params).write(into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// The result of a single-request response, or its error.
+    public static func result(of response: [UInt8], id: Int) throws(ClientError) -> JSONValue {
+        let document = try parse(response)
+        if case .array = document { throw .decoding("a batch answered a single request") }
+        if let responseID = document["id"]?.integerValue, responseID != Int64(id) {
+            throw .decoding("response id \(responseID) does not match request id \(id)")
+        }
+        return try outcome(of: document).get()
+    }
+
+    /// One outcome per request of a batch whose ids are `firstID ..< firstID + count`, in request
+    /// order, whatever order the node answered in. A single error object instead of an array
+    /// (a node refusing the whole batch, e.g. "batch too large") becomes every request's outcome.
+    public static func results(of response: [UInt8], firstID: Int, count: Int) throws(ClientError)
+        -> [Result<JSONValue, ClientError>] {
+        let document = try parse(response)
+        guard case .array(let answers) = document else {
+            if document["error"] != nil {
+                let failure = outcome(of: document)
+                return Array(repeating: failure, count: count)
+            }
+            throw .decoding("a batch request got a non-array answer")
+        }
+        var outcomes = [Result<JSONValue, ClientError>?](repeating: nil, count: count)
+        for answer in answers {
+            guard let id = answer["id"]?.integerValue else { continue }
+            let slot = Int(id) - firstID
+            guard slot >= 0, slot < count else { continue }
+            outcomes[slot] = outcome(of: answer)
+        }
+        return outcomes.enumerated().map { slot, outcome in
+            outcome ?? .failure(.decoding("no answer for request id \(firstID + slot) in the batch response"))
+        }
+    }
+
+    static func parse(_ response: [UInt8]) throws(ClientError) -> JSONValue {
+        do {
+            return try JSONValue(parsing: response)
+        } catch {
+            let excerpt = String(decoding: response.prefix(120), as: UTF8.self)
+            throw .decoding("\(error.description) in \"\(excerpt)\"")
+        }
+    }
+
+    static func outcome(of answer: JSONValue) -> Result<JSONValue, ClientError> {
+        if let error = answer["error"], !error.isNull {
+            let code = error["code"]?.integerValue.map(Int.init) ?? 0
+            let message = error["message"]?.stringValue ?? error.serialized
+            return .failure(.rpc(code: code, message: message, data: error["data"]))
+        }
+        guard let result = answer["result"] else {
+            return .failure(.decoding("response has neither result nor error: \(answer.serialized.prefix(120))"))
+        }
+        return .success(result)
+    }
+}
+
+// MARK: - Ethereum's hex encodings
+
+/// Ethereum's JSON quantities and data: "0x"-prefixed hex.
+public enum Quantity {
+    public static func encode(_ value: UInt64) -> JSONValue { .string("0x" + String(value, radix: 16)) }
+    public static func encode(_ value: UInt256) -> JSONValue { .string(value.hexString) }
+
+    public static func uint64(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt64 {
+        guard let text = value?.stringValue, text.hasPrefix("0x") || text.hasPrefix("0X"),
+              let parsed = UInt64(text.dropFirst(2), radix: 16) else {
+            throw .decoding("\(what) should be a hex quantity below 2^64, got \(value?.serialized ?? "nothing")")
+        }
+        return parsed
+    }
+
+    public static func uint256(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt256 {
+        guard let text = value?.stringValue, text.hasPrefix("0x") || text.hasPrefix("0X"),
+              let parsed = UInt256(hexString: text) else {
+            throw .decoding("\(what) should be a hex quantity, got \(value?.serialized ?? "nothing")")
+        }
+        return parsed
+    }
+
+    public static func data(_ value: JSONValue?, _ what: String) throws(ClientError) -> [UInt8] {
+        guard let text = value?.stringValue, let bytes = try? Hex.decode(text, requirePrefix: true) else {
+            throw .decoding("\(what) should be 0x-prefixed hex data, got \(value?.serialized ?? "nothing")")
+        }
+        return bytes
+    }
+
+    public static func hash(_ value: JSONValue?, _ what: String) throws(ClientError) -> Hash32 {
+        guard let bytes = try? data(value, what), let hash = Hash32(bytes: bytes) else {
+            throw .decoding("\(what) should be a 32-byte hash, got \(value?.serialized ?? "nothing")")
+        }
+        return hash
+    }
+
+    public static func address(_ value: JSONValue?, _ what: String) throws(ClientError) -> Address {
+        guard let text = value?.stringValue, let address = try? Address(hex: text) else {
+            throw .decoding("\(what) should be a 20-byte address, got \(value?.serialized ?? "nothing")")
+        }
+        return address
+    }
+
+    /// nil for a missing member or JSON null, else an address.
+    public static func optionalAddress(_ value: JSONValue?, _ what: String) throws(ClientError) -> Address? {
+        guard let value, !value.isNull else { return nil }
+        return try address(value, what)
+    }
+
+    public static func optionalUInt64(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt64? {
+        guard let value, !value.isNull else { return nil }
+        return try uint64(value, what)
+    }
+
+    public static func optionalUInt256(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt256? {
+        guard let value, !value.isNull else { return nil }
+        return try uint256(value, what)
+    }
+
+    public static func optionalHash(_ value: JSONValue?, _ what: String) throws(ClientError) -> Hash32? {
+        guard let value, !value.isNull else { return nil }
+        return try hash(value, what)
+    }
+}
