@@ -68,12 +68,16 @@ struct TransfersBenchmark: ParsableCommand {
     @Option(help: "Receipts fetched at the end to check status (0: none).")
     var verify = 1_000
 
+    @Option(help: "HTTP client: sockets (LedgerClient's own HTTP/1.1) or urlsession (Foundation, libcurl).")
+    var transport = "sockets"
+
     func validate() throws {
         guard dev || keys != nil else { throw ValidationError("give --dev or --keys FILE: the accounts that pay for the run") }
         guard count >= 1 || duration != nil, batch >= 1, connections >= 1, senders >= 0, rate >= 0, pollMs >= 1 else {
             throw ValidationError("--count, --batch, --connections, --poll-ms must be positive; --senders, --rate not negative")
         }
         if duration != nil && rate == 0 { throw ValidationError("--duration needs --rate (the count is rate × duration)") }
+        guard ["sockets", "urlsession"].contains(transport) else { throw ValidationError("--transport is sockets or urlsession") }
     }
 
     func run() throws {
@@ -95,7 +99,12 @@ struct TransfersBenchmark: ParsableCommand {
 
     func runLoad() async throws {
         let endpoints = rpc.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let client = try LedgerClient(endpoints: endpoints, timeout: 60)
+        var transports: [any RPCTransport] = []
+        for url in endpoints {
+            transports.append(transport == "urlsession" ? try URLSessionTransport(url: url, timeout: 60)
+                                                        : try HTTPTransport(url: url, timeout: 60))
+        }
+        let client = LedgerClient(transport: transports.count == 1 ? transports[0] : FailoverTransport(transports))
         let total = duration.map { Int(rate * $0) } ?? count
         let chainId = try await client.chainId()
         let fees = try await client.suggestedFees()
@@ -124,13 +133,17 @@ struct TransfersBenchmark: ParsableCommand {
         // Timed phase.
         let startHeight = try await client.blockNumber()
         let watch = BlockWatch(expected: Set(prepared.flatMap { $0.flatMap(\.hashes) }))
+        let cpuStart = processCPUSeconds()
         let t0 = now()
         async let watched: Void = watch.run(client: client, after: startHeight, origin: t0,
                                             pollSeconds: Double(pollMs) / 1000, timeout: timeout)
         let submissions = try await submitAll(prepared, client: client, origin: t0, watch: watch)
         watch.finishSubmitting(rejected: submissions.rejected)
         try await watched
+        let cpu = processCPUSeconds() - cpuStart
         report(submissions: submissions, watch: watch, total: total)
+        print("client CPU in the timed phase (\(transport), submit + block watch): \(format(cpu)) s, "
+              + "\(format(cpu / Double(max(1, submissions.submittedAt.count)) * 1e6)) µs per transfer")
         try await checkBlocksAndReceipts(watch: watch, client: client, startHeight: startHeight)
     }
 
@@ -414,6 +427,13 @@ final class BlockWatch: Sendable {
             try await Task.sleep(nanoseconds: UInt64(pollSeconds * 1e9))
         }
     }
+}
+
+/// User + system CPU seconds of this process so far.
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Monotonic seconds.

@@ -26,7 +26,7 @@ public struct HTTPEndpoint: Hashable, Sendable, CustomStringConvertible {
         let prefix = "http://"
         guard url.lowercased().hasPrefix(prefix) else {
             let reason = url.lowercased().hasPrefix("https://")
-                ? "https is not supported by this client; put the node behind a local TLS proxy or use http on a trusted network"
+                ? "the socket transport speaks plain http; use URLSessionTransport (LedgerClient(endpoints:) does) for https"
                 : "the URL must start with http://"
             throw .transport(endpoint: url, reason: reason)
         }
@@ -72,7 +72,6 @@ public final class HTTPTransport: RPCTransport {
     public let timeout: Double
     private let idle: Mutex<[HTTPConnection]>
     private let maximumIdleConnections: Int
-    private static let queue = DispatchQueue(label: "d6g.ledger-client.http", attributes: .concurrent)
 
     public var endpoint: String { target.description }
 
@@ -84,9 +83,15 @@ public final class HTTPTransport: RPCTransport {
     }
 
     public func post(_ body: [UInt8]) async throws(ClientError) -> [UInt8] {
+        let (connection, reused) = checkOut()
+        // Each connection has its own serial queue: serial queues draw on Dispatch's
+        // overcommitting threads, so a call blocked in recv never holds up another connection
+        // (a shared concurrent queue would be capped at one thread per core).
         let outcome: Result<[UInt8], ClientError> = await withCheckedContinuation { continuation in
-            Self.queue.async {
-                continuation.resume(returning: Result { () throws(ClientError) -> [UInt8] in try self.postBlocking(body) })
+            connection.queue.async {
+                continuation.resume(returning: Result { () throws(ClientError) -> [UInt8] in
+                    try self.exchange(body, on: connection, reused: reused)
+                })
             }
         }
         return try outcome.get()
@@ -94,10 +99,19 @@ public final class HTTPTransport: RPCTransport {
 
     /// The same exchange on the calling thread, for callers that run their own threads.
     public func postBlocking(_ body: [UInt8]) throws(ClientError) -> [UInt8] {
-        let reused = idle.withLock { $0.popLast() }
-        let connection: HTTPConnection
-        if let reused { connection = reused } else { connection = try HTTPConnection(endpoint: target, timeout: timeout) }
+        let (connection, reused) = checkOut()
+        return try exchange(body, on: connection, reused: reused)
+    }
+
+    /// An idle connection, or a new one that connects on first use (no I/O here).
+    private func checkOut() -> (HTTPConnection, reused: Bool) {
+        if let idleConnection = idle.withLock({ $0.popLast() }) { return (idleConnection, true) }
+        return (HTTPConnection(endpoint: target, timeout: timeout), false)
+    }
+
+    private func exchange(_ body: [UInt8], on connection: HTTPConnection, reused: Bool) throws(ClientError) -> [UInt8] {
         do {
+            try connection.connectIfNeeded()
             let response = try connection.exchange(body)
             release(connection)
             return response
@@ -105,15 +119,15 @@ public final class HTTPTransport: RPCTransport {
             connection.close()
             // A kept-alive connection the server closed meanwhile fails before any response
             // byte: that request never ran, so one retry on a fresh connection is safe.
-            guard reused != nil, case .staleConnection = failure else { throw failure.clientError(endpoint) }
+            guard reused, case .staleConnection = failure else { throw failure.clientError(endpoint) }
         }
-        let fresh = try HTTPConnection(endpoint: target, timeout: timeout)
         do {
-            let response = try fresh.exchange(body)
-            release(fresh)
+            try connection.connectIfNeeded()
+            let response = try connection.exchange(body)
+            release(connection)
             return response
         } catch let failure {
-            fresh.close()
+            connection.close()
             throw failure.clientError(endpoint)
         }
     }
@@ -196,13 +210,27 @@ final class HTTPConnection: @unchecked Sendable {
     private var position = 0
     private(set) var isReusable = true
 
-    init(endpoint: HTTPEndpoint, timeout: Double) throws(ClientError) {
+    /// The serial queue this connection's blocking calls run on.
+    let queue = DispatchQueue(label: "d6g.ledger-client.connection")
+
+    init(endpoint: HTTPEndpoint, timeout: Double) {
         self.endpoint = endpoint
         self.timeout = timeout
         let hostHeader = endpoint.host.contains(":") ? "[\(endpoint.host)]:\(endpoint.port)" : "\(endpoint.host):\(endpoint.port)"
         self.requestHead = Array("POST \(endpoint.path) HTTP/1.1\r\nHost: \(hostHeader)\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: keep-alive\r\nContent-Length: ".utf8)
-        self.socket = try Self.connect(to: endpoint, timeout: timeout)
+        self.socket = -1
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// Opens the socket if it is closed (new, or closed after a failure).
+    func connectIfNeeded() throws(ExchangeFailure) {
+        guard socket < 0 else { return }
+        do {
+            socket = try Self.connect(to: endpoint, timeout: timeout)
+        } catch {
+            throw .broken(error.reason)
+        }
+        isReusable = true
     }
 
     func close() {
@@ -212,7 +240,9 @@ final class HTTPConnection: @unchecked Sendable {
 
     deinit { if socket >= 0 { _ = Glibc.close(socket) } }
 
-    private static func connect(to endpoint: HTTPEndpoint, timeout: Double) throws(ClientError) -> Int32 {
+    struct ConnectFailure: Error { let reason: String }
+
+    private static func connect(to endpoint: HTTPEndpoint, timeout: Double) throws(ConnectFailure) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -220,7 +250,7 @@ final class HTTPConnection: @unchecked Sendable {
         let status = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
         guard status == 0, let first = list else {
             let reason = status == 0 ? "no address" : String(cString: gai_strerror(status))
-            throw .transport(endpoint: endpoint.description, reason: "cannot resolve \(endpoint.host): \(reason)")
+            throw ConnectFailure(reason: "cannot resolve \(endpoint.host): \(reason)")
         }
         defer { freeaddrinfo(list) }
         var lastError = "no address to connect to"
@@ -240,7 +270,7 @@ final class HTTPConnection: @unchecked Sendable {
             lastError = code == EINPROGRESS || code == EAGAIN ? "connect timed out after \(timeout) s" : errnoText("connect")
             _ = Glibc.close(fd)
         }
-        throw .transport(endpoint: endpoint.description, reason: lastError)
+        throw ConnectFailure(reason: lastError)
     }
 
     /// Sends one POST and returns the response body of a 2xx answer (or of an error status whose

@@ -19,10 +19,17 @@ public final class LedgerClient: Sendable {
     }
 
     /// A client of these endpoints, tried in order on transport failures. `timeout` is in seconds.
+    /// `http://` URLs use the socket transport, `https://` URLs URLSession.
     public convenience init(endpoints: [String], timeout: Double = 30) throws(ClientError) {
         guard !endpoints.isEmpty else { throw .transport(endpoint: "(none)", reason: "no endpoint given") }
         var transports: [any RPCTransport] = []
-        for url in endpoints { transports.append(try HTTPTransport(url: url, timeout: timeout)) }
+        for url in endpoints {
+            if url.lowercased().hasPrefix("https://") {
+                transports.append(try URLSessionTransport(url: url, timeout: timeout))
+            } else {
+                transports.append(try HTTPTransport(url: url, timeout: timeout))
+            }
+        }
         self.init(transport: transports.count == 1 ? transports[0] : FailoverTransport(transports))
     }
 
