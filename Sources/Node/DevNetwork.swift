@@ -24,7 +24,7 @@ public enum DevNetwork {
       "emptyBlockPeriodMs": 5000
     }
   },
-  "gasLimit": "0x1c9c380",
+  "gasLimit": "0x5f5e100",
   "baseFeePerGas": "0x3b9aca00",
   "extraData": "0x",
   "timestamp": "0x0",

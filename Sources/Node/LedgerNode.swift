@@ -108,6 +108,9 @@ public final class LedgerNode: @unchecked Sendable {
     private var stopped = false
     private var halted: String?
     private var blockWaiters: [CheckedContinuation<BlockHeader, any Error>] = []
+    /// When the current height started and its block was built (ms on the monotonic clock), for the log.
+    private var heightStartedAt: UInt64 = 0
+    private var candidateBuiltAt: UInt64 = 0
 
     /// A block this validator built and executed, kept until its height is decided.
     private struct Candidate {
@@ -279,6 +282,7 @@ public final class LedgerNode: @unchecked Sendable {
         heightInProgress = true
         timerGeneration += 1
         timerDeadline = nil
+        heightStartedAt = Self.monotonicMilliseconds()
         drive(.startHeight(head.number + 1, validators: validators))
     }
 
@@ -286,6 +290,7 @@ public final class LedgerNode: @unchecked Sendable {
         guard let state = pendingRestore else { return }
         pendingRestore = nil
         heightInProgress = true
+        heightStartedAt = Self.monotonicMilliseconds()
         log(.info, "resuming the height found in the consensus log", ["height": state.height, "round": state.round])
         drive(.restore(state, validators: validators))
     }
@@ -359,6 +364,7 @@ public final class LedgerNode: @unchecked Sendable {
         let hash = block.hash
         candidates[hash] = Candidate(block: block, transactions: included, execution: execution,
                                      skipped: skipped.map(\.transaction))
+        candidateBuiltAt = Self.monotonicMilliseconds()
         return hash
     }
 
@@ -387,12 +393,18 @@ public final class LedgerNode: @unchecked Sendable {
         }
         heightInProgress = false
         publishStatus()
+        let committedAt = Self.monotonicMilliseconds()
         log(.info, "committed block", ["number": block.number, "hash": headHash, "transactions": block.transactions.count,
-                                       "gasUsed": block.header.gasUsed, "round": decision.certificate.round])
+                                       "gasUsed": block.header.gasUsed, "round": decision.certificate.round,
+                                       "buildMs": candidateBuiltAt &- heightStartedAt, "commitMs": committedAt &- candidateBuiltAt])
         let waiters = blockWaiters
         blockWaiters = []
         for waiter in waiters { waiter.resume(returning: head) }
         scheduleNextHeight()
+    }
+
+    private static func monotonicMilliseconds() -> UInt64 {
+        DispatchTime.now().uptimeNanoseconds / 1_000_000
     }
 
     private func halt(_ reason: String) {
