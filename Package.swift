@@ -27,6 +27,7 @@ let benchmarked: [Target.Dependency] = [
     "VM",
     "RPCServer",
     "LedgerClient",
+    "RPCServer",
 ]
 
 let package = Package(

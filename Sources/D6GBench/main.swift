@@ -17,6 +17,7 @@ struct D6GBench: ParsableCommand {
             TransfersBenchmark.self,
             MempoolBenchmark.self,
             ConsensusBenchmark.self,
+            RPCBenchmark.self,
         ]
     )
 }

@@ -42,10 +42,13 @@ public final class RPCHTTPServer: Sendable {
         let connections = ConnectionRegistry(limit: configuration.maxConnections)
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         // JSON-RPC requests need few, short headers; anything bigger is refused with 400.
-        var headerLimits = NIOHTTPDecoderLimitConfiguration()
-        headerLimits.maxHeaderFieldSize = 16 * 1024
-        headerLimits.maxHeaderListSize = 64 * 1024
-        headerLimits.maxHeaderFieldCount = 128
+        let headerLimits = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 16 * 1024
+            limits.maxHeaderListSize = 64 * 1024
+            limits.maxHeaderFieldCount = 128
+            return limits
+        }()
 
         let bootstrap = ServerBootstrap(group: eventLoops)
             .serverChannelOption(.backlog, value: 256)
