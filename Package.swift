@@ -28,7 +28,6 @@ let benchmarked: [Target.Dependency] = [
     "VM",
     "RPCServer",
     "LedgerClient",
-    "RPCServer",
 ]
 
 let package = Package(
