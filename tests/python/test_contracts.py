@@ -92,3 +92,33 @@ def test_unknown_selector_reverts_without_reason(w3, store):
     contract, _ = store
     with pytest.raises(ContractLogicError):
         w3.eth.call({"to": contract.address, "data": "0xdeadbeef"})
+
+
+def test_websocket_subscriptions_see_the_block_and_the_event(node, w3, accounts, store):
+    import asyncio
+    from web3 import AsyncWeb3, WebSocketProvider
+
+    contract, _ = store
+    sender = accounts[4]
+
+    async def run():
+        async with AsyncWeb3(WebSocketProvider(node.url.replace("http://", "ws://"))) as ws:
+            heads = await ws.eth.subscribe("newHeads")
+            logs = await ws.eth.subscribe("logs", {"address": contract.address})
+            tx = contract.functions.set(7).build_transaction(transaction_fields(w3, sender))
+            receipt = await asyncio.to_thread(sign_and_send, w3, sender, tx)
+            seen_heads, seen_logs = [], []
+            async for message in ws.socket.process_subscriptions():
+                if message["subscription"] == heads:
+                    seen_heads.append(message["result"])
+                elif message["subscription"] == logs:
+                    seen_logs.append(message["result"])
+                if seen_logs and any(h["number"] >= receipt["blockNumber"] for h in seen_heads):
+                    break
+            return receipt, seen_heads, seen_logs
+
+    receipt, seen_heads, seen_logs = asyncio.run(asyncio.wait_for(run(), timeout=30))
+    assert any(h["hash"] == receipt["blockHash"] for h in seen_heads)
+    assert len(seen_logs) == 1 and seen_logs[0]["transactionHash"] == receipt["transactionHash"]
+    event = contract.events.ValueSet().process_log(seen_logs[0])
+    assert event["args"]["value"] == 7 and event["args"]["who"] == sender.address
