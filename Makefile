@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run test deps build bench bench-vm soak clean
+.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-transfers soak clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,26 +13,47 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE)
 
-# Until the node core lands, `run` exercises the crypto stack with a fresh key.
+# A one-validator development chain on http://127.0.0.1:8545 (Docs/operator-guide.md).
+# DEV_FLAGS passes options through, e.g. make run DEV_FLAGS="--reset".
+DEV_FLAGS ?=
 run: build
-	$(BIN)/d6g-node keygen
+	$(BIN)/d6g-node dev $(DEV_FLAGS)
 
 # The whole suite, built in release: pure-Swift hashing and 256-bit arithmetic
-# are ~50x slower in debug. Swift Testing only (no XCTest tests exist).
-test: deps
+# are ~50x slower in debug. Swift Testing first, then web3.py against a real node
+# and the kill -9 crash test.
+test: test-swift test-python crash-test
+
+test-swift: deps
 	$(SWIFT) build $(RELEASE) --build-tests
 	$(SWIFT) test $(RELEASE) --skip-build --disable-xctest
+
+# Python tools in .venv, pinned in scripts/python-requirements.txt; rebuilt only when it changes.
+PYTHON_STAMP := .venv/.python-requirements.stamp
+$(PYTHON_STAMP): scripts/python-requirements.txt
+	scripts/setup-venv.sh
+
+# web3.py and eth-account against a real `d6g-node dev` on a free port (tests/python).
+test-python: build $(PYTHON_STAMP)
+	D6G_NODE_BIN=$(BIN)/d6g-node .venv/bin/python -m pytest -q tests/python
+
+# kill -9 a node under a stream of transfers, 10 times; check head and receipts survive.
+CRASH_KILLS ?= 10
+crash-test: build $(PYTHON_STAMP)
+	.venv/bin/python scripts/crash_test.py --binary $(BIN)/d6g-node --kills $(CRASH_KILLS)
 
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
 BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc
 bench: build bench-vm
 	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
 
-# The VM beside revm (TARGETS.md P5): pyrevm in a local venv, created on first use.
-.venv/bin/python:
-	python3 -m venv .venv && .venv/bin/pip install --quiet pyrevm==0.3.7
+# The VM beside revm (TARGETS.md P5): pyrevm in the local venv, installed on first use.
+PYREVM_STAMP := .venv/.pyrevm-0.3.7.stamp
+$(PYREVM_STAMP):
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install --quiet pyrevm==0.3.7 && touch $@
 
-bench-vm: build .venv/bin/python
+bench-vm: build $(PYREVM_STAMP)
 	$(BIN)/d6g-bench vm --dispatch
 
 # Long seeded consensus simulations, outside `make test`.

@@ -36,7 +36,7 @@ struct GenesisTests {
     @Test func devnetLoadsWithItsDocumentedKeys() throws {
         let data = try Data(contentsOf: genesisFolder.appendingPathComponent("devnet.json"))
         let genesis = try Genesis(json: [UInt8](data))
-        #expect(genesis.chainId == 1337 && genesis.gasLimit == 30_000_000 && genesis.baseFeePerGas == gwei)
+        #expect(genesis.chainId == 1337 && genesis.gasLimit == 100_000_000 && genesis.baseFeePerGas == gwei)
         #expect(genesis.settings.sendAllowlist == nil && genesis.settings.deployAllowlist == nil)
         #expect(genesis.settings.minBlockIntervalMs == 250 && genesis.settings.emptyBlockPeriodMs == 5_000)
         let validator = try #require(genesis.settings.validators.first)

@@ -2,12 +2,11 @@
 // library code (swift-argument-parser's habit).
 import ArgumentParser
 
-struct D6GNodeCommand: ParsableCommand {
+@main
+struct D6GNodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-node",
         abstract: "d6g-ledger node: permissioned BFT ledger for the DESIRE6G multi-agent system.",
-        subcommands: [KeygenCommand.self]
+        subcommands: [DevCommand.self, InitCommand.self, RunCommand.self, KeygenCommand.self]
     )
 }
-
-D6GNodeCommand.main()

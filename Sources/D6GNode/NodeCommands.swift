@@ -1,0 +1,135 @@
+// `d6g-node dev | init | run`: each builds a launch description from its flags and calls the
+// Node library (swift-argument-parser's habit: `run()` holds no node logic).
+import ArgumentParser
+import Foundation
+import LedgerCrypto
+import LedgerPrimitives
+import Node
+import RPCServer
+
+/// Where the JSON-RPC server listens.
+struct RPCOptions: ParsableArguments {
+    @Option(name: .customLong("rpc-addr"), help: "Interface for JSON-RPC (loopback unless you mean otherwise).")
+    var rpcAddress = "127.0.0.1"
+
+    @Option(name: .customLong("rpc-port"), help: "TCP port for JSON-RPC (0 picks a free one).")
+    var rpcPort = 8545
+
+    @Flag(help: "Log debug lines too.")
+    var verbose = false
+
+    func validate() throws {
+        guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") }
+    }
+
+    var configuration: RPCServerConfiguration { RPCServerConfiguration(host: rpcAddress, port: rpcPort, eventLoopThreads: 2) }
+    var log: NodeLog { NodeLog(minimumLevel: verbose ? .debug : .info) }
+}
+
+/// Runs a started node until SIGINT/SIGTERM, then shuts it down cleanly.
+func serve(_ launch: NodeLaunch) async throws {
+    let running: RunningNode
+    do { running = try await NodeService.start(launch) } catch { throw ValidationError(error.description) }
+    let signal = await NodeService.waitForTerminationSignal()
+    launch.log(.info, "received signal \(signal)")
+    await running.shutdown()
+}
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run a one-validator development chain (Genesis/devnet.json, well-known keys).",
+        discussion: "DEVELOPMENT ONLY: every key it prints is public knowledge.")
+
+    @Option(help: "Data directory.")
+    var datadir = ".d6g/dev"
+
+    @Flag(help: "Delete the data directory first and start a fresh chain.")
+    var reset = false
+
+    @OptionGroup var rpc: RPCOptions
+
+    func run() async throws {
+        let directory = DataDirectory(path: datadir)
+        do {
+            if reset { try directory.remove() }
+            if !directory.isInitialized {
+                let lock = try directory.lock()
+                try directory.initialize(genesisJSON: Array(DevNetwork.genesisJSON.utf8), source: "devnet.json (built in)")
+                _ = lock
+            }
+        } catch { throw ValidationError(error.description) }
+        var banner = "d6g-node dev — DEVELOPMENT ONLY: these keys are public knowledge, never use them for anything of value.\n"
+        banner += "chain id \(DevNetwork.genesis().chainId), data in \(directory.path)\n"
+        banner += "funded accounts (1,000,000 ether each):\n"
+        for key in DevNetwork.accountKeys {
+            banner += "  \(key.address.checksummed)  private key \(key.bytes.hexString)\n"
+        }
+        banner += "validator \(DevNetwork.validatorKey.address.checksummed)\n"
+        // Unbuffered, so the banner comes before the log lines even in a pipe.
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        try await serve(NodeLaunch(dataDirectory: directory, validatorKey: DevNetwork.validatorKey, validatorKeyFile: nil,
+                                   rpc: rpc.configuration, log: rpc.log))
+    }
+}
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a data directory holding block 0 of a genesis file.")
+
+    @Option(help: "Genesis file (geth-shaped JSON with config.d6g; see Genesis/README.md).")
+    var genesis: String
+
+    @Option(help: "Data directory to create.")
+    var datadir: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: genesis) else {
+            throw ValidationError("cannot read the genesis file \(genesis)")
+        }
+        let directory = DataDirectory(path: datadir)
+        do {
+            let lock = try directory.lock()
+            let (parsed, head) = try directory.initialize(genesisJSON: [UInt8](data), source: genesis)
+            _ = lock
+            print("initialised \(directory.path): chain id \(parsed.chainId), block 0 \(head.hash)")
+        } catch { throw ValidationError(error.description) }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a node on an initialised data directory.")
+
+    @Option(help: "Data directory made by `d6g-node init`.")
+    var datadir: String
+
+    @Option(name: .customLong("validator-key"),
+            help: "File holding the validator's consensus private key (hex), as `d6g-node keygen --out` writes it.")
+    var validatorKey: String?
+
+    @OptionGroup var rpc: RPCOptions
+
+    func run() async throws {
+        let directory = DataDirectory(path: datadir)
+        guard directory.isInitialized else {
+            throw ValidationError("\(directory.path) holds no chain; run `d6g-node init --genesis FILE --datadir \(datadir)` first")
+        }
+        var key: PrivateKey?
+        if let validatorKey {
+            guard let data = FileManager.default.contents(atPath: validatorKey),
+                  let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("cannot read the validator key file \(validatorKey)")
+            }
+            do {
+                key = try PrivateKey(bytes: try Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            } catch {
+                throw ValidationError("\(validatorKey) does not hold a secp256k1 private key in hex: \(error)")
+            }
+        }
+        try await serve(NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: validatorKey,
+                                   rpc: rpc.configuration, log: rpc.log))
+    }
+}

@@ -1,0 +1,48 @@
+// When the next height starts (DESIGN.md §7): as soon as transactions wait, but no sooner than
+// `minBlockIntervalMs` after the previous block; with nothing to do, an empty block at most every
+// `emptyBlockPeriodMs`. A pure rule over times in milliseconds, so it is tested with a fake clock.
+import Foundation
+
+/// Milliseconds since the Unix epoch.
+public protocol NodeClock: Sendable {
+    func nowMilliseconds() -> UInt64
+}
+
+/// The machine's wall clock.
+public struct SystemClock: NodeClock {
+    public init() {}
+
+    public func nowMilliseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) * 1_000 + UInt64(time.tv_nsec) / 1_000_000
+    }
+}
+
+public struct BlockSchedule: Sendable, Hashable {
+    public enum Decision: Sendable, Hashable {
+        case produceNow
+        /// Look again at this time (ms), or sooner if transactions arrive.
+        case wait(untilMilliseconds: UInt64)
+    }
+
+    public var minBlockIntervalMs: UInt64
+    public var emptyBlockPeriodMs: UInt64
+
+    public init(minBlockIntervalMs: UInt64, emptyBlockPeriodMs: UInt64) {
+        self.minBlockIntervalMs = minBlockIntervalMs
+        self.emptyBlockPeriodMs = max(emptyBlockPeriodMs, minBlockIntervalMs)
+    }
+
+    /// `lastBlockMs` is the previous block's `timestampMs`.
+    public func decide(nowMilliseconds now: UInt64, lastBlockMs: UInt64, hasPendingTransactions: Bool) -> Decision {
+        let due = lastBlockMs &+ (hasPendingTransactions ? minBlockIntervalMs : emptyBlockPeriodMs)
+        return now >= due ? .produceNow : .wait(untilMilliseconds: due)
+    }
+
+    /// The timestamp of a block built at `now` on a parent stamped `parentMs`: the clock, but
+    /// always later than the parent (ADR 0002), even if the clock stepped back.
+    public static func timestamp(nowMilliseconds now: UInt64, parentMs: UInt64) -> UInt64 {
+        max(now, parentMs + 1)
+    }
+}

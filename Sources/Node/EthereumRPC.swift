@@ -1,0 +1,465 @@
+// The eth/net/web3 methods of a node, registered on the RPC server's method table (one line of
+// registration each; the work is in the functions below). Shapes follow the execution-apis
+// OpenRPC document and what web3.py expects (Docs/rpc.md §Methods). Storage reads run on the
+// node's read queue; admission recovers senders here, in parallel, and holds the node's queue
+// only for the pool inserts.
+import Execution
+import LedgerPrimitives
+import LedgerTypes
+import Mempool
+import RPCServer
+
+public enum EthereumRPC {
+    /// keccak-256 of rlp([]): the ommers hash of every post-merge block.
+    static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
+
+    /// The method table for `node`. `clientVersion` answers web3_clientVersion.
+    public static func methods(for node: LedgerNode, clientVersion: String) -> RPCMethodTable {
+        let api = NodeAPI(node: node)
+        var table = RPCMethodTable()
+        table.register("web3_clientVersion", arguments: 0...0) { _ in .string(clientVersion) }
+        table.register("web3_sha3", arguments: 1...1) { params in .hash(Keccak256.hash(try params.required(0, as: [UInt8].self))) }
+        table.register("net_version", arguments: 0...0) { _ in .string(String(api.chainId)) }
+        table.register("net_listening", arguments: 0...0) { _ in .bool(true) }
+        table.register("net_peerCount", arguments: 0...0) { _ in .quantity(UInt64(0)) }
+        table.register("eth_chainId", arguments: 0...0) { _ in .quantity(api.chainId) }
+        table.register("eth_syncing", arguments: 0...0) { _ in .bool(false) }
+        table.register("eth_accounts", arguments: 0...0) { _ in .array([]) }
+        table.register("eth_blockNumber", arguments: 0...0) { _ in .quantity(node.status.head.number) }
+        table.register("eth_gasPrice", arguments: 0...0) { _ in .quantity(api.nextBaseFee &+ api.suggestedTip) }
+        table.register("eth_maxPriorityFeePerGas", arguments: 0...0) { _ in .quantity(api.suggestedTip) }
+        table.register("eth_feeHistory", arguments: 2...3) { params in try await api.feeHistory(params) }
+        table.register("eth_getBalance", arguments: 1...2) { params in try await api.balance(params) }
+        table.register("eth_getTransactionCount", arguments: 1...2) { params in try await api.transactionCount(params) }
+        table.register("eth_getCode", arguments: 1...2) { params in try await api.code(params) }
+        table.register("eth_getStorageAt", arguments: 2...3) { params in try await api.storage(params) }
+        table.register("eth_call", arguments: 1...3) { params in try await api.call(params) }
+        table.register("eth_estimateGas", arguments: 1...3) { params in try await api.estimateGas(params) }
+        table.register("eth_sendRawTransaction", arguments: 1...1, { params in
+            try await api.sendRawTransactions([params]).first!.get()
+        }, batch: { batch in await api.sendRawTransactions(batch) })
+        table.register("eth_getTransactionByHash", arguments: 1...1) { params in try await api.transaction(params) }
+        table.register("eth_getTransactionReceipt", arguments: 1...1) { params in try await api.receipt(params) }
+        table.register("eth_getBlockByNumber", arguments: 2...2) { params in
+            try await api.block(.tag(try params.required(0, as: BlockTag.self)), full: try params.required(1))
+        }
+        table.register("eth_getBlockByHash", arguments: 2...2) { params in
+            try await api.block(.hash(try params.required(0), requireCanonical: false), full: try params.required(1))
+        }
+        table.register("eth_getBlockTransactionCountByNumber", arguments: 1...1) { params in
+            try await api.transactionCount(inBlock: .tag(try params.required(0, as: BlockTag.self)))
+        }
+        table.register("eth_getBlockTransactionCountByHash", arguments: 1...1) { params in
+            try await api.transactionCount(inBlock: .hash(try params.required(0), requireCanonical: false))
+        }
+        table.register("eth_getBlockReceipts", arguments: 1...1) { params in
+            try await api.blockReceipts(try params.required(0, as: BlockSelector.self))
+        }
+        return table
+    }
+}
+
+/// The methods' implementations over one node.
+struct NodeAPI: Sendable {
+    let node: LedgerNode
+    var chainId: UInt64 { node.configuration.genesis.chainId }
+    var rules: ChainRules { node.configuration.genesis.rules }
+
+    /// Fees go to the fee recipient whatever the tip, and blocks are rarely full: no tip is needed.
+    var suggestedTip: UInt256 { .zero }
+
+    var nextBaseFee: UInt256 {
+        BaseFee.next(after: node.status.head, floats: node.configuration.genesis.settings.baseFeeFloats)
+    }
+
+    // MARK: Blocks
+
+    /// The header a selector names, or nil when there is no such block.
+    func header(_ selector: BlockSelector, in store: ChainStore, head: BlockHeader) throws -> BlockHeader? {
+        switch selector {
+        case .hash(let hash, _): return try store.header(hash: hash)
+        case .tag(let tag):
+            let number: UInt64
+            switch tag {
+            case .earliest: number = 0
+            case .latest, .safe, .finalized, .pending: return head
+            case .number(let value): number = value
+            }
+            return number > head.number ? nil : try store.header(number: number)
+        }
+    }
+
+    /// Runs `body` on the read queue over the state that argument `argument` names (latest when
+    /// absent); geth's "header not found" when there is no such block.
+    func withState<T: Sendable>(_ params: RPCParams, argument: Int,
+                                _ body: @escaping @Sendable (TrieStateReader) throws -> T) async throws -> T {
+        let selector = try params.optional(argument, as: BlockSelector.self) ?? .latest
+        let head = node.status.head
+        return try await node.read { store in
+            guard let header = try header(selector, in: store, head: head) else {
+                throw RPCError(code: RPCError.serverErrorCode, message: "header not found")
+            }
+            return try body(try store.state(at: header))
+        }
+    }
+
+    func block(_ selector: BlockSelector, full: Bool) async throws -> JSONValue {
+        let head = node.status.head
+        return try await node.read { store in
+            guard let header = try header(selector, in: store, head: head),
+                  let (block, transactions) = try store.block(number: header.number) else { return .null }
+            return RPCShapes.block(block, transactions: transactions, full: full)
+        }
+    }
+
+    func transactionCount(inBlock selector: BlockSelector) async throws -> JSONValue {
+        let head = node.status.head
+        return try await node.read { store in
+            guard let header = try header(selector, in: store, head: head),
+                  let body = try store.body(number: header.number) else { return .null }
+            return .quantity(UInt64(body.transactions.count))
+        }
+    }
+
+    func blockReceipts(_ selector: BlockSelector) async throws -> JSONValue {
+        let head = node.status.head
+        return try await node.read { store in
+            guard let header = try header(selector, in: store, head: head),
+                  let body = try store.body(number: header.number),
+                  let receipts = try store.receipts(number: header.number) else { return .null }
+            var logIndex = 0
+            return .array(zip(body.transactions, receipts).enumerated().map { index, pair in
+                RPCShapes.receipt(pair.1, of: pair.0, index: index, header: header, blockHash: header.hash,
+                                  firstLogIndex: &logIndex)
+            })
+        }
+    }
+
+    func feeHistory(_ params: RPCParams) async throws -> JSONValue {
+        let requested = try params.required(0, as: UInt64.self)
+        let newest = try params.required(1, as: BlockTag.self)
+        let percentiles = try params.optional(2, as: JSONValue.self)?.arrayValue?.map { value throws(RPCError) -> Double in
+            guard let number = value.doubleValue, number >= 0, number <= 100 else {
+                throw RPCError.invalidArgument(2, "percentiles must be numbers between 0 and 100")
+            }
+            return number
+        }
+        if let percentiles, zip(percentiles, percentiles.dropFirst()).contains(where: { $0 > $1 }) {
+            throw RPCError.invalidArgument(2, "percentiles must be ascending")
+        }
+        let head = node.status.head
+        let floats = node.configuration.genesis.settings.baseFeeFloats
+        return try await node.read { store in
+            guard let last = try header(.tag(newest), in: store, head: head) else {
+                throw RPCError(code: RPCError.serverErrorCode, message: "header not found")
+            }
+            let count = min(requested, 1_024, last.number + 1)
+            guard count > 0 else {
+                return .object(["oldestBlock": .quantity(UInt64(0)), "baseFeePerGas": .array([]), "gasUsedRatio": .array([])])
+            }
+            let oldest = last.number + 1 - count
+            var baseFees: [JSONValue] = []
+            var ratios: [JSONValue] = []
+            var rewards: [JSONValue] = []
+            for number in oldest...last.number {
+                guard let header = try store.header(number: number) else { break }
+                baseFees.append(.quantity(header.baseFeePerGas))
+                ratios.append(.number(String(Double(header.gasUsed) / Double(max(header.gasLimit, 1)))))
+                if let percentiles {
+                    let receipts = try store.receipts(number: number) ?? []
+                    rewards.append(.array(Self.rewards(receipts, baseFee: header.baseFeePerGas, percentiles: percentiles)
+                        .map { .quantity($0) }))
+                }
+            }
+            baseFees.append(.quantity(BaseFee.next(after: last, floats: floats)))
+            var result: JSONObject = ["oldestBlock": .quantity(oldest), "baseFeePerGas": .array(baseFees),
+                                      "gasUsedRatio": .array(ratios)]
+            if percentiles != nil { result["reward"] = .array(rewards) }
+            return .object(result)
+        }
+    }
+
+    /// Tips at the given percentiles of gas used in one block, as geth computes them.
+    static func rewards(_ receipts: [StoredReceipt], baseFee: UInt256, percentiles: [Double]) -> [UInt256] {
+        let tips = receipts.map { (tip: $0.effectiveGasPrice > baseFee ? $0.effectiveGasPrice &- baseFee : .zero, gas: $0.gasUsed) }
+            .sorted { $0.tip < $1.tip }
+        guard !tips.isEmpty else { return percentiles.map { _ in .zero } }
+        let total = tips.reduce(0) { $0 + $1.gas }
+        return percentiles.map { percentile in
+            let threshold = UInt64(Double(total) * percentile / 100)
+            var sum: UInt64 = 0
+            for entry in tips {
+                sum += entry.gas
+                if sum >= threshold { return entry.tip }
+            }
+            return tips.last!.tip
+        }
+    }
+
+    // MARK: State
+
+    func balance(_ params: RPCParams) async throws -> JSONValue {
+        let address = try params.required(0, as: Address.self)
+        return .quantity(try await withState(params, argument: 1) { try $0.balance(of: address) })
+    }
+
+    func transactionCount(_ params: RPCParams) async throws -> JSONValue {
+        let address = try params.required(0, as: Address.self)
+        if case .tag(.pending) = try params.optional(1, as: BlockSelector.self) ?? .latest {
+            return .quantity(await node.pendingNonce(of: address))
+        }
+        return .quantity(try await withState(params, argument: 1) { try $0.nonce(of: address) })
+    }
+
+    func code(_ params: RPCParams) async throws -> JSONValue {
+        let address = try params.required(0, as: Address.self)
+        return .data(try await withState(params, argument: 1) { try $0.code(at: address) })
+    }
+
+    func storage(_ params: RPCParams) async throws -> JSONValue {
+        let address = try params.required(0, as: Address.self)
+        let slot = try params.required(1, as: UInt256.self)
+        return .data(try await withState(params, argument: 2) { try $0.storageValue(at: slot, of: address) }.bigEndianBytes)
+    }
+
+    /// A call object's target and data, with the checks both eth_call and eth_estimateGas make.
+    private func callTarget(_ params: RPCParams) throws -> (to: Address?, data: [UInt8], object: JSONObject) {
+        let object = try params.required(0, as: JSONObject.self)
+        let to = try params.optional("to", in: object, argument: 0, as: Address.self)
+        let input = try params.optional("input", in: object, argument: 0, as: [UInt8].self)
+        let data = try params.optional("data", in: object, argument: 0, as: [UInt8].self)
+        if let input, let data, input != data {
+            throw RPCError.invalidArgument(0, "both \"data\" and \"input\" are set and not equal")
+        }
+        return (to, input ?? data ?? [], object)
+    }
+
+    /// Contract code needs the VM, which this node does not run yet: say so instead of guessing.
+    private static let noRuntime = RPCError(code: RPCError.serverErrorCode,
+                                            message: "no contract runtime on this node: calls to code and contract creation are not supported yet")
+
+    func call(_ params: RPCParams) async throws -> JSONValue {
+        let target = try callTarget(params)
+        guard let to = target.to else { throw Self.noRuntime }
+        let code = try await withState(params, argument: 1) { try $0.code(at: to) }
+        guard code.isEmpty else { throw Self.noRuntime }
+        // A call to an account without code runs nothing and returns nothing (as in Ethereum).
+        return .data([UInt8]())
+    }
+
+    func estimateGas(_ params: RPCParams) async throws -> JSONValue {
+        let target = try callTarget(params)
+        guard let to = target.to else { throw Self.noRuntime }
+        let code = try await withState(params, argument: 1) { try $0.code(at: to) }
+        guard code.isEmpty else { throw Self.noRuntime }
+        var accessList: [AccessListEntry] = []
+        if let entries = target.object["accessList"]?.arrayValue {
+            for entry in entries {
+                guard let object = entry.objectValue else { throw RPCError.invalidArgument(0, "accessList entries are objects") }
+                let address = try params.required("address", in: object, argument: 0, as: Address.self)
+                let keys = try params.optional("storageKeys", in: object, argument: 0, as: JSONValue.self)?.arrayValue ?? []
+                var hashes: [Hash32] = []
+                for key in keys {
+                    do { hashes.append(try Hash32(rpcParam: key)) } catch { throw RPCError.invalidArgument(0, "storageKeys: \(error)") }
+                }
+                accessList.append(AccessListEntry(address: address, storageKeys: hashes))
+            }
+        }
+        return .quantity(IntrinsicGas.cost(data: target.data, isContractCreation: false, accessList: accessList))
+    }
+
+    // MARK: Transactions
+
+    /// Decodes and recovers every transaction (split across the cores), then admits them in
+    /// order in one visit to the node's queue.
+    func sendRawTransactions(_ batch: [RPCParams]) async -> [Result<JSONValue, RPCError>] {
+        let chainId = self.chainId
+        let options = rules.transactionOptions
+        let decoded: [Result<RecoveredTransaction, RPCError>] = await Self.parallelMap(batch) { params in
+            do {
+                let raw = try params.required(0, as: [UInt8].self)
+                do throws(TransactionError) {
+                    return .success(try RecoveredTransaction(decoding: raw, chainId: chainId, options: options))
+                } catch {
+                    return .failure(RPCError.transactionRejected(error.description))
+                }
+            } catch let error as RPCError {
+                return .failure(error)
+            } catch {
+                return .failure(RPCError.internalError("\(error)"))
+            }
+        }
+        let accepted = decoded.compactMap { try? $0.get() }
+        let admissions = accepted.isEmpty ? [] : await node.submit(accepted)
+        var next = admissions.makeIterator()
+        return decoded.map { result in
+            switch result {
+            case .failure(let error): return .failure(error)
+            case .success:
+                switch next.next()! {
+                case .success(let hash): return .success(.hash(hash))
+                case .failure(let error): return .failure(RPCError.transactionRejected(error.description))
+                }
+            }
+        }
+    }
+
+    /// Maps in two halves on two tasks when the input is large enough to be worth it (the
+    /// machine has two cores; signature recovery is ~30 µs each).
+    static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) async -> [R] {
+        guard items.count >= 32 else { return items.map(transform) }
+        let middle = items.count / 2
+        let first = Array(items[..<middle]), second = Array(items[middle...])
+        async let left = Task { first.map(transform) }.value
+        let right = second.map(transform)
+        return await left + right
+    }
+
+    func transaction(_ params: RPCParams) async throws -> JSONValue {
+        let hash = try params.required(0, as: Hash32.self)
+        let committed: JSONValue? = try await node.read { store in
+            guard let location = try store.transactionLocation(hash: hash),
+                  let header = try store.header(number: location.blockNumber),
+                  let body = try store.body(number: location.blockNumber),
+                  location.index < body.transactions.count else { return nil }
+            return RPCShapes.transaction(body.transactions[location.index],
+                                         inclusion: .init(header: header, hash: header.hash, index: location.index))
+        }
+        if let committed { return committed }
+        guard let pooled = await node.pooledTransaction(hash: hash) else { return .null }
+        return RPCShapes.transaction(pooled, inclusion: nil)
+    }
+
+    func receipt(_ params: RPCParams) async throws -> JSONValue {
+        let hash = try params.required(0, as: Hash32.self)
+        return try await node.read { store in
+            guard let location = try store.transactionLocation(hash: hash),
+                  let header = try store.header(number: location.blockNumber),
+                  let body = try store.body(number: location.blockNumber),
+                  let receipts = try store.receipts(number: location.blockNumber),
+                  location.index < receipts.count, location.index < body.transactions.count else { return .null }
+            var logIndex = receipts[..<location.index].reduce(0) { $0 + $1.receipt.logs.count }
+            return RPCShapes.receipt(receipts[location.index], of: body.transactions[location.index], index: location.index,
+                                     header: header, blockHash: header.hash, firstLogIndex: &logIndex)
+        }
+    }
+}
+
+/// JSON shapes of blocks, transactions and receipts (execution-apis schemas).
+enum RPCShapes {
+    struct Inclusion {
+        var header: BlockHeader
+        var hash: Hash32
+        var index: Int
+    }
+
+    static func block(_ block: Block, transactions: [RecoveredTransaction], full: Bool) -> JSONValue {
+        let header = block.header
+        let hash = block.hash
+        let listed: [JSONValue] = transactions.enumerated().map { index, transaction in
+            full ? Self.transaction(transaction, inclusion: Inclusion(header: header, hash: hash, index: index))
+                 : .hash(transaction.hash)
+        }
+        let object: JSONObject = [
+            "number": .quantity(header.number),
+            "hash": .hash(hash),
+            "parentHash": .hash(header.parentHash),
+            "nonce": .data([UInt8](repeating: 0, count: 8)),
+            "mixHash": .hash(.zero),
+            "sha3Uncles": .hash(EthereumRPC.emptyOmmersHash),
+            "logsBloom": .data(header.logsBloom.bytes),
+            "transactionsRoot": .hash(header.transactionsRoot),
+            "stateRoot": .hash(header.stateRoot),
+            "receiptsRoot": .hash(header.receiptsRoot),
+            "miner": .address(header.proposer),
+            "difficulty": .quantity(UInt64(0)),
+            "totalDifficulty": .quantity(UInt64(0)),
+            "extraData": .data(header.extraData),
+            "size": .quantity(UInt64(block.encoded.count)),
+            "gasLimit": .quantity(header.gasLimit),
+            "gasUsed": .quantity(header.gasUsed),
+            "timestamp": .quantity(header.timestamp),
+            "baseFeePerGas": .quantity(header.baseFeePerGas),
+            "transactions": .array(listed),
+            "uncles": .array([]),
+        ]
+        return .object(object)
+    }
+
+    static func transaction(_ recovered: RecoveredTransaction, inclusion: Inclusion?) -> JSONValue {
+        let transaction = recovered.transaction
+        var object: JSONObject = [
+            "blockHash": inclusion.map { .hash($0.hash) } ?? .null,
+            "blockNumber": inclusion.map { .quantity($0.header.number) } ?? .null,
+            "from": .address(recovered.sender),
+            "gas": .quantity(transaction.gasLimit),
+        ]
+        let price: UInt256
+        if let gasPrice = transaction.gasPrice {
+            price = gasPrice
+        } else if let header = inclusion?.header {
+            let withTip = header.baseFeePerGas &+ transaction.maxPriorityFeePerGas
+            price = min(transaction.maxFeePerGas, withTip)
+        } else {
+            price = transaction.maxFeePerGas
+        }
+        object["gasPrice"] = .quantity(price)
+        if transaction.type == .dynamicFee {
+            object["maxFeePerGas"] = .quantity(transaction.maxFeePerGas)
+            object["maxPriorityFeePerGas"] = .quantity(transaction.maxPriorityFeePerGas)
+        }
+        object["hash"] = .hash(recovered.hash)
+        object["input"] = .data(transaction.data)
+        object["nonce"] = .quantity(transaction.nonce)
+        object["to"] = transaction.to.map(JSONValue.address) ?? .null
+        object["transactionIndex"] = inclusion.map { .quantity(UInt64($0.index)) } ?? .null
+        object["value"] = .quantity(transaction.value)
+        object["type"] = .quantity(UInt64(transaction.type.rawValue))
+        if transaction.type != .legacy {
+            object["accessList"] = .array(transaction.accessList.map { entry in
+                .object(["address": .address(entry.address), "storageKeys": .array(entry.storageKeys.map(JSONValue.hash))])
+            })
+        }
+        if let chainId = transaction.chainId { object["chainId"] = .quantity(chainId) }
+        object["v"] = .quantity(transaction.v)
+        object["r"] = .quantity(transaction.r)
+        object["s"] = .quantity(transaction.s)
+        if transaction.type != .legacy { object["yParity"] = .quantity(UInt64(transaction.yParity)) }
+        return .object(object)
+    }
+
+    static func receipt(_ stored: StoredReceipt, of recovered: RecoveredTransaction, index: Int, header: BlockHeader,
+                        blockHash: Hash32, firstLogIndex: inout Int) -> JSONValue {
+        var logs: [JSONValue] = []
+        for log in stored.receipt.logs {
+            logs.append(.object([
+                "address": .address(log.address),
+                "topics": .array(log.topics.map(JSONValue.hash)),
+                "data": .data(log.data),
+                "blockNumber": .quantity(header.number),
+                "transactionHash": .hash(recovered.hash),
+                "transactionIndex": .quantity(UInt64(index)),
+                "blockHash": .hash(blockHash),
+                "logIndex": .quantity(UInt64(firstLogIndex)),
+                "removed": .bool(false),
+            ]))
+            firstLogIndex += 1
+        }
+        return .object([
+            "blockHash": .hash(blockHash),
+            "blockNumber": .quantity(header.number),
+            "contractAddress": stored.contractAddress.map(JSONValue.address) ?? .null,
+            "cumulativeGasUsed": .quantity(stored.receipt.cumulativeGasUsed),
+            "effectiveGasPrice": .quantity(stored.effectiveGasPrice),
+            "from": .address(recovered.sender),
+            "gasUsed": .quantity(stored.gasUsed),
+            "logs": .array(logs),
+            "logsBloom": .data(stored.receipt.logsBloom.bytes),
+            "status": .quantity(stored.receipt.status),
+            "to": recovered.transaction.to.map(JSONValue.address) ?? .null,
+            "transactionHash": .hash(recovered.hash),
+            "transactionIndex": .quantity(UInt64(index)),
+            "type": .quantity(UInt64(recovered.transaction.type.rawValue)),
+        ])
+    }
+}
