@@ -124,3 +124,43 @@ struct CallTests {
         #expect(first[1].transactions.map(\.receipt.succeeded) == [true, false, false, true])
     }
 }
+
+struct NestedCallTests {
+    /// The store contract at alice's nonce 0, the forwarder at nonce 1.
+    private func setUp() throws -> (chain: Chain, store: Address, forwarder: Address) {
+        let (chain, store) = try deployed()
+        let forwarder = try chain.run(transaction(alice, nonce: 1, to: nil, data: try Forwarder.payload()))
+        try #require(forwarder.receipt.succeeded, "\(forwarder.failureReason ?? "")")
+        return (chain, store, forwarder.contractAddress!)
+    }
+
+    @Test func aRevertingInnerCallLosesItsWritesAndLogsOnly() throws {
+        let (chain, store, forwarder) = try setUp()
+        let executed = try chain.run(transaction(alice, nonce: 2, to: forwarder, data: words(UInt256(store)) + StoreContract.fail))
+        #expect(executed.receipt.succeeded && executed.returnData == UInt256(0).bigEndianBytes)
+        #expect(try chain.slot(0, of: forwarder) == UInt256(1))
+        #expect(try chain.slot(1, of: store) == .zero)
+        #expect(executed.receipt.logs == [Log(address: forwarder)])
+    }
+
+    @Test func anInnerCallOutOfGasLeavesTheOuterGoing() throws {
+        let (chain, store, forwarder) = try setUp()
+        // The 1/64 held back pays for the forwarder's 20,000-gas SSTORE afterwards.
+        let executed = try chain.run(transaction(alice, nonce: 2, to: forwarder, gas: 2_000_000,
+                                                 data: words(UInt256(store)) + StoreContract.spin))
+        #expect(executed.receipt.succeeded && executed.returnData == UInt256(0).bigEndianBytes)
+        #expect(try chain.slot(1, of: store) == .zero)
+        #expect(try chain.slot(0, of: forwarder) == UInt256(1))
+        #expect(executed.gasUsed > 1_950_000 && executed.gasUsed < 2_000_000)
+    }
+
+    @Test func aSucceedingInnerCallKeepsItsWritesAndLogsInOrder() throws {
+        let (chain, store, forwarder) = try setUp()
+        let executed = try chain.run(transaction(alice, nonce: 2, to: forwarder,
+                                                 data: words(UInt256(store)) + StoreContract.store(5, 6)))
+        #expect(executed.receipt.succeeded && executed.returnData == UInt256(1).bigEndianBytes)
+        #expect(try chain.slot(0, of: forwarder) == UInt256(2))
+        #expect(try chain.slot(5, of: store) == UInt256(6))
+        #expect(executed.receipt.logs.map(\.address) == [store, forwarder])
+    }
+}

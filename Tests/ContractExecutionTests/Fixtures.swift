@@ -231,3 +231,47 @@ func * (a: UInt256, b: UInt256) -> UInt256 {
     precondition(!overflow, "test arithmetic overflowed")
     return product
 }
+
+/// Calls the contract at word 0 of its call data with the rest of the call data, stores the
+/// call's success flag + 1 in its slot 0, emits LOG0, and returns the flag.
+enum Forwarder {
+    static let source = """
+        .init
+          PUSH 0
+          PUSH 0
+          RETURN
+        .runtime
+          CALLDATASIZE
+          PUSH 32
+          SWAP1
+          SUB
+          DUP1
+          PUSH 32
+          PUSH 0
+          CALLDATACOPY
+          PUSH 0
+          PUSH 0
+          SWAP2
+          PUSH 0
+          PUSH 0
+          PUSH 0
+          CALLDATALOAD
+          GAS
+          CALL
+          DUP1
+          PUSH 1
+          ADD
+          PUSH 0
+          SSTORE
+          PUSH 0
+          PUSH 0
+          LOG0
+          PUSH 0
+          MSTORE
+          PUSH 32
+          PUSH 0
+          RETURN
+        """
+
+    static func payload() throws -> [UInt8] { try Assembler.assemble(source).encoded() }
+}
