@@ -19,6 +19,10 @@ struct CallRequest: Sendable {
 
 extension NodeAPI {
     func callRequest(_ params: RPCParams) throws -> CallRequest {
+        // geth's third argument; running with it ignored would answer a different question.
+        if let overrides = try params.optional(2, as: JSONValue.self), overrides != .null, overrides.objectValue?.isEmpty != true {
+            throw RPCError.invalidArgument(2, "state overrides are not supported")
+        }
         let target = try callTarget(params)
         let object = target.object
         return CallRequest(

@@ -42,8 +42,21 @@ import Testing
         let code = try await call("eth_getCode", [.address(address), "latest"])
         #expect(code.stringValue?.hasPrefix("0xd64701") == true)
 
+        // A creation through eth_call returns the runtime container it would store: the stored code.
+        let creation: JSONValue = .object(["from": .address(devAccounts[1].address), "data": .data(try Self.payload())])
+        #expect(try await call("eth_call", [creation, "latest"]) == code)
+        let creationGas = try #require(try await call("eth_estimateGas", [creation]).stringValue.flatMap { UInt64($0.dropFirst(2), radix: 16) })
+        #expect(creationGas > 53_000 && creationGas < 1_000_000)
+
         let get: JSONValue = .object(["to": .address(address), "data": .data(Self.selector("get()"))])
+        do {
+            _ = try await call("eth_call", [get, "latest", .object([recipient.description: .object(["balance": "0x1"])])])
+            Issue.record("state overrides were ignored")
+        } catch {
+            #expect(error.code == -32602)
+        }
         #expect(try await call("eth_call", [get, "latest"]) == .data(UInt256.zero.bigEndianBytes))
+        #expect(try await call("eth_call", [get, "latest", .object([:])]) == .data(UInt256.zero.bigEndianBytes))
 
         let setData = Self.selector("set(uint256)") + UInt256(42).bigEndianBytes
         let estimate = try await call("eth_estimateGas", [.object(["from": .address(devAccounts[1].address),
