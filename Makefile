@@ -43,8 +43,8 @@ crash-test: build $(PYTHON_STAMP)
 	.venv/bin/python scripts/crash_test.py --binary $(BIN)/d6g-node --kills $(CRASH_KILLS)
 
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
-BENCHES ?= keccak uint256 crypto transactions trie storage consensus
-bench: build
+BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc
+bench: build bench-vm
 	@for b in $(BENCHES); do echo "== d6g-bench $$b"; $(BIN)/d6g-bench $$b || exit 1; done
 
 # The VM beside revm (TARGETS.md P5): pyrevm in the local venv, installed on first use.

@@ -9,6 +9,7 @@ let bigInt = Target.Dependency.product(name: "BigInt", package: "BigInt")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
 let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
 let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 
@@ -27,7 +28,6 @@ let benchmarked: [Target.Dependency] = [
     "VM",
     "RPCServer",
     "LedgerClient",
-    "RPCServer",
 ]
 
 let package = Package(
@@ -56,18 +56,20 @@ let package = Package(
         .target(name: "ConsensusCore", dependencies: ["LedgerPrimitives"]),
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
         .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
+        .target(name: "ChainQueries", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
 
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+        .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
-        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerTypes", "ChainQueries", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
 
         // Composition.
         .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes"]),
@@ -91,9 +93,11 @@ let package = Package(
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
+        .testTarget(name: "ContractExecutionTests", dependencies: ["ContractExecution", "Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
-        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioEmbedded]),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
+        .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,9 +3,9 @@
 // assembler, the disassembler and Docs/vm.md all read `Opcode.definition`; nothing else
 // restates an opcode's properties.
 
-/// Every instruction of the VM, with its byte as raw value. Two internal operations
-/// (`beginBlock`, `pushInline`, `pushConstant`) exist only in decoded programs: the verifier
-/// rejects their bytes in a container.
+/// Every instruction of the VM, with its byte as raw value. Internal operations (`beginBlock`,
+/// `pushInline`, `pushConstant` and the superinstructions) exist only in decoded programs: the
+/// verifier rejects their bytes in a container.
 public enum Opcode: UInt8, CaseIterable, Sendable {
     case stop = 0x00
     case add = 0x01, mul = 0x02, sub = 0x03, div = 0x04, sdiv = 0x05, mod = 0x06, smod = 0x07
@@ -29,6 +29,11 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case swap12, swap13, swap14, swap15, swap16
     case log0 = 0xa0, log1, log2, log3, log4
     case beginBlock = 0xb0, pushInline = 0xb1, pushConstant = 0xb2
+    // Superinstructions (decoded only, Docs/vm.md §Fusion): a small PUSH fused with the operation
+    // that consumes it, and a condition fused with the RJUMPI that consumes it.
+    case pushAdd = 0xb3, pushSub, pushMul, pushWadd, pushWsub, pushWmul, pushLt, pushGt, pushEq
+    case pushAnd, pushOr, pushShl, pushShr, pushSwap1Sub, pushSwap1Wsub
+    case dup1Rjumpi = 0xc2, iszeroRjumpi, ltRjumpi, gtRjumpi, eqRjumpi
     case dataload = 0xd0, dataloadn = 0xd1, datasize = 0xd2, datacopy = 0xd3
     case rjump = 0xe0, rjumpi = 0xe1, rjumpv = 0xe2, callf = 0xe3, retf = 0xe4
     case call = 0xf1, ret = 0xf3, staticcall = 0xfa, revert = 0xfd, invalid = 0xfe
@@ -155,6 +160,17 @@ extension Opcode {
         case .beginBlock: return op("(BEGINBLOCK)", 0, 0, gas: 0, .internalOnly, "decoded only: charge a basic block's gas")
         case .pushInline: return op("(PUSHINLINE)", 0, 1, gas: 0, .internalOnly, "decoded only: push a small immediate")
         case .pushConstant: return op("(PUSHCONSTANT)", 0, 1, gas: 0, .internalOnly, "decoded only: push from the constant pool")
+        // Fused forms carry no gas of their own: their parts' base gas is in the block's BEGINBLOCK.
+        case .pushAdd, .pushSub, .pushMul, .pushWadd, .pushWsub, .pushWmul, .pushLt, .pushGt, .pushEq,
+             .pushAnd, .pushOr, .pushShl, .pushShr, .pushSwap1Sub, .pushSwap1Wsub:
+            let parts = fusedParts!
+            return op("(" + parts.map(\.definition.name).joined(separator: "+") + ")", 1, 1, gas: 0, .internalOnly,
+                      "decoded only: push a small immediate, then " + parts.dropFirst().map(\.definition.name).joined(separator: " "))
+        case .dup1Rjumpi, .iszeroRjumpi, .ltRjumpi, .gtRjumpi, .eqRjumpi:
+            let condition = fusedParts![0]
+            let inputs = condition == .dup1 ? 1 : condition.definition.inputs
+            return op("(" + condition.definition.name + "+RJUMPI)", inputs, condition == .dup1 ? 1 : 0, gas: 0,
+                      [.internalOnly, .jump], "decoded only: " + condition.definition.name + ", then RJUMPI")
         case .dataload: return op("DATALOAD", 1, 1, gas: 4, [], "32 bytes of the data section at an offset, zero-padded")
         case .dataloadn: return op("DATALOADN", 0, 1, gas: 3, immediate: 2, [], "32 bytes of the data section at an immediate offset (verified in bounds)")
         case .datasize: return op("DATASIZE", 0, 1, gas: 2, [], "data section length")
@@ -169,6 +185,34 @@ extension Opcode {
         case .staticcall: return op("STATICCALL", 6, 1, gas: 700, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes")
         case .revert: return op("REVERT", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt, undo this call's writes, output memory[offset, length]")
         case .invalid: return op("INVALID", 0, 0, gas: 0, .terminator, "abort: undo this call's writes and consume all its gas")
+        }
+    }
+
+    /// The instructions a superinstruction stands for, in order (PUSH shown as PUSH1); nil for
+    /// an ordinary opcode. The decoder fuses exactly these sequences (Docs/vm.md §Fusion).
+    public var fusedParts: [Opcode]? {
+        switch self {
+        case .pushAdd: return [.push1, .add]
+        case .pushSub: return [.push1, .sub]
+        case .pushMul: return [.push1, .mul]
+        case .pushWadd: return [.push1, .wadd]
+        case .pushWsub: return [.push1, .wsub]
+        case .pushWmul: return [.push1, .wmul]
+        case .pushLt: return [.push1, .lt]
+        case .pushGt: return [.push1, .gt]
+        case .pushEq: return [.push1, .eq]
+        case .pushAnd: return [.push1, .and]
+        case .pushOr: return [.push1, .or]
+        case .pushShl: return [.push1, .shl]
+        case .pushShr: return [.push1, .shr]
+        case .pushSwap1Sub: return [.push1, .swap1, .sub]
+        case .pushSwap1Wsub: return [.push1, .swap1, .wsub]
+        case .dup1Rjumpi: return [.dup1, .rjumpi]
+        case .iszeroRjumpi: return [.iszero, .rjumpi]
+        case .ltRjumpi: return [.lt, .rjumpi]
+        case .gtRjumpi: return [.gt, .rjumpi]
+        case .eqRjumpi: return [.eq, .rjumpi]
+        default: return nil
         }
     }
 

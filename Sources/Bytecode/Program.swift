@@ -78,23 +78,45 @@ public final class Program: @unchecked Sendable {
 public final class ProgramCache: Sendable {
     private let programs = Mutex<[Hash32: Program]>([:])
     public let capacity: Int
+    /// Whether programs are decoded with superinstructions (Docs/vm.md §Fusion); off only to
+    /// compare against the plain decoding.
+    public let fusing: Bool
 
-    public init(capacity: Int = 4096) { self.capacity = capacity }
+    public init(capacity: Int = 4096, fusing: Bool = true) {
+        self.capacity = capacity
+        self.fusing = fusing
+    }
 
     /// The program of a stored runtime container, verified on first sight.
     public func program(forRuntimeContainer bytes: [UInt8]) throws(LoadError) -> Program {
-        let hash = Keccak256.hash(bytes)
+        try program(forRuntimeContainer: bytes, codeHash: Keccak256.hash(bytes))
+    }
+
+    /// The program cached for `codeHash`, if any: an account's code hash finds its program
+    /// without reading or hashing the code again.
+    public func cachedProgram(forCodeHash codeHash: Hash32) -> Program? {
+        programs.withLock { $0[codeHash] }
+    }
+
+    /// Like `program(forRuntimeContainer:)`, trusting `codeHash` to be the keccak-256 of `bytes`
+    /// (the state stores code by its hash, so a caller reading it by hash need not hash it again).
+    public func program(forRuntimeContainer bytes: [UInt8], codeHash hash: Hash32) throws(LoadError) -> Program {
         if let cached = programs.withLock({ $0[hash] }) { return cached }
         let container: Container
         do { container = try Container.decodeExactly(bytes) } catch { throw .decoding(error) }
         guard container.initFunctions.isEmpty else { throw .notRuntime }
         let program: Program
-        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash) } catch { throw .verification(error) }
+        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash, fusing: fusing) } catch { throw .verification(error) }
+        remember(program)
+        return program
+    }
+
+    /// Adds a program verified elsewhere (a deployment's runtime), under its code hash.
+    public func remember(_ program: Program) {
         programs.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[hash] = program
+            table[program.codeHash] = program
         }
-        return program
     }
 
     public var count: Int { programs.withLock { $0.count } }

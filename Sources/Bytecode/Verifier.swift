@@ -66,20 +66,23 @@ public struct VerificationError: Error, Equatable, Sendable, CustomStringConvert
 public enum Verifier {
     /// Verifies a deploy container's two sections and returns the decoded init section. The
     /// runtime's DATALOADN offsets are checked later, on the runtime container the init code
-    /// produces: its output extends the data section.
-    public static func deployment(of container: Container) throws(VerificationError) -> Program {
+    /// produces: its output extends the data section. `fusing: false` decodes without
+    /// superinstructions (Docs/vm.md §Fusion), for differential tests and measurements.
+    public static func deployment(of container: Container, fusing: Bool = true) throws(VerificationError) -> Program {
         guard !container.initFunctions.isEmpty else { throw VerificationError(.noInitSection, section: .initCode) }
         let hash = containerHash(container)
-        let initProgram = try decode(container.initFunctions, section: .initCode, container: container, codeHash: hash)
+        let initProgram = try decode(container.initFunctions, section: .initCode, container: container, codeHash: hash,
+                                     fusing: fusing)
         _ = try decode(container.runtimeFunctions, section: .runtime, container: container, codeHash: hash,
-                       dataSize: Int(UInt16.max) + 32)
+                       dataSize: Int(UInt16.max) + 32, fusing: false)
         return initProgram
     }
 
     /// Verifies and decodes the runtime section (what calls run).
-    public static func runtimeProgram(of container: Container, codeHash: Hash32? = nil) throws(VerificationError) -> Program {
+    public static func runtimeProgram(of container: Container, codeHash: Hash32? = nil,
+                                      fusing: Bool = true) throws(VerificationError) -> Program {
         try decode(container.runtimeFunctions, section: .runtime, container: container,
-                   codeHash: codeHash ?? containerHash(container))
+                   codeHash: codeHash ?? containerHash(container), fusing: fusing)
     }
 
     private static func containerHash(_ container: Container) -> Hash32 {
@@ -88,7 +91,7 @@ public enum Verifier {
     }
 
     static func decode(_ functions: [Function], section: VerificationError.Section, container: Container,
-                       codeHash: Hash32, dataSize: Int? = nil) throws(VerificationError) -> Program {
+                       codeHash: Hash32, dataSize: Int? = nil, fusing: Bool) throws(VerificationError) -> Program {
         let codeSize = functions.reduce(0) { $0 + $1.code.count }
         let (size, limit) = section == .runtime ? (codeSize + container.data.count, Limits.runtimeSize)
                                                 : (codeSize, Limits.initSize)
@@ -106,7 +109,10 @@ public enum Verifier {
                                          maxStackIncrease: analysis.maxHeight - Int(functions[index].inputs)))
             emitter.emit(analysis, code: functions[index].code)
         }
-        return Program(instructions: emitter.instructions, constants: emitter.constants, jumpTables: emitter.jumpTables,
+        var instructions = emitter.instructions
+        var jumpTables = emitter.jumpTables
+        if fusing { instructions = Fusion.fuse(instructions, jumpTables: &jumpTables, functions: &entries) }
+        return Program(instructions: instructions, constants: emitter.constants, jumpTables: jumpTables,
                        functions: entries, data: container.data, flags: container.flags, codeHash: codeHash)
     }
 }

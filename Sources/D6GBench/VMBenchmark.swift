@@ -26,6 +26,9 @@ struct VMBenchmark: ParsableCommand {
     @Flag(help: "Also time the alternative dispatch forms (Docs/vm.md §Dispatch).")
     var dispatch = false
 
+    @Flag(help: "Decode without superinstructions (Docs/vm.md §Fusion), for comparison.")
+    var noFusion = false
+
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be positive") }
     }
@@ -37,7 +40,7 @@ struct VMBenchmark: ParsableCommand {
         print("VM loops, median of \(runs) runs, thread CPU ns per iteration")
         var ours: [String: (ns: Double, output: [UInt8])] = [:]
         for workload in Workload.all {
-            ours[workload.name] = try workload.measure(runs: runs)
+            ours[workload.name] = try workload.measure(runs: runs, fusing: !noFusion)
         }
         var theirs: [String: (ns: Double, output: String)] = [:]
         if !noRevm { theirs = try runRevm() }
@@ -117,8 +120,8 @@ struct Workload {
                  freshHost: false),
     ]
 
-    func host() throws -> TestHost {
-        let host = TestHost()
+    func host(fusing: Bool = true) throws -> TestHost {
+        let host = TestHost(cache: ProgramCache(fusing: fusing))
         host.setBalance(UInt256(1) << 80, of: Workload.sender)
         try host.installCode(try Container(runtimeFunctions: [Function(code: try code.assembled())]).encoded(), at: Workload.contract)
         try host.installCode(try Container(runtimeFunctions: [Function(code: try CodeBuilder().push(1).returnTop().assembled())]).encoded(),
@@ -126,12 +129,12 @@ struct Workload {
         return host
     }
 
-    func measure(runs: Int) throws -> (ns: Double, output: [UInt8]) {
+    func measure(runs: Int, fusing: Bool = true) throws -> (ns: Double, output: [UInt8]) {
         var samples: [Double] = []
         var output: [UInt8] = []
-        var shared = try host()
+        var shared = try host(fusing: fusing)
         for run in 0...runs {  // run 0 warms up
-            if freshHost { shared = try host() }
+            if freshHost { shared = try host(fusing: fusing) }
             let message = Message(caller: Workload.sender, recipient: Workload.contract, gas: 1_000_000_000_000)
             let start = threadCPUNanoseconds()
             let result = VM.call(message, host: shared)
@@ -174,7 +177,9 @@ enum DispatchStudy {
 
     static func run(runs: Int) throws {
         let workload = Workload.all[0]
-        let program = try Verifier.runtimeProgram(of: Container(runtimeFunctions: [Function(code: try workload.code.assembled())]))
+        // The minimal loops implement only the plain opcodes: study the program without fusion.
+        let program = try Verifier.runtimeProgram(of: Container(runtimeFunctions: [Function(code: try workload.code.assembled())]),
+                                                  fusing: false)
         let instructions = program.instructions
         let constants = program.constants
         let n = Double(workload.iterations)
@@ -188,12 +193,14 @@ enum DispatchStudy {
             }
             return samples.sorted()[runs / 2]
         }
-        let full = try workload.measure(runs: runs).ns
+        let full = try workload.measure(runs: runs, fusing: false).ns
+        let fused = try workload.measure(runs: runs).ns
         let switched = median { blackHole(switchLoop(instructions, constants)) }
         let closures = median { blackHole(closureTableLoop(instructions, constants)) }
         let pointers = median { blackHole(functionPointerLoop(instructions, constants)) }
         print("dispatch study, arithmetic loop, ns per iteration (\(instructions.count) decoded instructions)")
         print("  full VM (switch)                 \(format(full))")
+        print("  full VM with superinstructions   \(format(fused))")
         print("  minimal switch loop              \(format(switched))")
         print("  minimal closure table            \(format(closures))")
         print("  minimal C function-pointer table \(format(pointers))")

@@ -2,8 +2,8 @@
 // enforces the connection limit, and shuts down closing every open connection.
 //
 // Pipeline per connection: [IdleStateHandler] → HTTP codec + pipelining + protocol-error
-// handlers (NIOHTTP1) → RPCHTTPHandler. A WebSocket upgrader (a later issue) slots into
-// configureHTTPServerPipeline's `withServerUpgrade:` on the same port (Docs/rpc.md).
+// handlers (NIOHTTP1) → RPCHTTPHandler. A first request `GET /` with `Upgrade: websocket` is
+// upgraded instead: the HTTP handlers leave and WebSocketRPCHandler takes over (Docs/rpc.md).
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -39,6 +39,10 @@ public final class RPCHTTPServer: Sendable {
         let ownedGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads)) : nil
         let eventLoops: any EventLoopGroup = group ?? ownedGroup!
         let dispatcher = RPCDispatcher(handler: handler, limits: configuration.limits)
+        // WebSocket messages may be bigger than HTTP bodies (a 1,000-transaction batch).
+        var webSocketLimits = configuration.limits
+        webSocketLimits.json.maxBytes = configuration.webSocket?.maxMessageBytes ?? 0
+        let webSocketDispatcher = RPCDispatcher(handler: handler, limits: webSocketLimits)
         let connections = ConnectionRegistry(limit: configuration.maxConnections)
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         // JSON-RPC requests need few, short headers; anything bigger is refused with 400.
@@ -63,11 +67,16 @@ public final class RPCHTTPServer: Sendable {
                         return
                     }
                     try operations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    let httpHandler = RPCHTTPHandler(dispatcher: dispatcher, configuration: configuration, isReady: isReady)
+                    let upgrade = configuration.webSocket.map {
+                        WebSocketUpgrade.configuration($0, server: configuration, dispatcher: webSocketDispatcher,
+                                                       httpHandler: NIOLoopBound(httpHandler, eventLoop: channel.eventLoop))
+                    }
                     try operations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true,
+                        withPipeliningAssistance: true, withServerUpgrade: upgrade, withErrorHandling: true,
                         withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                         withDecoderLimitConfiguration: headerLimits)
-                    try operations.addHandler(RPCHTTPHandler(dispatcher: dispatcher, configuration: configuration, isReady: isReady))
+                    try operations.addHandler(httpHandler)
                 }
             }
         do {

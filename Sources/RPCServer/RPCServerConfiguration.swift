@@ -22,11 +22,14 @@ public struct RPCServerConfiguration: Sendable {
     public var corsAllowedOrigins: [String]
     /// Event loop threads when the server makes its own group (no group given to `start`).
     public var eventLoopThreads: Int
+    /// JSON-RPC over WebSocket on the same port (`GET /` with `Upgrade: websocket`); nil turns it off.
+    public var webSocket: WebSocketConfiguration?
 
     public init(host: String = "127.0.0.1", port: Int = 8545, maxBodyBytes: Int = 5 * 1024 * 1024,
                 maxBatchLength: Int = 1_000, maxJSONDepth: Int = 64, maxConnections: Int = 256,
                 requestTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(120),
-                corsAllowedOrigins: [String] = [], eventLoopThreads: Int = 1) {
+                corsAllowedOrigins: [String] = [], eventLoopThreads: Int = 1,
+                webSocket: WebSocketConfiguration? = WebSocketConfiguration()) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -37,6 +40,7 @@ public struct RPCServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.corsAllowedOrigins = corsAllowedOrigins
         self.eventLoopThreads = eventLoopThreads
+        self.webSocket = webSocket
     }
 
     var limits: RPCLimits {

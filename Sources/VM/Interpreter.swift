@@ -3,7 +3,8 @@
 // bodies below touch the stack through a raw pointer without checks; gas is charged once per
 // basic block by BEGINBLOCK, plus the dynamic part inside the few instructions that have one.
 // Dispatch is a `switch` over the opcode enum, which compiles to one jump table (the
-// measurements behind that choice are in Docs/vm.md §Dispatch).
+// measurements behind that choice are in Docs/vm.md §Dispatch); the decoder's superinstructions
+// (Docs/vm.md §Fusion) cut the number of dispatches in common sequences.
 import Bytecode
 import LedgerPrimitives
 
@@ -37,6 +38,12 @@ final class Session {
         active.removeLast()
         if result.outcome == .success { host.commit(checkpoint) } else { host.revert(to: checkpoint) }
         return result
+    }
+
+    /// The value of a fused small PUSH (as `pushInline` carries it).
+    @inline(__always)
+    private static func immediate(_ instruction: Instruction) -> UInt256 {
+        UInt256(UInt64(UInt32(bitPattern: instruction.argument)))
     }
 
     @inline(__always)
@@ -74,6 +81,60 @@ final class Session {
             case .pushConstant:
                 sp.pointee = constants[Int(instruction.argument)]
                 sp += 1
+            // Superinstructions (Docs/vm.md §Fusion): k is the fused PUSH's value, x the item
+            // below it; each computes and fails exactly as its parts would.
+            case .pushAdd:
+                let (value, overflow) = Self.immediate(instruction).addingReportingOverflow(sp[-1])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp[-1] = value
+            case .pushSub:
+                let (value, overflow) = Self.immediate(instruction).subtractingReportingOverflow(sp[-1])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp[-1] = value
+            case .pushMul:
+                let (value, overflow) = Self.immediate(instruction).multipliedReportingOverflow(by: sp[-1])
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp[-1] = value
+            case .pushWadd:
+                sp[-1] = Self.immediate(instruction) &+ sp[-1]
+            case .pushWsub:
+                sp[-1] = Self.immediate(instruction) &- sp[-1]
+            case .pushWmul:
+                sp[-1] = Self.immediate(instruction) &* sp[-1]
+            case .pushLt:
+                sp[-1] = UInt256(Self.immediate(instruction) < sp[-1] ? 1 : 0)
+            case .pushGt:
+                sp[-1] = UInt256(sp[-1] < Self.immediate(instruction) ? 1 : 0)
+            case .pushEq:
+                sp[-1] = UInt256(Self.immediate(instruction) == sp[-1] ? 1 : 0)
+            case .pushAnd:
+                sp[-1] = Self.immediate(instruction) & sp[-1]
+            case .pushOr:
+                sp[-1] = Self.immediate(instruction) | sp[-1]
+            case .pushShl:
+                sp[-1] = sp[-1] << Self.immediate(instruction)
+            case .pushShr:
+                sp[-1] = sp[-1] >> Self.immediate(instruction)
+            case .pushSwap1Sub:
+                let (value, overflow) = sp[-1].subtractingReportingOverflow(Self.immediate(instruction))
+                if overflow { return Self.failed(.arithmeticOverflow, gas: gas) }
+                sp[-1] = value
+            case .pushSwap1Wsub:
+                sp[-1] = sp[-1] &- Self.immediate(instruction)
+            case .dup1Rjumpi:
+                if !sp[-1].isZero { pc = Int(instruction.argument) }
+            case .iszeroRjumpi:
+                sp -= 1
+                if sp.pointee.isZero { pc = Int(instruction.argument) }
+            case .ltRjumpi:
+                sp -= 2
+                if sp[1] < sp[0] { pc = Int(instruction.argument) }
+            case .gtRjumpi:
+                sp -= 2
+                if sp[0] < sp[1] { pc = Int(instruction.argument) }
+            case .eqRjumpi:
+                sp -= 2
+                if sp[1] == sp[0] { pc = Int(instruction.argument) }
             case .push0, .push1, .push2, .push3, .push4, .push5, .push6, .push7, .push8, .push9, .push10, .push11,
                  .push12, .push13, .push14, .push15, .push16, .push17, .push18, .push19, .push20, .push21,
                  .push22, .push23, .push24, .push25, .push26, .push27, .push28, .push29, .push30, .push31, .push32:
