@@ -102,7 +102,8 @@ public enum NodeService {
         let server: RPCHTTPServer
         do {
             server = try await RPCHTTPServer.start(configuration: launch.rpc,
-                                                   handler: EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion),
+                                                   handler: EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion,
+                                                                                hub: SubscriptionHub()),
                                                    isReady: { node.status.halted == nil })
         } catch {
             await node.stop()
