@@ -3,7 +3,6 @@
 // OpenRPC document and what web3.py expects (Docs/rpc.md §Methods). Storage reads run on the
 // node's read queue; admission recovers senders here, in parallel, and holds the node's queue
 // only for the pool inserts.
-import ChainQueries
 import Execution
 import LedgerPrimitives
 import LedgerTypes
@@ -14,19 +13,10 @@ public enum EthereumRPC {
     /// keccak-256 of rlp([]): the ommers hash of every post-merge block.
     static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
 
-    /// The method table for `node`. `clientVersion` answers web3_clientVersion. With `hub`, the
-    /// log, filter and subscription methods too, fed by the node's commits.
-    public static func methods(for node: LedgerNode, clientVersion: String, hub: SubscriptionHub? = nil) -> RPCMethodTable {
+    /// The method table for `node`. `clientVersion` answers web3_clientVersion.
+    public static func methods(for node: LedgerNode, clientVersion: String) -> RPCMethodTable {
         let api = NodeAPI(node: node)
         var table = RPCMethodTable()
-        if let hub {
-            table.registerLogAndFilterMethods(source: NodeLogSource(node: node), hub: hub)
-            node.observeCommits { committed in
-                hub.didCommit(BlockReceipts(header: committed.block.header, hash: committed.hash,
-                                            transactionHashes: committed.transactions.map(\.hash),
-                                            receipts: committed.receipts))
-            }
-        }
         table.register("web3_clientVersion", arguments: 0...0) { _ in .string(clientVersion) }
         table.register("web3_sha3", arguments: 1...1) { params in .hash(Keccak256.hash(try params.required(0, as: [UInt8].self))) }
         table.register("net_version", arguments: 0...0) { _ in .string(String(api.chainId)) }
@@ -66,41 +56,6 @@ public enum EthereumRPC {
             try await api.blockReceipts(try params.required(0, as: BlockSelector.self))
         }
         return table
-    }
-}
-
-/// The chain as the log queries read it, through the node's read queue.
-struct NodeLogSource: ChainLogSource {
-    let node: LedgerNode
-
-    func headNumber() async throws -> UInt64 { node.status.head.number }
-
-    func header(number: UInt64) async throws -> BlockHeader? {
-        try await node.read { try $0.header(number: number) }
-    }
-
-    func headers(in range: ClosedRange<UInt64>) async throws -> [BlockHeader] {
-        try await node.read { store in
-            var headers: [BlockHeader] = []
-            for number in range {
-                guard let header = try store.header(number: number) else { break }
-                headers.append(header)
-            }
-            return headers
-        }
-    }
-
-    func blockNumber(hash: Hash32) async throws -> UInt64? {
-        try await node.read { try $0.blockNumber(hash: hash) }
-    }
-
-    func blockReceipts(number: UInt64) async throws -> BlockReceipts? {
-        try await node.read { store in
-            guard let header = try store.header(number: number), let body = try store.body(number: number),
-                  let receipts = try store.receipts(number: number) else { return nil }
-            return BlockReceipts(header: header, transactionHashes: body.transactions.map(\.hash),
-                                 receipts: receipts.map(\.receipt))
-        }
     }
 }
 

@@ -67,14 +67,6 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A block just committed, as observers see it.
-public struct CommittedBlock: Sendable {
-    public var block: Block
-    public var hash: Hash32
-    public var transactions: [RecoveredTransaction]
-    public var receipts: [Receipt]
-}
-
 /// What RPC reads without hopping onto the node's queue.
 public struct NodeStatus: Sendable {
     public var head: BlockHeader
@@ -116,7 +108,6 @@ public final class LedgerNode: @unchecked Sendable {
     private var stopped = false
     private var halted: String?
     private var blockWaiters: [CheckedContinuation<BlockHeader, any Error>] = []
-    private var commitObservers: [@Sendable (CommittedBlock) -> Void] = []
     /// When the current height started and its block was built (ms on the monotonic clock), for the log.
     private var heightStartedAt: UInt64 = 0
     private var candidateBuiltAt: UInt64 = 0
@@ -210,12 +201,6 @@ public final class LedgerNode: @unchecked Sendable {
                 if !heightInProgress { runHeight() }
             }
         }
-    }
-
-    /// Calls `observer` on the node's queue after each committed block, in order (subscriptions
-    /// and filters). It must return quickly and never wait on a client.
-    public func observeCommits(_ observer: @escaping @Sendable (CommittedBlock) -> Void) {
-        queue.async { [self] in commitObservers.append(observer) }
     }
 
     // MARK: Reads for RPC
@@ -412,9 +397,6 @@ public final class LedgerNode: @unchecked Sendable {
         log(.info, "committed block", ["number": block.number, "hash": headHash, "transactions": block.transactions.count,
                                        "gasUsed": block.header.gasUsed, "round": decision.certificate.round,
                                        "buildMs": candidateBuiltAt &- heightStartedAt, "commitMs": committedAt &- candidateBuiltAt])
-        let committed = CommittedBlock(block: block, hash: headHash, transactions: candidate.transactions,
-                                       receipts: candidate.execution.receipts)
-        for observer in commitObservers { observer(committed) }
         let waiters = blockWaiters
         blockWaiters = []
         for waiter in waiters { waiter.resume(returning: head) }

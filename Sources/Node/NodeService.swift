@@ -102,8 +102,7 @@ public enum NodeService {
         let server: RPCHTTPServer
         do {
             server = try await RPCHTTPServer.start(configuration: launch.rpc,
-                                                   handler: EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion,
-                                                                                hub: SubscriptionHub()),
+                                                   handler: EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion),
                                                    isReady: { node.status.halted == nil })
         } catch {
             await node.stop()

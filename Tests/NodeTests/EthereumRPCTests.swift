@@ -13,7 +13,7 @@ private struct Harness {
 
     init() throws {
         node = try makeNode(store: try initializedStore())
-        table = EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test", hub: SubscriptionHub())
+        table = EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test")
     }
 
     func call(_ method: String, _ params: [JSONValue] = []) async throws(RPCError) -> JSONValue {
@@ -126,18 +126,6 @@ private struct Harness {
         #expect(history["oldestBlock"] == "0x0")
         #expect(history["baseFeePerGas"]?.arrayValue?.count == 3 && history["gasUsedRatio"]?.arrayValue?.count == 2)
         #expect(history["reward"]?.arrayValue?.allSatisfy { $0 == ["0x0", "0x0"] } == true)
-        await rpc.node.stop()
-    }
-
-    @Test func aBlockFilterReportsEachCommittedBlockOnce() async throws {
-        let rpc = try Harness()
-        let filter = try await rpc.call("eth_newBlockFilter")
-        let first = try await rpc.node.produceBlock()
-        let second = try await rpc.node.produceBlock()
-        #expect(try await rpc.call("eth_getFilterChanges", [filter]) == [.hash(first.hash), .hash(second.hash)])
-        #expect(try await rpc.call("eth_getFilterChanges", [filter]) == [])
-        // Transfers emit no logs.
-        #expect(try await rpc.call("eth_getLogs", [.object(["fromBlock": "earliest", "toBlock": "latest"])]) == [])
         await rpc.node.stop()
     }
 }
