@@ -223,7 +223,7 @@ struct NodeAPI: Sendable {
     }
 
     /// A call object's target and data, with the checks both eth_call and eth_estimateGas make.
-    private func callTarget(_ params: RPCParams) throws -> (to: Address?, data: [UInt8], object: JSONObject) {
+    func callTarget(_ params: RPCParams) throws -> (to: Address?, data: [UInt8], object: JSONObject) {
         let object = try params.required(0, as: JSONObject.self)
         let to = try params.optional("to", in: object, argument: 0, as: Address.self)
         let input = try params.optional("input", in: object, argument: 0, as: [UInt8].self)
@@ -232,40 +232,6 @@ struct NodeAPI: Sendable {
             throw RPCError.invalidArgument(0, "both \"data\" and \"input\" are set and not equal")
         }
         return (to, input ?? data ?? [], object)
-    }
-
-    /// Contract code needs the VM, which this node does not run yet: say so instead of guessing.
-    private static let noRuntime = RPCError(code: RPCError.serverErrorCode,
-                                            message: "no contract runtime on this node: calls to code and contract creation are not supported yet")
-
-    func call(_ params: RPCParams) async throws -> JSONValue {
-        let target = try callTarget(params)
-        guard let to = target.to else { throw Self.noRuntime }
-        let code = try await withState(params, argument: 1) { try $0.code(at: to) }
-        guard code.isEmpty else { throw Self.noRuntime }
-        // A call to an account without code runs nothing and returns nothing (as in Ethereum).
-        return .data([UInt8]())
-    }
-
-    func estimateGas(_ params: RPCParams) async throws -> JSONValue {
-        let target = try callTarget(params)
-        guard let to = target.to else { throw Self.noRuntime }
-        let code = try await withState(params, argument: 1) { try $0.code(at: to) }
-        guard code.isEmpty else { throw Self.noRuntime }
-        var accessList: [AccessListEntry] = []
-        if let entries = target.object["accessList"]?.arrayValue {
-            for entry in entries {
-                guard let object = entry.objectValue else { throw RPCError.invalidArgument(0, "accessList entries are objects") }
-                let address = try params.required("address", in: object, argument: 0, as: Address.self)
-                let keys = try params.optional("storageKeys", in: object, argument: 0, as: JSONValue.self)?.arrayValue ?? []
-                var hashes: [Hash32] = []
-                for key in keys {
-                    do { hashes.append(try Hash32(rpcParam: key)) } catch { throw RPCError.invalidArgument(0, "storageKeys: \(error)") }
-                }
-                accessList.append(AccessListEntry(address: address, storageKeys: hashes))
-            }
-        }
-        return .quantity(IntrinsicGas.cost(data: target.data, isContractCreation: false, accessList: accessList))
     }
 
     // MARK: Transactions

@@ -6,6 +6,7 @@
 // in one pass; the multi-node issue only adds the network behind `.broadcast` and `.receive`.
 // Storage reads for RPC run on a separate concurrent queue, never on Swift's cooperative pool.
 import ConsensusCore
+import ContractExecution
 import Dispatch
 import Execution
 import Foundation
@@ -82,7 +83,8 @@ public final class LedgerNode: @unchecked Sendable {
     public let store: ChainStore
     public let genesisHash: Hash32
     public let validatorAddress: Address?
-    private let executor: BlockExecutor
+    /// Runs blocks with the VM as the contract runtime; RPC simulates calls with it too.
+    let executor: BlockExecutor
     private let schedule: BlockSchedule
     private let validators: ValidatorSet<LedgerConsensus>
     private let clock: any NodeClock
@@ -91,6 +93,8 @@ public final class LedgerNode: @unchecked Sendable {
     private let queue = DispatchQueue(label: "d6g.node.core", qos: .userInitiated)
     private let readers = DispatchQueue(label: "d6g.node.reads", qos: .userInitiated, attributes: .concurrent)
     private let published: Mutex<NodeStatus>
+    /// Told of each committed block, after the store has it (NodeCommits.swift).
+    let commitObservers = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
 
     // ---- confined to `queue` ----
     private var core: ConsensusCore<LedgerConsensus>?
@@ -130,7 +134,7 @@ public final class LedgerNode: @unchecked Sendable {
         self.consensusLog = consensusLog
         self.log = log
         let genesis = configuration.genesis
-        executor = BlockExecutor(rules: genesis.rules)
+        executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime())
         schedule = BlockSchedule(minBlockIntervalMs: genesis.settings.minBlockIntervalMs,
                                  emptyBlockPeriodMs: genesis.settings.emptyBlockPeriodMs)
         do { validators = try LedgerConsensus.validatorSet(of: genesis) } catch { throw .validatorSet(error) }
@@ -393,6 +397,8 @@ public final class LedgerNode: @unchecked Sendable {
         }
         heightInProgress = false
         publishStatus()
+        notifyCommitObservers(CommittedBlock(block: block, transactions: candidate.transactions,
+                                             execution: candidate.execution))
         let committedAt = Self.monotonicMilliseconds()
         log(.info, "committed block", ["number": block.number, "hash": headHash, "transactions": block.transactions.count,
                                        "gasUsed": block.header.gasUsed, "round": decision.certificate.round,

@@ -99,10 +99,12 @@ public enum NodeService {
         let head = node.status.head
         log(.info, "opened the chain", ["datadir": directory.path, "chainId": genesis.chainId, "head": head.number,
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
+        var methods = EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion)
+        EthereumRPC.registerLogMethods(in: &methods, for: node)
         let server: RPCHTTPServer
         do {
             server = try await RPCHTTPServer.start(configuration: launch.rpc,
-                                                   handler: EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion),
+                                                   handler: methods,
                                                    isReady: { node.status.halted == nil })
         } catch {
             await node.stop()

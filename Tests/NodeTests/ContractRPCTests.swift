@@ -1,0 +1,79 @@
+// Contracts through the node's RPC methods: Contracts/SimpleStore.asm deployed by a creation
+// transaction, called with eth_call, its event found by eth_getLogs, its revert surfaced as code 3.
+import Bytecode
+import Foundation
+import LedgerPrimitives
+import LedgerTypes
+import Node
+import RPCServer
+import Testing
+
+@Suite struct ContractRPCTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func payload() throws -> [UInt8] {
+        let source = try String(contentsOf: packageRoot.appendingPathComponent("Contracts/SimpleStore.asm"), encoding: .utf8)
+        return try Assembler.assemble(source).encoded()
+    }
+
+    static func selector(_ signature: String) -> [UInt8] { Array(Keccak256.hash(Array(signature.utf8)).bytes[0..<4]) }
+
+    static func transaction(nonce: UInt64, to: Address?, data: [UInt8]) throws -> SignedTransaction {
+        try UnsignedTransaction.dynamicFee(DynamicFeeTransaction(
+            chainId: 1337, nonce: nonce, maxPriorityFeePerGas: .zero, maxFeePerGas: UInt256(2_000_000_000),
+            gasLimit: 1_000_000, to: to, value: .zero, data: data)).signed(with: devAccounts[1])
+    }
+
+    @Test func deployCallLogAndRevert() async throws {
+        let node = try makeNode(store: try initializedStore())
+        var table = EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test")
+        EthereumRPC.registerLogMethods(in: &table, for: node)
+        func call(_ method: String, _ params: [JSONValue]) async throws(RPCError) -> JSONValue {
+            try await table.call(method: method, params: .array(params))
+        }
+
+        let deploy = try Self.transaction(nonce: 0, to: nil, data: try Self.payload())
+        _ = try await call("eth_sendRawTransaction", [.data(deploy.encoded)])
+        _ = try await node.produceBlock()
+        let deployed = try await call("eth_getTransactionReceipt", [.hash(deploy.hash)])
+        #expect(deployed["status"] == "0x1")
+        let address = try #require(deployed["contractAddress"]?.stringValue.flatMap { try? Address(hex: $0) })
+        let code = try await call("eth_getCode", [.address(address), "latest"])
+        #expect(code.stringValue?.hasPrefix("0xd64701") == true)
+
+        let get: JSONValue = .object(["to": .address(address), "data": .data(Self.selector("get()"))])
+        #expect(try await call("eth_call", [get, "latest"]) == .data(UInt256.zero.bigEndianBytes))
+
+        let setData = Self.selector("set(uint256)") + UInt256(42).bigEndianBytes
+        let estimate = try await call("eth_estimateGas", [.object(["from": .address(devAccounts[1].address),
+                                                                   "to": .address(address), "data": .data(setData)])])
+        let set = try Self.transaction(nonce: 1, to: address, data: setData)
+        _ = try await call("eth_sendRawTransaction", [.data(set.encoded)])
+        let header = try await node.produceBlock()
+        let receipt = try await call("eth_getTransactionReceipt", [.hash(set.hash)])
+        #expect(receipt["status"] == "0x1")
+        #expect(receipt["gasUsed"] == estimate)
+        #expect(try await call("eth_call", [get, "latest"]) == .data(UInt256(42).bigEndianBytes))
+        #expect(try await call("eth_getStorageAt", [.address(address), "0x0", "latest"]) == .data(UInt256(42).bigEndianBytes))
+
+        let logs = try await call("eth_getLogs", [.object(["address": .address(address),
+                                                           "fromBlock": .quantity(header.number), "toBlock": "latest"])])
+        #expect(logs.arrayValue?.count == 1)
+        let log = logs.arrayValue?.first
+        #expect(log?["data"] == .data(UInt256(42).bigEndianBytes))
+        #expect(log?["topics"]?.arrayValue?.last == .hash(Hash32(bytes: [UInt8](repeating: 0, count: 12) + devAccounts[1].address.bytes)!))
+
+        let fail: JSONValue = .object(["to": .address(address), "data": .data(Self.selector("fail()"))])
+        for method in ["eth_call", "eth_estimateGas"] {
+            do {
+                _ = try await call(method, [fail])
+                Issue.record("\(method) of fail() did not revert")
+            } catch {
+                #expect(error.code == 3 && error.message == "execution reverted: nope")
+                #expect(error.data?.stringValue?.hasPrefix("0x08c379a0") == true)
+            }
+        }
+        await node.stop()
+    }
+}
