@@ -26,10 +26,16 @@ struct RPCOptions: ParsableArguments {
     var log: NodeLog { NodeLog(minimumLevel: verbose ? .debug : .info) }
 }
 
+/// A failure while running a command: printed as `Error: …` without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Runs a started node until SIGINT/SIGTERM, then shuts it down cleanly.
 func serve(_ launch: NodeLaunch) async throws {
     let running: RunningNode
-    do { running = try await NodeService.start(launch) } catch { throw ValidationError(error.description) }
+    do { running = try await NodeService.start(launch) } catch { throw CommandFailure(error.description) }
     let signal = await NodeService.waitForTerminationSignal()
     launch.log(.info, "received signal \(signal)")
     await running.shutdown()
@@ -58,7 +64,7 @@ struct DevCommand: AsyncParsableCommand {
                 try directory.initialize(genesisJSON: Array(DevNetwork.genesisJSON.utf8), source: "devnet.json (built in)")
                 _ = lock
             }
-        } catch { throw ValidationError(error.description) }
+        } catch { throw CommandFailure(error.description) }
         var banner = "d6g-node dev — DEVELOPMENT ONLY: these keys are public knowledge, never use them for anything of value.\n"
         banner += "chain id \(DevNetwork.genesis().chainId), data in \(directory.path)\n"
         banner += "funded accounts (1,000,000 ether each):\n"
@@ -86,7 +92,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: genesis) else {
-            throw ValidationError("cannot read the genesis file \(genesis)")
+            throw CommandFailure("cannot read the genesis file \(genesis)")
         }
         let directory = DataDirectory(path: datadir)
         do {
@@ -94,7 +100,7 @@ struct InitCommand: ParsableCommand {
             let (parsed, head) = try directory.initialize(genesisJSON: [UInt8](data), source: genesis)
             _ = lock
             print("initialised \(directory.path): chain id \(parsed.chainId), block 0 \(head.hash)")
-        } catch { throw ValidationError(error.description) }
+        } catch { throw CommandFailure(error.description) }
     }
 }
 
@@ -115,18 +121,18 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let directory = DataDirectory(path: datadir)
         guard directory.isInitialized else {
-            throw ValidationError("\(directory.path) holds no chain; run `d6g-node init --genesis FILE --datadir \(datadir)` first")
+            throw CommandFailure("\(directory.path) holds no chain; run `d6g-node init --genesis FILE --datadir \(datadir)` first")
         }
         var key: PrivateKey?
         if let validatorKey {
             guard let data = FileManager.default.contents(atPath: validatorKey),
                   let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("cannot read the validator key file \(validatorKey)")
+                throw CommandFailure("cannot read the validator key file \(validatorKey)")
             }
             do {
                 key = try PrivateKey(bytes: try Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)))
             } catch {
-                throw ValidationError("\(validatorKey) does not hold a secp256k1 private key in hex: \(error)")
+                throw CommandFailure("\(validatorKey) does not hold a secp256k1 private key in hex: \(error)")
             }
         }
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: validatorKey,

@@ -122,3 +122,12 @@ def test_insufficient_funds(w3):
 def test_missing_receipt_is_none(w3):
     response = w3.provider.make_request("eth_getTransactionReceipt", ["0x" + "11" * 32])
     assert response["result"] is None
+
+
+def test_a_second_node_on_the_same_data_directory_refuses(node):
+    import subprocess
+    from conftest import node_binary
+    second = subprocess.run([node_binary(), "dev", "--datadir", node.datadir, "--rpc-port", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert second.returncode != 0
+    assert "in use by another d6g-node process" in second.stderr

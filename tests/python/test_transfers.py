@@ -117,3 +117,12 @@ def test_fee_history_and_gas_price(w3):
     assert len(history["baseFeePerGas"]) == len(history["gasUsedRatio"]) + 1
     assert all(len(rewards) == 2 for rewards in history["reward"])
     assert w3.eth.gas_price >= w3.eth.get_block("latest")["baseFeePerGas"]
+
+
+def test_block_filter_reports_new_blocks(w3, accounts):
+    block_filter = w3.eth.filter("latest")
+    tx_hash = send(w3, accounts[1], **fee_fields(w3))
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    assert receipt["blockHash"] in block_filter.get_new_entries()
+    # Plain transfers emit no logs.
+    assert w3.eth.get_logs({"fromBlock": receipt["blockNumber"], "toBlock": receipt["blockNumber"]}) == []
