@@ -58,9 +58,9 @@ struct ConsensusBenchmark: ParsableCommand {
         simulation.measuresCoreTime = true
         let clock = ContinuousClock()
         let start = clock.now
-        let cpuStart = cpuSeconds()
+        let cpuStart = processCPUSeconds()
         let outcome = simulation.run()
-        let cpu = cpuSeconds() - cpuStart
+        let cpu = processCPUSeconds() - cpuStart
         let elapsed = seconds(clock.now - start)
         precondition(outcome.isLive && outcome.violations.isEmpty, "benchmark run failed: \(outcome.report)")
         let decided = Double(heights)
@@ -75,14 +75,4 @@ struct ConsensusBenchmark: ParsableCommand {
                       messagesPerDecision: outcome.messagesDelivered / heights)
     }
 
-    private func cpuSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
 }

@@ -94,25 +94,13 @@ struct CryptoBenchmark: ParsableCommand {
         var cpuRates: [Double] = []
         var wallRates: [Double] = []
         for _ in 0..<runs {
-            let cpuStart = now(CLOCK_THREAD_CPUTIME_ID), wallStart = now(CLOCK_MONOTONIC)
+            let cpuStart = threadCPUSeconds(), wallStart = wallSeconds()
             try body()
-            let cpu = now(CLOCK_THREAD_CPUTIME_ID) - cpuStart, wall = now(CLOCK_MONOTONIC) - wallStart
+            let cpu = threadCPUSeconds() - cpuStart, wall = wallSeconds() - wallStart
             cpuRates.append(Double(operations) / cpu)
             wallRates.append(Double(operations) / wall)
         }
         return Rate(perCPUSecond: median(cpuRates), perWallSecond: median(wallRates))
-    }
-
-    private func now(_ clock: clockid_t) -> Double {
-        var time = timespec()
-        clock_gettime(clock, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
-            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private func report(_ name: String, perSecond rate: Rate, anchor: Double?) {

@@ -69,32 +69,21 @@ struct ExecutionBenchmark: ParsableCommand {
         var includeRates: [Double] = []
         var totalRates: [Double] = []
         for run in 0...runs {
-            let start = Self.threadCPUSeconds()
+            let start = threadCPUSeconds()
             let builder = BlockBuilder(executor: executor, context: context, state: state)
             let skipped = try builder.include(block)
             precondition(skipped.isEmpty, "a benchmark transfer was rejected: \(skipped[0].reason)")
-            let included = Self.threadCPUSeconds()
+            let included = threadCPUSeconds()
             let execution = try builder.finish()
-            let end = Self.threadCPUSeconds()
+            let end = threadCPUSeconds()
             precondition(execution.transactions.count == transfers)
             if run == 0 { continue }  // warm-up
             includeRates.append(Double(transfers) / (included - start))
             totalRates.append(Double(transfers) / (end - start))
         }
-        Self.report("execute (validity, fees, receipts)", Self.median(includeRates))
-        Self.report("execute + state commit + roots", Self.median(totalRates))
-        print("  ratio to the P4 node target of 10,000 transfers/s: \((Self.median(totalRates) / 10_000 * 100).rounded() / 100)")
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private static func threadCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+        Self.report("execute (validity, fees, receipts)", median(includeRates))
+        Self.report("execute + state commit + roots", median(totalRates))
+        print("  ratio to the P4 node target of 10,000 transfers/s: \((median(totalRates) / 10_000 * 100).rounded() / 100)")
     }
 
     private static func report(_ name: String, _ rate: Double) {

@@ -80,15 +80,6 @@ private struct Case {
     }
 }
 
-/// The time this thread has spent on a CPU, in seconds. The machine is shared by several
-/// builds at once; CPU time leaves out the slices spent waiting for a core, which wall time
-/// would count (cache and frequency effects of the neighbours remain).
-private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 private func hashesPerSecond(_ count: Int, since start: Double) -> Double {
     Double(count) / (threadCPUSeconds() - start)
 }

@@ -123,8 +123,8 @@ struct MempoolBenchmark: ParsableCommand {
             removeSeconds.append(remove)
         }
         // The first round warmed up; the rest are the runs.
-        let pick = Self.median(Array(pickSeconds.dropFirst()))
-        let remove = Self.median(Array(removeSeconds.dropFirst()))
+        let pick = median(Array(pickSeconds.dropFirst()))
+        let remove = median(Array(removeSeconds.dropFirst()))
         Self.report("pendingTransactions (per tx)", seconds: pick, operations: total)
         Self.report("removeIncluded (per tx)", seconds: remove, operations: total)
         let perBlock = (pick + remove) / Double(blocks) * 1e6
@@ -143,11 +143,6 @@ struct MempoolBenchmark: ParsableCommand {
         return median(seconds)
     }
 
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
     private static func report(_ name: String, seconds: Double, operations: Int) {
         let rate = Double(operations) / seconds
         let name = name + String(repeating: " ", count: Swift.max(0, 38 - name.count))
@@ -155,11 +150,4 @@ struct MempoolBenchmark: ParsableCommand {
         let micros = (seconds / Double(operations) * 1e6 * 1000).rounded() / 1000
         print("\(name) \(String(repeating: " ", count: Swift.max(0, 10 - perSecond.count)))\(perSecond) /s  \(micros) µs")
     }
-}
-
-/// The calling thread's CPU time: this box is shared, so wall time would measure the neighbours.
-private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }

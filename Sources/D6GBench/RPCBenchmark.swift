@@ -236,18 +236,4 @@ private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, any Error>?  // written once before the semaphore signals, read after
 }
 
-private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
-private func wallSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
-private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
 private func decimal(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }

@@ -86,6 +86,8 @@ struct StorageBenchmark: ParsableCommand {
         defer { store.close() }
 
         var building = Duration.zero
+        // The writer thread's CPU time: its own cost (WAL append, memtable insert, our layer);
+        // flushes and compactions run on RocksDB's background threads and are not in it.
         let cpuStart = threadCPUSeconds()
         let start = ContinuousClock.now
         var index = 0
@@ -175,24 +177,6 @@ private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], pr
     let gets = probes.isEmpty ? 0 : Double(probes.count) / seconds(ContinuousClock.now - getStart)
     guard found == probes.count else { throw ValidationError("reference found \(found) of \(probes.count) keys") }
     return (puts, cpuPerPut, gets)
-}
-
-/// CPU time of the calling thread: the writer's own cost (WAL append, memtable insert, our
-/// layer), unaffected by other processes on a shared machine; flushes and compactions run
-/// on RocksDB's background threads and are not in it.
-private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
-private func median(_ samples: [Double]) -> Double {
-    let sorted = samples.sorted()
-    return sorted[sorted.count / 2]
-}
-
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 private func format(_ value: Double) -> String { String(format: "%.3f", value) }

@@ -115,14 +115,7 @@ struct TransactionBenchmark: ParsableCommand {
             try body()
             rates.append(Double(operations) / (threadCPUSeconds() - start))
         }
-        rates.sort()
-        return rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
-    }
-
-    private static func threadCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+        return median(rates)
     }
 
     private static func report(_ name: String, perSecond rate: Double, anchor: Double?) {

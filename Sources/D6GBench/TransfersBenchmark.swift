@@ -125,16 +125,16 @@ struct TransfersBenchmark: ParsableCommand {
         // Pre-sign everything.
         let firstNonces = try await pendingNonces(of: accounts.map(\.address), client: client)
         let schedule = TransferSchedule(count: total, firstNonces: firstNonces, connections: connections, batchSize: batch)
-        let signStart = now()
+        let signStart = wallSeconds()
         let prepared = try presign(schedule, accounts: accounts, chainId: chainId, fees: fees)
-        let signSeconds = now() - signStart
+        let signSeconds = wallSeconds() - signStart
         print("pre-signed \(total) transfers in \(format(signSeconds)) s (\(Int(Double(total) / signSeconds)) /s on \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 
         // Timed phase.
         let startHeight = try await client.blockNumber()
         let watch = BlockWatch(expected: Set(prepared.flatMap { $0.flatMap(\.hashes) }))
         let cpuStart = processCPUSeconds()
-        let t0 = now()
+        let t0 = wallSeconds()
         async let watched: Void = watch.run(client: client, after: startHeight, origin: t0,
                                             pollSeconds: Double(pollMs) / 1000, timeout: timeout)
         let submissions = try await submitAll(prepared, client: client, origin: t0, watch: watch)
@@ -195,7 +195,7 @@ struct TransfersBenchmark: ParsableCommand {
             raws.append(signed.encoded)
             hashes.append(signed.hash)
         }
-        let start = now()
+        let start = wallSeconds()
         for first in stride(from: 0, to: raws.count, by: batch) {
             let outcomes = try await client.sendRawTransactions(Array(raws[first..<min(raws.count, first + batch)]))
             for outcome in outcomes {
@@ -205,7 +205,7 @@ struct TransfersBenchmark: ParsableCommand {
         let receipts = try await client.waitForReceipts(hashes, timeout: timeout)
         let failed = receipts.values.filter { !$0.succeeded }.count
         guard failed == 0 else { throw ValidationError("\(failed) funding transfers failed; are the funders funded?") }
-        print("funded \(accounts.count) senders with \(amount) wei each in \(format(now() - start)) s")
+        print("funded \(accounts.count) senders with \(amount) wei each in \(format(wallSeconds() - start)) s")
     }
 
     struct PreparedBatchWithHashes: Sendable {
@@ -269,13 +269,13 @@ struct TransfersBenchmark: ParsableCommand {
                     for item in batches {
                         if perConnectionRate > 0 {
                             let due = origin + Double(sentSoFar) / perConnectionRate
-                            let wait = due - now()
+                            let wait = due - wallSeconds()
                             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
                         }
-                        let postedAt = now() - origin
+                        let postedAt = wallSeconds() - origin
                         mine.firstSubmit = min(mine.firstSubmit, postedAt)
                         let outcomes = try await client.submit(item.batch)
-                        mine.lastSubmitDone = max(mine.lastSubmitDone, now() - origin)
+                        mine.lastSubmitDone = max(mine.lastSubmitDone, wallSeconds() - origin)
                         for (hash, outcome) in zip(item.hashes, outcomes) {
                             switch outcome {
                             case .success:
@@ -412,7 +412,7 @@ final class BlockWatch: Sendable {
             let head = try await client.blockNumber()
             if head > height {
                 let blocks = try await client.blocks(Array((height + 1)...head))
-                let seen = now() - origin
+                let seen = wallSeconds() - origin
                 state.withLock { state in
                     for block in blocks {
                         var ours = 0
@@ -430,24 +430,14 @@ final class BlockWatch: Sendable {
             }
             if done && complete { return }
             if done {
-                let ended = submissionEnded ?? now()
+                let ended = submissionEnded ?? wallSeconds()
                 submissionEnded = ended
-                if now() - ended > timeout { return }
+                if wallSeconds() - ended > timeout { return }
             }
             try await Task.sleep(nanoseconds: UInt64(pollSeconds * 1e9))
         }
     }
 }
-
-/// User + system CPU seconds of this process so far.
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
-
-/// Monotonic seconds.
-private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 private func format(_ value: Double) -> String { String(format: "%.2f", value) }
 

@@ -105,20 +105,9 @@ struct TrieBenchmark: ParsableCommand {
 /// CPU time of this thread, in seconds: on a shared, loaded machine wall time mostly measures the
 /// neighbours, while the benchmark is single-threaded.
 private func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = threadCPUTime()
+    let start = threadCPUSeconds()
     try body()
-    return threadCPUTime() - start
-}
-
-private func threadCPUTime() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
-private func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return threadCPUSeconds() - start
 }
 
 private func format(_ seconds: Double) -> String {

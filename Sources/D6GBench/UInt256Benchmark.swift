@@ -40,14 +40,13 @@ struct UInt256Benchmark: ParsableCommand {
         func record(_ name: String, _ operations: Int, _ body: () -> UInt256) {
             var samples: [Double] = []
             for _ in 0..<runs {
-                let start = Self.threadCPUNanoseconds()
+                let start = threadCPUNanoseconds()
                 let result = body()
-                let elapsed = Self.threadCPUNanoseconds() - start
+                let elapsed = threadCPUNanoseconds() - start
                 sink ^= result
                 samples.append(Double(elapsed) / Double(operations))
             }
-            samples.sort()
-            table.append((name, samples[samples.count / 2]))
+            table.append((name, median(samples)))
         }
         func rounds(_ base: Int) -> Int { Swift.max(1, Int(Double(base) * scale)) }
 
@@ -92,14 +91,6 @@ struct UInt256Benchmark: ParsableCommand {
         // loop at ~2.6 ns per instruction, dispatch and stack traffic included.
         print("  (context: revm arithmetic loop ≈ 2.6 ns per instruction, TARGETS.md)")
         print("  sink \(sink.hexString.prefix(10))")
-    }
-
-    /// CPU time of this thread: unlike wall time it does not count the time other
-    /// processes hold the (shared, 2-core) machine.
-    static func threadCPUNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
     /// Applies `operation` to every pair of operands, `rounds` times, xor-folding results.

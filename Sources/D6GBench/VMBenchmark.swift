@@ -136,24 +136,16 @@ struct Workload {
         for run in 0...runs {  // run 0 warms up
             if freshHost { shared = try host(fusing: fusing) }
             let message = Message(caller: Workload.sender, recipient: Workload.contract, gas: 1_000_000_000_000)
+            // Thread CPU time, as the revm side measures (time.thread_time_ns).
             let start = threadCPUNanoseconds()
             let result = VM.call(message, host: shared)
-            let elapsed = threadCPUNanoseconds() - start
+            let elapsed = Double(threadCPUNanoseconds() - start)
             guard result.succeeded else { throw ValidationError("\(name) failed: \(result.outcome)") }
             output = result.output
             if run > 0 { samples.append(elapsed / Double(iterations)) }
         }
-        samples.sort()
-        return (samples[samples.count / 2], output)
+        return (median(samples), output)
     }
-}
-
-/// CPU time of this thread: the machine is shared, so wall time would count other processes'
-/// work (the revm side measures the same way, with time.thread_time_ns).
-func threadCPUNanoseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) * 1e9 + Double(time.tv_nsec)
 }
 
 private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
@@ -183,21 +175,21 @@ enum DispatchStudy {
         let instructions = program.instructions
         let constants = program.constants
         let n = Double(workload.iterations)
-        func median(_ body: () -> Void) -> Double {
+        func medianNanosecondsPerIteration(_ body: () -> Void) -> Double {
             body()
             var samples: [Double] = []
             for _ in 0..<runs {
                 let start = threadCPUNanoseconds()
                 body()
-                samples.append((threadCPUNanoseconds() - start) / n)
+                samples.append(Double(threadCPUNanoseconds() - start) / n)
             }
-            return samples.sorted()[runs / 2]
+            return median(samples)
         }
         let full = try workload.measure(runs: runs, fusing: false).ns
         let fused = try workload.measure(runs: runs).ns
-        let switched = median { blackHole(switchLoop(instructions, constants)) }
-        let closures = median { blackHole(closureTableLoop(instructions, constants)) }
-        let pointers = median { blackHole(functionPointerLoop(instructions, constants)) }
+        let switched = medianNanosecondsPerIteration { blackHole(switchLoop(instructions, constants)) }
+        let closures = medianNanosecondsPerIteration { blackHole(closureTableLoop(instructions, constants)) }
+        let pointers = medianNanosecondsPerIteration { blackHole(functionPointerLoop(instructions, constants)) }
         print("dispatch study, arithmetic loop, ns per iteration (\(instructions.count) decoded instructions)")
         print("  full VM (switch)                 \(format(full))")
         print("  full VM with superinstructions   \(format(fused))")
