@@ -1,12 +1,12 @@
 // `d6g-bench keccak`: keccak-256 throughput for 32 B, 64 B and 1 KiB inputs, against OpenSSL's
 // SHA3-256 in the same run (same Keccak-f[1600] permutation, only the padding byte differs).
 import ArgumentParser
-import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LedgerCrypto
 import LedgerPrimitives
 
 struct KeccakBenchmark: ParsableCommand {
@@ -30,17 +30,17 @@ struct KeccakBenchmark: ParsableCommand {
 
     func run() throws {
         print("keccak-256, median of \(runs) runs (hashes per CPU-second, MB/s; ratio to OpenSSL SHA3-256 in this run)")
-        let openSSL = try OpenSSLSHA3()
+        let openSSL = try SHA3_256Reference()
         // Every run hashes about as many blocks: a 1 KiB input costs 8 permutations.
         let count = { (size: Int) in Swift.max(1, hashes / ((size + Keccak256.rate) / Keccak256.rate)) }
         let cases: [Case] = [
-            Case("OpenSSL SHA3-256", size: 32) { openSSL.chainedHashes(size: 32, count: count(32)) },
+            Case("OpenSSL SHA3-256", size: 32) { chainedSHA3(openSSL, size: 32, count: count(32)) },
             Case("keccak-256 of [UInt8]", size: 32) { chainedKeccak(size: 32, count: count(32)) },
             Case("keccak-256 of Hash32", size: 32) { chainedHash32(count: count(32)) },
-            Case("OpenSSL SHA3-256", size: 64) { openSSL.chainedHashes(size: 64, count: count(64)) },
+            Case("OpenSSL SHA3-256", size: 64) { chainedSHA3(openSSL, size: 64, count: count(64)) },
             Case("keccak-256 of [UInt8]", size: 64) { chainedKeccak(size: 64, count: count(64)) },
             Case("keccak-256 of (Hash32, Hash32)", size: 64) { chainedHashPair(count: count(64)) },
-            Case("OpenSSL SHA3-256", size: 1024) { openSSL.chainedHashes(size: 1024, count: count(1024)) },
+            Case("OpenSSL SHA3-256", size: 1024) { chainedSHA3(openSSL, size: 1024, count: count(1024)) },
             Case("keccak-256 of [UInt8]", size: 1024) { chainedKeccak(size: 1024, count: count(1024)) },
         ]
         // Runs go round-robin over the cases, so a burst of load from elsewhere on this shared
@@ -123,42 +123,21 @@ private func chainedHashPair(count: Int) -> Double {
     if bytes.count == 12345 { print(bytes) }
 }
 
-/// OpenSSL's SHA3-256 through EVP, with the digest fetched once and one context reused,
-/// so the figure is the permutation plus EVP's per-call overhead, not repeated lookups.
-private final class OpenSSLSHA3 {
-    enum Failure: Error { case unavailable }
-
-    let digest: OpaquePointer
-    let context: OpaquePointer
-
-    init() throws(Failure) {
-        guard let digest = EVP_MD_fetch(nil, "SHA3-256", nil) else { throw .unavailable }
-        guard let context = EVP_MD_CTX_new() else { EVP_MD_free(digest); throw .unavailable }
-        (self.digest, self.context) = (digest, context)
+/// OpenSSL's SHA3-256 through `SHA3_256Reference` (digest fetched once, one EVP context reused),
+/// chained like the keccak cases, so the figure is the permutation plus EVP's per-call overhead.
+private func chainedSHA3(_ reference: SHA3_256Reference, size: Int, count: Int) -> Double {
+    var input = [UInt8](repeating: 0x5a, count: size)
+    var previous = Hash32.zero
+    let start = threadCPUSeconds()
+    for _ in 0..<count {
+        let digest: Hash32
+        do { digest = try reference.hash(input) } catch { preconditionFailure("OpenSSL SHA3-256 failed: \(error)") }
+        input[0] &+= digest < previous ? 1 : 3
+        previous = digest
     }
-
-    deinit {
-        EVP_MD_CTX_free(context)
-        EVP_MD_free(digest)
-    }
-
-    func chainedHashes(size: Int, count: Int) -> Double {
-        var input = [UInt8](repeating: 0x5a, count: size)
-        var output = [UInt8](repeating: 0, count: 32)
-        let start = threadCPUSeconds()
-        var ok: Int32 = 1
-        for _ in 0..<count {
-            var length: UInt32 = 0
-            ok &= EVP_DigestInit_ex(context, digest, nil)
-            ok &= EVP_DigestUpdate(context, input, size)
-            ok &= EVP_DigestFinal_ex(context, &output, &length)
-            input[0] &+= output[0] < output[1] ? 1 : 3
-        }
-        let rate = hashesPerSecond(count, since: start)
-        precondition(ok == 1, "OpenSSL SHA3-256 failed")
-        blackHole(input)
-        return rate
-    }
+    let rate = hashesPerSecond(count, since: start)
+    blackHole(input)
+    return rate
 }
 
 private func format(_ value: Double) -> String {

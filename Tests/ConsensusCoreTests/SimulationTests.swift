@@ -27,9 +27,15 @@ enum SimulationRuns {
     static func check(_ configuration: SimulationConfiguration) -> SimulationOutcome {
         var simulation = Simulation(configuration)
         let outcome = simulation.run()
-        #expect(outcome.violations.isEmpty, "reproduce with \(outcome.report)")
-        #expect(outcome.isLive, "not live: \(outcome.report)")
+        #expect(outcome.violations.isEmpty, "\(outcome.report)\nreproduce: \(reproduceCommand(configuration))")
+        #expect(outcome.isLive, "not live: \(outcome.report)\nreproduce: \(reproduceCommand(configuration))")
         return outcome
+    }
+
+    /// The command that replays a random configuration with a trace (ReproduceSeed.swift).
+    static func reproduceCommand(_ configuration: SimulationConfiguration) -> String {
+        let crashes = configuration.crashPerMille > 0 ? " D6G_SIM_CRASHES=1" : ""
+        return "D6G_SIM_REPRODUCE=\(configuration.seed)\(crashes) D6G_SIM_TRACE=1 swift test --filter reproduceSeed"
     }
 }
 

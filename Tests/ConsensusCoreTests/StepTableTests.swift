@@ -303,3 +303,23 @@ private let lockOnAInRoundZero: [StepRow] = [
     _ = core.handle(.prevote(by: 2, round: 9, nil))
     #expect(core.round == 9)
 }
+
+@Test func precommitTimeoutIsNotScheduledAgainByLaterPrecommits() { // l.47 "for the first time"
+    _ = run([
+        StepRow(.timeout(.propose, round: 0), ["persist", "prevote r0 nil"], step: .prevote),
+        StepRow(.timeout(.prevote, round: 0), ["persist", "precommit r0 nil"], step: .precommit),
+        StepRow(.precommit(by: 1, round: 0, Fixture.a)),
+        StepRow(.precommit(by: 2, round: 0, nil), ["timeout precommit r0"]), // 0, 1, 2: a quorum of anything
+        StepRow(.precommit(by: 3, round: 0, Fixture.b), [], round: 0, step: .precommit),
+    ])
+}
+
+@Test func nilPolkaSeenBeforePrevotingActsOnlyOnceThePrevoteIsCast() { // l.34 and l.44 need step = prevote
+    _ = run([
+        StepRow(.prevote(by: 1, round: 0, nil)),
+        StepRow(.prevote(by: 2, round: 0, nil)),
+        StepRow(.prevote(by: 3, round: 0, nil), [], step: .propose), // still waiting for the proposal
+        StepRow(.timeout(.propose, round: 0), ["persist", "prevote r0 nil", "timeout prevote r0", "precommit r0 nil"],
+                step: .precommit, lockedRound: -1),
+    ])
+}
