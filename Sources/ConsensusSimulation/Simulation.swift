@@ -12,6 +12,15 @@ public enum ByzantineBehaviour: String, Sendable, CaseIterable {
     case equivocate
     /// Proposes invalid values and votes for invalid values instead of what its core decided.
     case voteInvalid
+    /// Colludes with the other `split` validators to split the correct nodes in two: every proposal,
+    /// prevote and precommit is for value A towards one half of the correct nodes and for value B
+    /// towards the other half, the same A and B for all colluders at a (height, round). With a
+    /// third or more of the power this makes the halves decide differently.
+    case split
+
+    /// The behaviours `SimulationConfiguration.random` draws from. `split` is left out so that a
+    /// seed keeps meaning the same run; `SimulationTests` exercises it on its own.
+    public static let randomlyDrawn: [ByzantineBehaviour] = [.silent, .equivocate, .voteInvalid]
 }
 
 /// Everything that determines a run; `description` is enough to reproduce it.
@@ -77,7 +86,7 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
         var candidates = Array(0..<count)
         for _ in 0..<faultyCount {
             let pick = candidates.remove(at: random.int(in: 0...(candidates.count - 1)))
-            let behaviours = ByzantineBehaviour.allCases
+            let behaviours = ByzantineBehaviour.randomlyDrawn
             byzantine[pick] = behaviours[random.int(in: 0...(behaviours.count - 1))]
         }
         return SimulationConfiguration(
@@ -108,6 +117,9 @@ public struct SimulationOutcome: Sendable {
     public var configuration: SimulationConfiguration
     /// Broken invariants (safety, double signing, lock, certificates, evidence against correct nodes).
     public var violations: [String] = []
+    /// Times a correct node decided a value other than one another correct node decided at
+    /// that height (each is also one of `violations`).
+    public var conflictingDecisions = 0
     /// Every correct node committed `targetHeight` within the liveness bound.
     public var isLive = false
     /// Simulated time when the last correct node reached the target (or the run stopped).
@@ -182,6 +194,17 @@ public struct Simulation {
     private var signed: [SignKey: Message] = [:]
     private var lastLock: [Int: [Height: (round: Int, value: SimulatedValue)]] = [:]
     private var proposalsSeen: [Height: [Int: [Proposal<SimulatedContext>]]] = [:]
+    /// Colluders' messages each correct node already relayed (see `relayIfSplit`).
+    private var relayed: Set<RelayKey> = []
+
+    private struct RelayKey: Hashable {
+        let relay: Int
+        let signer: Int
+        let height: Height
+        let round: Int
+        let kind: UInt8
+        let value: SimulatedValue?
+    }
 
     public init(_ configuration: SimulationConfiguration) {
         self.configuration = configuration
@@ -252,6 +275,7 @@ public struct Simulation {
             outcome.messagesDelivered += 1
             // Only a peer's own messages say where it is; forwarded ones may be old.
             if message.sender == sender { catchUp(sender, lagging: message.height, from: target) }
+            relayIfSplit(message, from: sender, by: target)
             react(target) { $0.handle(.receive(message)) }
         case .deliverCommit(let target, let decided):
             guard nodes[target].core != nil, nodes[target].behaviour != .silent else { return }
@@ -264,8 +288,11 @@ public struct Simulation {
             queue.push(.rebroadcast(node: node), at: now + configuration.rebroadcastInterval)
             guard let core = nodes[node].core, nodes[node].behaviour != .silent else { return }
             let state = core.persistentState
-            for proposal in state.ownProposals { send(.proposal(proposal), from: node) }
-            for vote in state.ownVotes { send(.vote(vote), from: node) }
+            // Colluders re-send their split messages, not the honest ones their cores keep.
+            let messages = state.ownProposals.map { Message.proposal($0) } + state.ownVotes.map { Message.vote($0) }
+            for message in messages {
+                if nodes[node].behaviour == .split { broadcast(message, from: node) } else { send(message, from: node) }
+            }
         case .restart(let node):
             restart(node)
         case .repartition:
@@ -357,6 +384,7 @@ public struct Simulation {
         }
         if isCorrect(node) {
             if let earlier = decidedValues[height], earlier != decision.value {
+                outcome.conflictingDecisions += 1
                 outcome.violations.append("SAFETY h\(height): node \(node) decided \(decision.value), another correct node \(earlier)")
             } else {
                 decidedValues[height] = decision.value
@@ -394,6 +422,50 @@ public struct Simulation {
                 send(message, from: node)
             case .vote: send(conflictingTwin(of: message, by: node, invalid: true), from: node)
             }
+        case .split:
+            let towardsA = splitMessage(like: message, by: node, side: 0)
+            let towardsB = splitMessage(like: message, by: node, side: 1)
+            noteProposal(towardsA)
+            noteProposal(towardsB)
+            for peer in nodes.indices where peer != node {
+                deliver(splitSide(of: peer) == 0 ? towardsA : towardsB, from: node, to: peer)
+            }
+        }
+    }
+
+    /// Which half of the correct nodes a peer is in: the first half (by index) is side 0, the rest
+    /// side 1. Faulty peers are put on side 0; their cores' opinions do not matter.
+    private func splitSide(of peer: Int) -> Int {
+        guard let position = correctNodes.firstIndex(of: peer) else { return 0 }
+        return position < correctNodes.count / 2 ? 0 : 1
+    }
+
+    /// The value all colluders push towards `side` at (height, round): valid, and derived from the
+    /// seed alone so that every colluder names the same one without talking.
+    private func splitValue(height: Height, round: Int, side: Int) -> SimulatedValue {
+        let colluder = configuration.byzantine.keys.filter { configuration.byzantine[$0] == .split }.min() ?? -1
+        let nonce = SplitMix64.mix(SplitMix64.mix(configuration.seed ^ 0x5350_4C49_54) ^ height
+                                   ^ UInt64(truncatingIfNeeded: round) << 32 ^ UInt64(side))
+        return SimulatedValue(height: height, round: round, proposer: colluder, isValid: true, nonce: nonce)
+    }
+
+    /// The colluders' version of what the core wanted to send: the same kind of message at the
+    /// same height and round, for the side's value (a nil vote becomes a vote for it too).
+    private func splitMessage(like message: Message, by node: Int, side: Int) -> Message {
+        let signer = FakeSigner(validator: node, scheme: scheme)
+        let domain = coreConfiguration.signingDomain
+        let value = splitValue(height: message.height, round: message.round, side: side)
+        switch message {
+        case .proposal(let proposal):
+            let bytes = SigningBytes.proposal(SimulatedContext.self, domain: domain, height: proposal.height,
+                                              round: proposal.round, valueID: value, validRound: -1)
+            return .proposal(Proposal(height: proposal.height, round: proposal.round, value: value, validRound: -1,
+                                      proposer: node, signature: signer.sign(bytes)))
+        case .vote(let vote):
+            let bytes = SigningBytes.vote(SimulatedContext.self, domain: domain, type: vote.type,
+                                          height: vote.height, round: vote.round, valueID: value)
+            return .vote(Vote(type: vote.type, height: vote.height, round: vote.round, valueID: value,
+                              validator: node, signature: signer.sign(bytes)))
         }
     }
 
@@ -433,6 +505,27 @@ public struct Simulation {
         } else {
             queue.push(.deliver(to: peer, from: sender, message), at: now + random.int(in: configuration.delayAfterGST))
         }
+    }
+
+    /// Tendermint's liveness assumes gossip: after GST a message one correct node received reaches
+    /// every correct node. The simulated drivers only send their own messages, which is the same
+    /// thing while senders broadcast to all, but a `split` colluder hides each half's messages from
+    /// the other half (so a polka one half saw could never be shown to the other, and a node
+    /// locked on it would stall the height). So after GST a correct node forwards a colluder's
+    /// message, once, to everyone, as a gossiping driver would.
+    private mutating func relayIfSplit(_ message: Message, from sender: Int, by node: Int) {
+        guard now >= configuration.gst, isCorrect(node), message.sender == sender,
+              nodes[sender].behaviour == .split else { return }
+        let key: RelayKey = switch message {
+        case .proposal(let proposal):
+            RelayKey(relay: node, signer: sender, height: proposal.height, round: proposal.round, kind: 0,
+                     value: proposal.value)
+        case .vote(let vote):
+            RelayKey(relay: node, signer: sender, height: vote.height, round: vote.round, kind: vote.type.rawValue,
+                     value: vote.valueID)
+        }
+        guard relayed.insert(key).inserted else { return }
+        for peer in nodes.indices where peer != node && peer != sender { deliver(message, from: node, to: peer) }
     }
 
     /// A node behind us gets the proposal and certificate of its height (the driver's block sync).
