@@ -6,6 +6,7 @@ import Execution
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 struct DeploymentTests {
     @Test func creationDeploysTheRuntimeContainerAtTheCreateAddress() throws {

@@ -7,6 +7,7 @@ import LedgerCrypto
 import LedgerPrimitives
 import LedgerTypes
 import StateTrie
+import TestSupport
 
 let chainId: UInt64 = 1337
 let gwei = UInt256(1_000_000_000)
@@ -211,25 +212,6 @@ enum StaticCaller {
         """
 
     static func payload() throws -> [UInt8] { try Assembler.assemble(source).encoded() }
-}
-
-// Checked arithmetic for readable expectations.
-func + (a: UInt256, b: UInt256) -> UInt256 {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    precondition(!overflow, "test arithmetic overflowed")
-    return sum
-}
-
-func - (a: UInt256, b: UInt256) -> UInt256 {
-    let (difference, overflow) = a.subtractingReportingOverflow(b)
-    precondition(!overflow, "test arithmetic underflowed")
-    return difference
-}
-
-func * (a: UInt256, b: UInt256) -> UInt256 {
-    let (product, overflow) = a.multipliedReportingOverflow(by: b)
-    precondition(!overflow, "test arithmetic overflowed")
-    return product
 }
 
 /// Calls the contract at word 0 of its call data with the rest of the call data, stores the

@@ -5,6 +5,7 @@ import Execution
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 struct SimulationTests {
     @Test func simulatedCallsReturnDataAndCommitNothing() throws {

@@ -3,6 +3,7 @@ import Execution
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 private func parent(baseFee: UInt64, gasUsed: UInt64, gasLimit: UInt64 = 30_000_000) -> BlockHeader {
     BlockHeader(parentHash: .zero, stateRoot: .zero, transactionsRoot: .zero, receiptsRoot: .zero, logsBloom: Bloom(),

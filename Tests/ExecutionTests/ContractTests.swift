@@ -4,6 +4,7 @@ import Execution
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 private let funded = ether * UInt256(10)
 private let initCode: [UInt8] = [0x60, 0x2a, 0x60, 0x00]

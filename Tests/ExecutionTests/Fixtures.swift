@@ -5,6 +5,7 @@ import LedgerCrypto
 import LedgerPrimitives
 import LedgerTypes
 import StateTrie
+import TestSupport
 
 let chainId: UInt64 = 1337
 let gwei = UInt256(1_000_000_000)
@@ -111,21 +112,3 @@ struct ScriptedRuntime: ContractRuntime {
     }
 }
 
-// Checked arithmetic for readable expectations (UInt256 itself offers the wrapping forms).
-func + (a: UInt256, b: UInt256) -> UInt256 {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    precondition(!overflow, "test arithmetic overflowed")
-    return sum
-}
-
-func - (a: UInt256, b: UInt256) -> UInt256 {
-    let (difference, overflow) = a.subtractingReportingOverflow(b)
-    precondition(!overflow, "test arithmetic underflowed")
-    return difference
-}
-
-func * (a: UInt256, b: UInt256) -> UInt256 {
-    let (product, overflow) = a.multipliedReportingOverflow(by: b)
-    precondition(!overflow, "test arithmetic overflowed")
-    return product
-}

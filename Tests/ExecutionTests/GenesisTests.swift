@@ -7,6 +7,7 @@ import LedgerPrimitives
 import LedgerTypes
 import StateTrie
 import Testing
+import TestSupport
 
 /// The package's Genesis/ folder (this file is Tests/ExecutionTests/GenesisTests.swift).
 private let genesisFolder = URL(fileURLWithPath: #filePath)

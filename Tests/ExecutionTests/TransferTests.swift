@@ -4,6 +4,7 @@ import Execution
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 private let funded = ether * UInt256(10)
 
