@@ -3,6 +3,7 @@
 import ChainQueries
 import LedgerPrimitives
 import LedgerTypes
+import TestSupport
 
 final class FakeChain: ChainLogSource, @unchecked Sendable {
     private(set) var blocks: [BlockReceipts] = []
@@ -42,18 +43,6 @@ final class FakeChain: ChainLogSource, @unchecked Sendable {
     func blockReceipts(number: UInt64) async throws -> BlockReceipts? {
         receiptReads += 1
         return number < blocks.count ? blocks[Int(number)] : nil
-    }
-}
-
-/// A small deterministic generator, so random tests repeat.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

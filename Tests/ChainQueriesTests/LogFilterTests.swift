@@ -3,6 +3,7 @@ import ChainQueries
 import LedgerPrimitives
 import LedgerTypes
 import Testing
+import TestSupport
 
 @Suite struct LogFilterTests {
     let a = address(0xa), b = address(0xb), c = address(0xc)
@@ -62,7 +63,7 @@ import Testing
     /// Random logs from a small pool of addresses and topics against random filters: the bloom
     /// paths (block bloom, then receipt bloom) find exactly what a brute-force scan finds.
     @Test func bloomPreCheckNeverDropsAMatch() {
-        var random = SplitMix64(state: 0xd6)
+        var random = SplitMix64(seed: 0xd6)
         let addresses = (1...6).map { address(UInt8($0)) }
         let topics = (1...8).map { topic(UInt8($0)) }
         func randomLog() -> Log {

@@ -3,19 +3,7 @@
 import BigInt
 import LedgerPrimitives
 import Testing
-
-/// SplitMix64: a tiny, seeded generator, so a failing operand reproduces exactly.
-struct UInt256Random: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d1_049b_b133_111b
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 enum UInt256Reference {
     static let modulus = BigUInt(1) << 256
@@ -69,8 +57,8 @@ enum UInt256Reference {
 /// whose limbs are drawn from edge limbs (0, 1, 2^63, 2^64 - 1, ...), cut to a random
 /// length. The edge limbs make rare paths such as division's add-back step common.
 struct UInt256Operands {
-    var generator: UInt256Random
-    init(seed: UInt64) { generator = UInt256Random(seed: seed) }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     private static let edgeLimbs: [UInt64] = [
         0, 1, 2, .max, .max - 1, 1 << 63, (1 << 63) - 1, 1 << 32, (1 << 32) - 1,
