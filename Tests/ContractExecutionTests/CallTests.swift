@@ -7,6 +7,7 @@ import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
+import ExecutionTestSupport
 
 /// A chain with the store contract deployed by alice (nonce 0); alice's next nonce is 1.
 private func deployed() throws -> (chain: Chain, contract: Address) {

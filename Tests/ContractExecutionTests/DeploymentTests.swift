@@ -7,6 +7,7 @@ import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
+import ExecutionTestSupport
 
 struct DeploymentTests {
     @Test func creationDeploysTheRuntimeContainerAtTheCreateAddress() throws {
@@ -67,7 +68,7 @@ struct DeploymentTests {
 
     @Test func deployAllowlistRejectsOtherSenders() throws {
         let chain = try Chain(rules: ChainRules(chainId: chainId, deployAllowlist: [bob.address]))
-        let builder = BlockBuilder(executor: chain.executor, context: chain.context, state: chain.state)
+        let builder = BlockBuilder(executor: chain.executor, context: chain.context(), state: chain.state)
         let payload = try StoreContract.payload()
         #expect(try builder.include(transaction(alice, nonce: 0, to: nil, data: payload)) == .deployerNotAllowed(alice.address))
         #expect(try builder.include(transaction(bob, nonce: 0, to: nil, data: payload)) == nil)

@@ -8,70 +8,15 @@ import LedgerPrimitives
 import LedgerTypes
 import StateTrie
 import TestSupport
+import ExecutionTestSupport
 
-let chainId: UInt64 = 1337
-let gwei = UInt256(1_000_000_000)
-let ether = UInt256(1_000_000_000_000_000_000)
-let feeRecipient = Address(bytes: [UInt8](repeating: 0xfe, count: 20))!
-let funded = ether * UInt256(10)
+/// The chain of these tests: alice and bob funded, the VM as the contract runtime.
+typealias Chain = TestChain
 
-func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey(bytes: [UInt8](repeating: seed, count: 32)) }
-
-let alice = key(0x11)
-let bob = key(0x22)
-
-/// A state in in-memory stores, advanced block by block as the node would: execute, persist the
-/// diff, reopen the state at the new root.
-final class Chain {
-    let nodes = InMemoryTrieNodeStore()
-    let codes = InMemoryCodeStore()
-    private(set) var state: TrieStateReader
-    let executor: BlockExecutor
-    var number: UInt64 = 1
-
-    init(balances: [Address: UInt256] = [alice.address: funded, bob.address: funded],
-         rules: ChainRules = ChainRules(chainId: chainId), runtime: VMContractRuntime = VMContractRuntime()) throws {
-        let world = WorldState(base: .empty())
-        for (address, balance) in balances { try world.setBalance(balance, of: address) }
-        state = .empty()
-        executor = BlockExecutor(rules: rules, runtime: runtime)
-        try persist(world.commit(deletingEmptyAccounts: false))
-    }
-
-    func persist(_ diff: StateDiff) throws {
-        nodes.write(TrieCommit(rootHash: diff.stateRoot, nodes: diff.trieNodes))
-        codes.write(diff)
-        state = try TrieStateReader(stateRoot: diff.stateRoot, nodes: nodes, codes: codes)
-    }
-
-    var context: BlockContext {
-        BlockContext(number: number, timestamp: 1_000 + number, gasLimit: 30_000_000, baseFeePerGas: gwei,
-                     feeRecipient: feeRecipient)
-    }
-
-    /// Applies `transactions` as one block, as a validator would, and persists the result.
-    @discardableResult
-    func apply(_ transactions: [RecoveredTransaction]) throws -> BlockExecution {
-        let execution = try executor.apply(transactions, context: context, to: state)
-        try persist(execution.diff)
-        number += 1
-        return execution
-    }
-
-    /// Applies one transaction as its own block and returns what it did.
-    @discardableResult
-    func run(_ transaction: RecoveredTransaction) throws -> ExecutedTransaction {
-        try apply([transaction]).transactions[0]
-    }
-
-    func nonce(_ address: Address) throws -> UInt64 { try state.nonce(of: address) }
-    func balance(_ address: Address) throws -> UInt256 { try state.balance(of: address) }
-    func slot(_ slot: UInt64, of address: Address) throws -> UInt256 { try state.storageValue(at: UInt256(slot), of: address) }
-
-    /// eth_call on the current state.
-    func simulate(from: Address = alice.address, to: Address?, value: UInt256 = .zero, data: [UInt8],
-                  gas: UInt64? = nil) throws -> CallSimulation {
-        try executor.simulateCall(from: from, to: to, value: value, data: data, gas: gas, context: context, on: state).get()
+extension TestChain {
+    convenience init(rules: ChainRules = ChainRules(chainId: chainId)) throws {
+        try self.init(balances: [alice.address: funded, bob.address: funded], rules: rules,
+                      runtime: VMContractRuntime())
     }
 }
 

@@ -6,6 +6,7 @@ import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
+import ExecutionTestSupport
 
 struct SimulationTests {
     @Test func simulatedCallsReturnDataAndCommitNothing() throws {
@@ -48,13 +49,13 @@ struct SimulationTests {
         let contract = Address.contractAddress(creator: alice.address, nonce: 0)
         let data = StoreContract.store(2, 3)
         let estimate = try chain.executor.estimateGas(from: alice.address, to: contract, data: data,
-                                                      context: chain.context, on: chain.state).get()
+                                                      context: chain.context(), on: chain.state).get()
         #expect(try chain.simulate(to: contract, data: data, gas: estimate).succeeded)
         #expect(try !chain.simulate(to: contract, data: data, gas: estimate - 1).succeeded)
         #expect(try chain.run(transaction(alice, nonce: 1, to: contract, gas: estimate, data: data)).receipt.succeeded)
 
         let reverting = try chain.executor.estimateGas(from: alice.address, to: contract, data: StoreContract.fail,
-                                                       context: chain.context, on: chain.state)
+                                                       context: chain.context(), on: chain.state)
         guard case .failure(.failsWithAllowedGas(let simulation)) = reverting else {
             Issue.record("expected a revert, got \(reverting)")
             return
@@ -71,7 +72,7 @@ struct SimulationTests {
         let caller = Address.contractAddress(creator: alice.address, nonce: 1)
         let data = words(UInt256(store), 1)
         let estimate = try chain.executor.estimateGas(from: alice.address, to: caller, data: data,
-                                                      context: chain.context, on: chain.state).get()
+                                                      context: chain.context(), on: chain.state).get()
         let atEstimate = try chain.simulate(to: caller, data: data, gas: estimate)
         #expect(atEstimate.succeeded && atEstimate.returnData == UInt256(1).bigEndianBytes)
     }
@@ -79,15 +80,15 @@ struct SimulationTests {
     @Test func simulationRejectsWhatATransactionWouldBeRejectedFor() throws {
         let chain = try Chain(rules: ChainRules(chainId: chainId, deployAllowlist: [bob.address]))
         let payload = try StoreContract.payload()
-        #expect(try chain.executor.simulateCall(from: alice.address, to: nil, data: payload, context: chain.context,
+        #expect(try chain.executor.simulateCall(from: alice.address, to: nil, data: payload, context: chain.context(),
                                                 on: chain.state) == .failure(.deployerNotAllowed(alice.address)))
         let poor = Address(bytes: [UInt8](repeating: 0x77, count: 20))!
         guard case .failure(.insufficientFunds) = try chain.executor.simulateCall(
-            from: poor, to: bob.address, value: UInt256(1), context: chain.context, on: chain.state) else {
+            from: poor, to: bob.address, value: UInt256(1), context: chain.context(), on: chain.state) else {
             Issue.record("expected insufficient funds")
             return
         }
-        #expect(try chain.executor.simulateCall(from: alice.address, to: bob.address, gas: 20_000, context: chain.context,
+        #expect(try chain.executor.simulateCall(from: alice.address, to: bob.address, gas: 20_000, context: chain.context(),
                                                 on: chain.state) == .failure(.invalid(.intrinsicGasTooLow(have: 20_000, want: 21_000))))
     }
 }

@@ -1,5 +1,6 @@
 // The next block's base fee: fixed unless genesis lets it float, then EIP-1559's rule.
 import Execution
+import ExecutionTestSupport
 import LedgerPrimitives
 import LedgerTypes
 import Testing

@@ -1,12 +1,12 @@
 // Execute-before-vote: a proposer's block re-executes to the same header on another node; any
 // tampering with the header or the transactions is caught with the field or transaction named.
 import Execution
+import ExecutionTestSupport
 import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
 
-private let funded = ether * UInt256(10)
 
 /// A proposal on a fresh chain: three transfers from two senders, one contract creation.
 private func propose(on chain: TestChain) throws -> (Block, BlockExecution) {

@@ -1,12 +1,12 @@
 // Creation and calls through the ContractRuntime seam (with a scripted runtime standing in for the
 // VM), and what a node without a runtime does: creation fails with all gas used, nonce consumed.
 import Execution
+import ExecutionTestSupport
 import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
 
-private let funded = ether * UInt256(10)
 private let initCode: [UInt8] = [0x60, 0x2a, 0x60, 0x00]
 
 struct ContractTests {

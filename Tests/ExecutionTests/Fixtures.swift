@@ -1,66 +1,16 @@
-// Shared test fixtures: well-known keys, a chain whose state lives in memory stores, signing helpers
-// and a scripted contract runtime standing in for the VM.
+// Fixtures of the execution tests beside ExecutionTestSupport's chain: signing helpers and a
+// scripted contract runtime standing in for the VM.
 import Execution
 import LedgerCrypto
 import LedgerPrimitives
 import LedgerTypes
 import StateTrie
+import ExecutionTestSupport
 import TestSupport
 
-let chainId: UInt64 = 1337
-let gwei = UInt256(1_000_000_000)
-let ether = UInt256(1_000_000_000_000_000_000)
-let feeRecipient = Address(bytes: [UInt8](repeating: 0xfe, count: 20))!
-
-func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey(bytes: [UInt8](repeating: seed, count: 32)) }
 func address(_ seed: UInt8) -> Address { Address(bytes: [UInt8](repeating: seed, count: 20))! }
 
-let alice = key(0x11)
-let bob = key(0x22)
 let carol = key(0x33)
-
-/// A state kept in in-memory stores, advanced by persisting executions as the node would.
-final class TestChain {
-    let nodes = InMemoryTrieNodeStore()
-    let codes = InMemoryCodeStore()
-    private(set) var state: TrieStateReader
-    var executor: BlockExecutor
-    var number: UInt64 = 1
-
-    init(balances: [Address: UInt256], rules: ChainRules = ChainRules(chainId: chainId),
-         runtime: (any ContractRuntime)? = nil) throws {
-        let world = WorldState(base: .empty())
-        for (address, balance) in balances { try world.setBalance(balance, of: address) }
-        state = .empty()
-        executor = BlockExecutor(rules: rules, runtime: runtime)
-        try persist(world.commit(deletingEmptyAccounts: false))
-    }
-
-    func persist(_ diff: StateDiff) throws {
-        nodes.write(TrieCommit(rootHash: diff.stateRoot, nodes: diff.trieNodes))
-        codes.write(diff)
-        state = try TrieStateReader(stateRoot: diff.stateRoot, nodes: nodes, codes: codes)
-    }
-
-    func context(gasLimit: UInt64 = 30_000_000, baseFee: UInt256 = gwei) -> BlockContext {
-        BlockContext(number: number, timestamp: 1_000 + number, gasLimit: gasLimit, baseFeePerGas: baseFee,
-                     feeRecipient: feeRecipient)
-    }
-
-    /// Applies `transactions` as a validator would and persists the result.
-    @discardableResult
-    func apply(_ transactions: [RecoveredTransaction], gasLimit: UInt64 = 30_000_000,
-               baseFee: UInt256 = gwei) throws -> BlockExecution {
-        let execution = try executor.apply(transactions, context: context(gasLimit: gasLimit, baseFee: baseFee),
-                                           to: state)
-        try persist(execution.diff)
-        number += 1
-        return execution
-    }
-
-    func balance(_ address: Address) throws -> UInt256 { try state.balance(of: address) }
-    func nonce(_ address: Address) throws -> UInt64 { try state.nonce(of: address) }
-}
 
 func legacy(_ from: PrivateKey, nonce: UInt64, to: Address?, value: UInt256 = .zero, gasPrice: UInt256 = gwei,
             gas: UInt64 = 21_000, data: [UInt8] = []) -> RecoveredTransaction {

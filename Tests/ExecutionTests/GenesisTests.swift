@@ -1,6 +1,7 @@
 // Genesis files: the devnet file loads and its keys derive from the documented seeds; every bad
 // field is reported by its path; the state and block 0 built from a genesis are what they claim.
 import Execution
+import ExecutionTestSupport
 import Foundation
 import LedgerCrypto
 import LedgerPrimitives

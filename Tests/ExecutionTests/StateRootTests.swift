@@ -2,6 +2,7 @@
 // (the Yellow Paper's definition, written here without StateTrie) over the same accounts and
 // storage, plus the well-known empty root and a one-account root spelled out by hand.
 import Execution
+import ExecutionTestSupport
 import LedgerPrimitives
 import LedgerTypes
 import TestSupport

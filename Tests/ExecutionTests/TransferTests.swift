@@ -1,12 +1,12 @@
 // Value transfers: balances, nonces and fees exact to the wei; the rules that exclude a
 // transaction from a block; supply conservation (nothing is burned).
 import Execution
+import ExecutionTestSupport
 import LedgerPrimitives
 import LedgerTypes
 import Testing
 import TestSupport
 
-private let funded = ether * UInt256(10)
 
 private func totalSupply(_ chain: TestChain, _ accounts: [Address]) throws -> UInt256 {
     try accounts.reduce(UInt256.zero) { $0 + (try chain.balance($1)) }
