@@ -268,7 +268,8 @@ final class Session {
                 case .calldatacopy: message.input.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }
                 case .datacopy: program.data.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }
                 default:
-                    guard count == 0 || (source.exactUInt64.map { $0 + UInt64(count) <= UInt64(returnData.count) } ?? false) else {
+                    // start + count ≤ size, written so that no operand from the stack can overflow it.
+                    guard count == 0 || (source.exactUInt64.map { $0 <= UInt64(returnData.count) && UInt64(count) <= UInt64(returnData.count) - $0 } ?? false) else {
                         return Self.failed(.returnDataOutOfBounds, gas: gas)
                     }
                     returnData.withUnsafeBytes { memory.write($0, from: source, to: offset, count: count) }

@@ -1,4 +1,5 @@
-// Locates the shared, externally written test vectors (../shared/testdata from the package root).
+// Locates the externally written test vectors: Tests/Vectors in the repository (Tests/Vectors/README.md
+// names each file's source, version and licence), or $D6G_TESTDATA when set.
 import Foundation
 
 public enum TestData {
@@ -6,20 +7,20 @@ public enum TestData {
         case notFound(String)
         public var description: String {
             switch self {
-            case .notFound(let path): return "test data not found: \(path) (set D6G_TESTDATA to the testdata folder)"
+            case .notFound(let path): return "test data not found: \(path) (Tests/Vectors is in the repository; D6G_TESTDATA overrides it)"
             }
         }
     }
 
-    /// The testdata folder: $D6G_TESTDATA, else ../shared/testdata beside the package root.
+    /// The vectors folder: $D6G_TESTDATA, else Tests/Vectors inside the package, so a fresh clone
+    /// in any folder finds them.
     public static var root: URL {
         if let override = ProcessInfo.processInfo.environment["D6G_TESTDATA"] {
             return URL(fileURLWithPath: override)
         }
         // #filePath is Tests/TestSupport/TestData.swift inside the package.
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+        let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return testsFolder.appendingPathComponent("Vectors")
     }
 
     public static func url(_ relativePath: String) throws -> URL {

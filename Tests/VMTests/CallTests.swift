@@ -1,6 +1,7 @@
 // Calls between contracts: value, return data, static calls, depth, re-entrancy, rollback.
 import Bytecode
 import LedgerPrimitives
+import TestSupport
 import Testing
 import VM
 
@@ -91,4 +92,33 @@ private func results(_ output: [UInt8]) -> (success: UInt256, word: UInt256) {
     // Nonsense signature values recover nothing: 0.
     let word = try Fixture.word(CodeBuilder().push(1).push(1).push(27).push(1).op(.ecrecover).returnTop())
     #expect(word != nil)
+}
+
+// Regression: a source offset near 2^64 once overflowed `offset + length` and trapped the process
+// (issue 8). It must fail the call like any other out-of-bounds read.
+@Test(arguments: [UInt256(UInt64.max), UInt256(UInt64.max - 31), UInt256(UInt64.max) + 1, UInt256.max])
+func returnDataCopyWithAHugeSourceOffsetFails(offset: UInt256) throws {
+    let code = CodeBuilder().push(32).push(offset).push(32).op(.returndatacopy).op(.stop)
+    let result = try Fixture.run(code).result
+    #expect(result.outcome == .failure(.returnDataOutOfBounds))
+    #expect(result.gasLeft == 0)
+}
+
+@Test func deployPayloadWithAHugeReturnDataOffsetFails() throws {
+    let payload = try Assembler.assemble("""
+        .init
+          PUSH 32
+          PUSH 0xffffffffffffffff
+          PUSH 32
+          RETURNDATACOPY
+          STOP
+        .runtime
+          PUSH0
+          PUSH0
+          RETURN
+        """).encoded()
+    let result = VM.deploy(payload: payload, message: Message(caller: Fixture.sender, recipient: Fixture.contract, gas: 1_000_000),
+                           host: TestHost())
+    #expect(result.outcome == .failure(.returnDataOutOfBounds))
+    #expect(result.runtimeCode == nil)
 }
