@@ -117,7 +117,7 @@ extension Opcode {
         case .sha256: return op("SHA256", 2, 1, gas: 60, .dynamicGas, "SHA-256 of memory[offset, length]; +12 gas per word")
         case .ecrecover: return op("ECRECOVER", 4, 1, gas: 3000, [], "signer address of (digest, v, r, s), 0 if none")
         case .address: return op("ADDRESS", 0, 1, gas: 2, [], "this contract's address")
-        case .balance: return op("BALANCE", 1, 1, gas: 400, [], "balance of an address")
+        case .balance: return op("BALANCE", 1, 1, gas: 100, .dynamicGas, "balance of an address; +2,500 gas if the transaction has not touched it yet")
         case .origin: return op("ORIGIN", 0, 1, gas: 2, [], "the transaction's sender")
         case .caller: return op("CALLER", 0, 1, gas: 2, [], "the sender of this call")
         case .callvalue: return op("CALLVALUE", 0, 1, gas: 2, [], "the value sent with this call")
@@ -134,8 +134,8 @@ extension Opcode {
         case .mload: return op("MLOAD", 1, 1, gas: 3, .dynamicGas, "32 bytes of memory at an offset")
         case .mstore: return op("MSTORE", 2, 0, gas: 3, .dynamicGas, "store 32 bytes (offset, value)")
         case .mstore8: return op("MSTORE8", 2, 0, gas: 3, .dynamicGas, "store the low byte (offset, value)")
-        case .sload: return op("SLOAD", 1, 1, gas: 200, [], "storage slot of this contract")
-        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000")
+        case .sload: return op("SLOAD", 1, 1, gas: 100, .dynamicGas, "storage slot of this contract; +2,000 gas if the transaction has not touched it yet")
+        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000; +2,000 if the slot is cold")
         case .msize: return op("MSIZE", 0, 1, gas: 2, [], "memory size in bytes (a multiple of 32)")
         case .gas: return op("GAS", 0, 1, gas: 2, .endsBlock, "gas left after this instruction")
         case .mcopy: return op("MCOPY", 3, 0, gas: 3, .dynamicGas, "copy memory (destination, source, length); +3 gas per word")
@@ -180,9 +180,9 @@ extension Opcode {
         case .rjumpv: return op("RJUMPV", 1, 0, gas: 4, immediate: 1, .jump, "jump table: immediate maxIndex then maxIndex+1 offsets; falls through when the index is larger")
         case .callf: return op("CALLF", 0, 0, gas: 5, immediate: 2, .endsBlock, "call function n (stack effect: its declared inputs → outputs)")
         case .retf: return op("RETF", 0, 0, gas: 3, .terminator, "return from a function (stack height = its declared outputs)")
-        case .call: return op("CALL", 7, 1, gas: 700, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value")
+        case .call: return op("CALL", 7, 1, gas: 100, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value, +2,500 for a cold account, +12 per word of code loaded")
         case .ret: return op("RETURN", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt with success and memory[offset, length] as output")
-        case .staticcall: return op("STATICCALL", 6, 1, gas: 700, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes")
+        case .staticcall: return op("STATICCALL", 6, 1, gas: 100, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes; +2,500 for a cold account, +12 per word of code loaded")
         case .revert: return op("REVERT", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt, undo this call's writes, output memory[offset, length]")
         case .invalid: return op("INVALID", 0, 0, gas: 0, .terminator, "abort: undo this call's writes and consume all its gas")
         }
@@ -266,6 +266,10 @@ public enum Limits {
     public static let runtimeSize = 24 * 1024
     /// Init code of all functions, in bytes.
     public static let initSize = 48 * 1024
+    /// LOGs one transaction may run (reverted frames count too), so a receipt stays small.
+    public static let logsPerTransaction = 1_024
+    /// Bytes of log data one transaction may emit (reverted frames count too).
+    public static let logBytesPerTransaction = 256 * 1024
     /// Functions per section (CALLF's immediate is 16 bits, but a table this long is enough).
     public static let functionCount = 1024
 }

@@ -28,33 +28,35 @@ public struct FunctionEntry: Sendable, Equatable {
     public let maxStackIncrease: Int
 }
 
-/// A verified, decoded section with the container's data and flags. Immutable; the raw copies
-/// of its tables (for the interpreter's unchecked loads) live as long as it does.
+/// A verified, decoded section with the container's data and flags. Immutable; its tables live
+/// once, in raw buffers the interpreter reads without checks (the arrays below are copies made
+/// on demand, for tests and tools).
 public final class Program: @unchecked Sendable {
-    public let instructions: [Instruction]
-    /// Values of PUSH immediates too large for an inline argument.
-    public let constants: [UInt256]
-    /// RJUMPV tables: at a table's index, its entry count, then that many instruction indices.
-    public let jumpTables: [Int32]
+    public let instructionCount: Int
+    public let constantCount: Int
+    public let jumpTableCount: Int
     public let functions: [FunctionEntry]
     public let data: [UInt8]
     public let flags: Container.Flags
     /// keccak-256 of the encoded container this section came from.
     public let codeHash: Hash32
+    /// Bytes of code and data in the section: what loading it costs gas for (Docs/vm.md §Gas).
+    public let codeSize: Int
 
     package let instructionPointer: UnsafeMutablePointer<Instruction>
     package let constantPointer: UnsafeMutablePointer<UInt256>
     package let jumpTablePointer: UnsafeMutablePointer<Int32>
 
     init(instructions: [Instruction], constants: [UInt256], jumpTables: [Int32], functions: [FunctionEntry],
-         data: [UInt8], flags: Container.Flags, codeHash: Hash32) {
-        self.instructions = instructions
-        self.constants = constants
-        self.jumpTables = jumpTables
+         data: [UInt8], flags: Container.Flags, codeHash: Hash32, codeSize: Int) {
+        instructionCount = instructions.count
+        constantCount = constants.count
+        jumpTableCount = jumpTables.count
         self.functions = functions
         self.data = data
         self.flags = flags
         self.codeHash = codeHash
+        self.codeSize = codeSize
         instructionPointer = .allocate(capacity: max(1, instructions.count))
         instructionPointer.initialize(from: instructions, count: instructions.count)
         constantPointer = .allocate(capacity: max(1, constants.count))
@@ -69,21 +71,47 @@ public final class Program: @unchecked Sendable {
         jumpTablePointer.deallocate()
     }
 
+    public var instructions: [Instruction] { Array(UnsafeBufferPointer(start: instructionPointer, count: instructionCount)) }
+    public var constants: [UInt256] { Array(UnsafeBufferPointer(start: constantPointer, count: constantCount)) }
+    /// RJUMPV tables: at a table's index, its entry count, then that many instruction indices.
+    public var jumpTables: [Int32] { Array(UnsafeBufferPointer(start: jumpTablePointer, count: jumpTableCount)) }
+
+    /// Memory the program holds, roughly: what `ProgramCache` counts against its budget.
+    public var footprint: Int {
+        256 + instructionCount * MemoryLayout<Instruction>.stride + constantCount * MemoryLayout<UInt256>.stride
+            + jumpTableCount * 4 + functions.count * MemoryLayout<FunctionEntry>.stride + data.count
+    }
+
     public var isReentrant: Bool { flags.contains(.reentrant) }
 }
 
-/// Verified programs by code hash, so each stored contract is verified and decoded once.
-/// Safe to share between threads; when full it starts over (what is cached never changes a
-/// result, only how long loading takes).
+/// Verified programs by code hash, so each stored contract is verified and decoded once. Safe
+/// to share between threads. Bounded by the memory its programs hold (`footprint`): when over
+/// budget it drops the least recently used ones. What is cached never changes a result, only
+/// how long loading takes, and gas never depends on it (Docs/vm.md §Gas: code loading).
 public final class ProgramCache: Sendable {
-    private let programs = Mutex<[Hash32: Program]>([:])
-    public let capacity: Int
+    private struct Entry {
+        var program: Program
+        var lastUse: UInt64
+    }
+
+    private struct State {
+        var entries: [Hash32: Entry] = [:]
+        var bytes = 0
+        var clock: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    /// The most bytes of programs kept.
+    public let byteBudget: Int
     /// Whether programs are decoded with superinstructions (Docs/vm.md §Fusion); off only to
     /// compare against the plain decoding.
     public let fusing: Bool
 
-    public init(capacity: Int = 4096, fusing: Bool = true) {
-        self.capacity = capacity
+    public static let defaultByteBudget = 64 * 1024 * 1024
+
+    public init(byteBudget: Int = ProgramCache.defaultByteBudget, fusing: Bool = true) {
+        self.byteBudget = byteBudget
         self.fusing = fusing
     }
 
@@ -95,13 +123,19 @@ public final class ProgramCache: Sendable {
     /// The program cached for `codeHash`, if any: an account's code hash finds its program
     /// without reading or hashing the code again.
     public func cachedProgram(forCodeHash codeHash: Hash32) -> Program? {
-        programs.withLock { $0[codeHash] }
+        state.withLock { state in
+            guard var entry = state.entries[codeHash] else { return nil }
+            state.clock &+= 1
+            entry.lastUse = state.clock
+            state.entries[codeHash] = entry
+            return entry.program
+        }
     }
 
     /// Like `program(forRuntimeContainer:)`, trusting `codeHash` to be the keccak-256 of `bytes`
     /// (the state stores code by its hash, so a caller reading it by hash need not hash it again).
     public func program(forRuntimeContainer bytes: [UInt8], codeHash hash: Hash32) throws(LoadError) -> Program {
-        if let cached = programs.withLock({ $0[hash] }) { return cached }
+        if let cached = cachedProgram(forCodeHash: hash) { return cached }
         let container: Container
         do { container = try Container.decodeExactly(bytes) } catch { throw .decoding(error) }
         guard container.initFunctions.isEmpty else { throw .notRuntime }
@@ -111,15 +145,29 @@ public final class ProgramCache: Sendable {
         return program
     }
 
-    /// Adds a program verified elsewhere (a deployment's runtime), under its code hash.
+    /// Adds a program verified elsewhere (a deployment's runtime), under its code hash, and drops
+    /// the least recently used programs while the cache is over budget (down to 7/8 of it, so
+    /// that a stream of new programs does not scan on every insert).
     public func remember(_ program: Program) {
-        programs.withLock { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[program.codeHash] = program
+        state.withLock { state in
+            state.clock &+= 1
+            if let previous = state.entries.updateValue(Entry(program: program, lastUse: state.clock), forKey: program.codeHash) {
+                state.bytes -= previous.program.footprint
+            }
+            state.bytes += program.footprint
+            guard state.bytes > byteBudget else { return }
+            let target = byteBudget - byteBudget / 8
+            for (hash, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+                guard state.bytes > target, hash != program.codeHash else { continue }
+                state.entries[hash] = nil
+                state.bytes -= entry.program.footprint
+            }
         }
     }
 
-    public var count: Int { programs.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.entries.count } }
+    /// Bytes held by the cached programs (by `Program.footprint`).
+    public var bytes: Int { state.withLock { $0.bytes } }
 
     public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case decoding(Container.DecodingError)

@@ -113,7 +113,8 @@ public enum Verifier {
         var jumpTables = emitter.jumpTables
         if fusing { instructions = Fusion.fuse(instructions, jumpTables: &jumpTables, functions: &entries) }
         return Program(instructions: instructions, constants: emitter.constants, jumpTables: jumpTables,
-                       functions: entries, data: container.data, flags: container.flags, codeHash: codeHash)
+                       functions: entries, data: container.data, flags: container.flags, codeHash: codeHash,
+                       codeSize: section == .runtime ? codeSize + container.data.count : codeSize)
     }
 }
 

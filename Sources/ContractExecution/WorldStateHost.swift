@@ -12,6 +12,7 @@ final class WorldStateHost: Host {
     let state: WorldState
     let block: VMBlockContext
     private let programs: ProgramCache
+    private let stop: StopCondition?
     /// World-state snapshots of the open checkpoints, innermost last (the VM nests them strictly).
     private var snapshots: [WorldState.Snapshot] = []
     /// The first state read that failed. `Host` cannot throw, so a failing read answers as an
@@ -23,7 +24,10 @@ final class WorldStateHost: Host {
         self.block = VMBlockContext(number: environment.block.number, timestamp: environment.block.timestamp,
                                     chainID: environment.chainId)
         self.programs = programs
+        self.stop = environment.stop
     }
+
+    func shouldStop() -> Bool { stop?.shouldStop ?? false }
 
     private func reading<T>(_ fallback: T, _ read: () throws(StateError) -> T) -> T {
         do { return try read() } catch {

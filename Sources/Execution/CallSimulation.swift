@@ -20,6 +20,8 @@ public struct CallSimulation: Sendable, Hashable {
     public var logs: [Log]
     /// For a creation: the address it would deploy to.
     public var contractAddress: Address?
+    /// It failed because its stop condition was met (a time limit), not because of its code.
+    public var interrupted = false
 
     public var succeeded: Bool { status == .success }
 }
@@ -30,10 +32,13 @@ public enum GasEstimationError: Error, Equatable, Sendable, CustomStringConverti
     case rejected(TransactionRejection)
     /// It does not succeed even with all the gas allowed: its outcome there (revert data, reason).
     case failsWithAllowedGas(CallSimulation)
+    /// The search was stopped by its stop condition (a time limit) before it had an answer.
+    case interrupted
 
     public var description: String {
         switch self {
         case .rejected(let rejection): return rejection.description
+        case .interrupted: return "execution interrupted"
         case .failsWithAllowedGas(let simulation):
             switch simulation.status {
             case .failure(let reason): return "gas required exceeds allowance or always failing transaction: \(reason)"
@@ -46,10 +51,11 @@ public enum GasEstimationError: Error, Equatable, Sendable, CustomStringConverti
 extension BlockExecutor {
     /// Runs a message from `sender` to `target` (nil: a creation with `data` as its payload) on
     /// `base` as if it were a transaction with `gas` (default: the block's gas limit) and a gas
-    /// price of zero, in the block `context`. Nothing is committed.
+    /// price of zero, in the block `context`. Nothing is committed. `stop` can end the code early
+    /// (then the result is a failure marked `interrupted`).
     public func simulateCall(from sender: Address, to target: Address?, value: UInt256 = .zero,
                              data: [UInt8] = [], gas: UInt64? = nil, context: BlockContext,
-                             on base: TrieStateReader) throws(StateError) -> Result<CallSimulation, TransactionRejection> {
+                             on base: TrieStateReader, stop: StopCondition? = nil) throws(StateError) -> Result<CallSimulation, TransactionRejection> {
         let gasLimit = gas ?? context.gasLimit
         let isCreation = target == nil
         if isCreation && data.count > rules.transactionOptions.maximumInitcodeSize {
@@ -66,7 +72,7 @@ extension BlockExecutor {
         }
         if account.nonce < UInt64.max { try state.setNonce(account.nonce + 1, of: sender) }
         let gasForCode = gasLimit - intrinsic
-        let environment = ExecutionEnvironment(block: context, chainId: rules.chainId, gasPrice: .zero)
+        let environment = ExecutionEnvironment(block: context, chainId: rules.chainId, gasPrice: .zero, stop: stop)
 
         var simulation = CallSimulation(status: .success, returnData: [], gasUsed: intrinsic, logs: [])
         let outcome: ContractOutcome
@@ -104,6 +110,7 @@ extension BlockExecutor {
         case .failure:
             simulation.gasUsed = gasLimit
             simulation.returnData = []
+            simulation.interrupted = stop?.shouldStop == true
         }
         return .success(simulation)
     }
@@ -115,14 +122,18 @@ extension BlockExecutor {
         return failed
     }
 
-    /// The least gas with which the message succeeds (eth_estimateGas), searched between its
-    /// intrinsic gas and `allowance` (default: the block's gas limit). The gas a successful run
-    /// uses is tried first: it is the answer unless a nested call needed the 1/64 held back.
+    /// The least gas with which the message succeeds with the same return data as with all the gas
+    /// (eth_estimateGas), searched between its intrinsic gas and `allowance` (default: the block's
+    /// gas limit). Comparing the return data catches a nested call that fails for want of the
+    /// 1/64 held back while its caller goes on; code whose output depends on the gas it has gets
+    /// the allowance, an over-estimate, never an under-estimate. The gas a successful run uses is
+    /// tried first: it is the answer unless a nested call needed more.
+    /// `stop` ends the search early with `.interrupted`.
     public func estimateGas(from sender: Address, to target: Address?, value: UInt256 = .zero,
                             data: [UInt8] = [], allowance: UInt64? = nil, context: BlockContext,
-                            on base: TrieStateReader) throws(StateError) -> Result<UInt64, GasEstimationError> {
+                            on base: TrieStateReader, stop: StopCondition? = nil) throws(StateError) -> Result<UInt64, GasEstimationError> {
         func run(_ gas: UInt64) throws(StateError) -> Result<CallSimulation, TransactionRejection> {
-            try simulateCall(from: sender, to: target, value: value, data: data, gas: gas, context: context, on: base)
+            try simulateCall(from: sender, to: target, value: value, data: data, gas: gas, context: context, on: base, stop: stop)
         }
         let cap = allowance ?? context.gasLimit
         let atCap: CallSimulation
@@ -130,22 +141,25 @@ extension BlockExecutor {
         case .failure(let rejection): return .failure(.rejected(rejection))
         case .success(let simulation): atCap = simulation
         }
+        if atCap.interrupted { return .failure(.interrupted) }
         guard atCap.succeeded else { return .failure(.failsWithAllowedGas(atCap)) }
-        func succeeds(_ gas: UInt64) throws(StateError) -> Bool {
-            if case .success(let simulation) = try run(gas) { return simulation.succeeded }
-            return false
+        func succeeds(_ gas: UInt64) throws(StateError) -> Bool? {
+            guard case .success(let simulation) = try run(gas) else { return false }
+            return simulation.interrupted ? nil : simulation.succeeded && simulation.returnData == atCap.returnData
         }
         // Invariant: `high` succeeds, `low` does not (less than a successful run used is taken
         // to fail, as geth does).
         var high = cap
         var low = atCap.gasUsed - 1
         if atCap.gasUsed < cap {
-            if try succeeds(atCap.gasUsed) { return .success(atCap.gasUsed) }
+            guard let succeeded = try succeeds(atCap.gasUsed) else { return .failure(.interrupted) }
+            if succeeded { return .success(atCap.gasUsed) }
             low = atCap.gasUsed
         }
         while high - low > 1 {
             let middle = low + (high - low) / 2
-            if try succeeds(middle) { high = middle } else { low = middle }
+            guard let succeeded = try succeeds(middle) else { return .failure(.interrupted) }
+            if succeeded { high = middle } else { low = middle }
         }
         return .success(high)
     }

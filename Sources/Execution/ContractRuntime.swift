@@ -36,12 +36,29 @@ public struct ExecutionEnvironment: Sendable, Hashable {
     public var chainId: UInt64
     /// The transaction's effective gas price.
     public var gasPrice: UInt256
+    /// Asked between slices of gas whether to stop: simulations only (their time limit). Block
+    /// execution has none, so it always runs to the end its gas allows.
+    public var stop: StopCondition?
 
-    public init(block: BlockContext, chainId: UInt64, gasPrice: UInt256) {
+    public init(block: BlockContext, chainId: UInt64, gasPrice: UInt256, stop: StopCondition? = nil) {
         self.block = block
         self.chainId = chainId
         self.gasPrice = gasPrice
+        self.stop = stop
     }
+}
+
+/// When a simulation must stop, as its owner decides (the node: a deadline). The core only asks;
+/// it reads no clock itself. Compared by identity.
+public final class StopCondition: Sendable, Hashable {
+    private let isMet: @Sendable () -> Bool
+
+    public init(_ isMet: @escaping @Sendable () -> Bool) { self.isMet = isMet }
+
+    public var shouldStop: Bool { isMet() }
+
+    public static func == (a: StopCondition, b: StopCondition) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// How a contract execution ended.

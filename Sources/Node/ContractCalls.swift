@@ -66,17 +66,27 @@ extension NodeAPI {
         }
     }
 
+    /// The gas a simulation runs with: what the call object asks, else the block's gas limit, and
+    /// never more than the node's cap.
+    private func simulationGas(_ requested: UInt64?, _ context: BlockContext) -> UInt64 {
+        min(requested ?? context.gasLimit, context.gasLimit, node.simulationLane.limits.gasCap)
+    }
+
     func call(_ params: RPCParams) async throws -> JSONValue {
         let request = try callRequest(params)
         let executor = node.executor
-        let result = try await withBlock(params, argument: 1) { state, context in
-            try executor.simulateCall(from: request.from, to: request.to, value: request.value, data: request.data,
-                                      gas: request.gas.map { min($0, context.gasLimit) }, context: context, on: state)
+        let lane = node.simulationLane
+        let result = try await lane.run { stop in
+            try await withBlock(params, argument: 1) { state, context in
+                try executor.simulateCall(from: request.from, to: request.to, value: request.value, data: request.data,
+                                          gas: simulationGas(request.gas, context), context: context, on: state, stop: stop)
+            }
         }
         switch result {
         case .failure(let rejection):
             throw RPCError(code: RPCError.serverErrorCode, message: rejection.description)
         case .success(let simulation):
+            if simulation.interrupted { throw RPCError(code: RPCError.serverErrorCode, message: lane.timeoutMessage) }
             switch simulation.status {
             case .success: return .data(simulation.returnData)
             case .revert: throw Self.reverted(simulation.returnData)
@@ -88,9 +98,12 @@ extension NodeAPI {
     func estimateGas(_ params: RPCParams) async throws -> JSONValue {
         let request = try callRequest(params)
         let executor = node.executor
-        let result = try await withBlock(params, argument: 1) { state, context in
-            try executor.estimateGas(from: request.from, to: request.to, value: request.value, data: request.data,
-                                     allowance: request.gas.map { min($0, context.gasLimit) }, context: context, on: state)
+        let lane = node.simulationLane
+        let result = try await lane.run { stop in
+            try await withBlock(params, argument: 1) { state, context in
+                try executor.estimateGas(from: request.from, to: request.to, value: request.value, data: request.data,
+                                         allowance: simulationGas(request.gas, context), context: context, on: state, stop: stop)
+            }
         }
         switch result {
         case .success(let gas):
@@ -101,6 +114,8 @@ extension NodeAPI {
             return .quantity(gas + listCost)
         case .failure(.rejected(let rejection)):
             throw RPCError(code: RPCError.serverErrorCode, message: rejection.description)
+        case .failure(.interrupted):
+            throw RPCError(code: RPCError.serverErrorCode, message: lane.timeoutMessage)
         case .failure(.failsWithAllowedGas(let simulation)):
             if simulation.status == .revert { throw Self.reverted(simulation.returnData) }
             throw RPCError(code: RPCError.serverErrorCode, message: GasEstimationError.failsWithAllowedGas(simulation).description)

@@ -25,9 +25,11 @@ public struct NodeConfiguration: Sendable {
     public var producesBlocksAutomatically: Bool
     /// At most this many transactions per block (besides the gas limit).
     public var maximumTransactionsPerBlock: Int
+    /// Gas cap, time limit and concurrency of eth_call and eth_estimateGas.
+    public var simulations: SimulationLimits
 
     public init(genesis: Genesis, validatorKey: PrivateKey?, producesBlocksAutomatically: Bool = true,
-                maximumTransactionsPerBlock: Int = 20_000) {
+                maximumTransactionsPerBlock: Int = 20_000, simulations: SimulationLimits = SimulationLimits()) {
         self.genesis = genesis
         self.validatorKey = validatorKey
         self.mempool = MempoolConfiguration(chainId: genesis.chainId, blockGasLimit: genesis.gasLimit,
@@ -35,6 +37,7 @@ public struct NodeConfiguration: Sendable {
                                             deployAllowlist: genesis.settings.deployAllowlist)
         self.producesBlocksAutomatically = producesBlocksAutomatically
         self.maximumTransactionsPerBlock = maximumTransactionsPerBlock
+        self.simulations = simulations
     }
 }
 
@@ -85,6 +88,8 @@ public final class LedgerNode: @unchecked Sendable {
     public let validatorAddress: Address?
     /// Runs blocks with the VM as the contract runtime; RPC simulates calls with it too.
     let executor: BlockExecutor
+    /// Where eth_call and eth_estimateGas wait for their turn.
+    let simulationLane: SimulationLane
     private let schedule: BlockSchedule
     private let validators: ValidatorSet<LedgerConsensus>
     private let clock: any NodeClock
@@ -135,6 +140,7 @@ public final class LedgerNode: @unchecked Sendable {
         self.log = log
         let genesis = configuration.genesis
         executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime())
+        simulationLane = SimulationLane(limits: configuration.simulations)
         schedule = BlockSchedule(minBlockIntervalMs: genesis.settings.minBlockIntervalMs,
                                  emptyBlockPeriodMs: genesis.settings.emptyBlockPeriodMs)
         do { validators = try LedgerConsensus.validatorSet(of: genesis) } catch { throw .validatorSet(error) }

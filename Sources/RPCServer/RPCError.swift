@@ -31,6 +31,8 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
     // Ethereum's conventions (geth's codes).
     public static let serverErrorCode = -32000
     public static let requestTimeoutCode = -32002
+    /// EIP-1474's "limit exceeded": a request the node has no room for now.
+    public static let limitExceededCode = -32005
     public static let executionRevertedCode = 3
 
     /// The body is not JSON at all.

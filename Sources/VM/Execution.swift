@@ -49,6 +49,10 @@ public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
     case reentrancyRefused
     /// The caller holds less than the value sent.
     case insufficientBalance
+    /// The transaction ran more LOGs, or logged more bytes, than `Limits` allows.
+    case logLimitExceeded
+    /// The host asked the run to stop (a simulation over its time limit); never in a block.
+    case interrupted
     /// A deploy payload that does not decode.
     case malformedContainer(Container.DecodingError)
     /// A deploy payload, or the runtime container its init code produced, that does not verify.
@@ -59,7 +63,7 @@ public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
     public var consumesAllGas: Bool {
         switch self {
         case .outOfGas, .invalidInstruction, .staticStateChange, .stackOverflow, .returnDataOutOfBounds,
-             .malformedContainer, .rejectedCode:
+             .logLimitExceeded, .interrupted, .malformedContainer, .rejectedCode:
             return true
         case .arithmeticOverflow, .divisionByZero, .callDepthExceeded, .reentrancyRefused, .insufficientBalance:
             return false
@@ -78,6 +82,9 @@ public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case .callDepthExceeded: return "call depth limit (\(Limits.callDepth)) exceeded"
         case .reentrancyRefused: return "re-entrant call refused"
         case .insufficientBalance: return "insufficient balance for the value sent"
+        case .logLimitExceeded:
+            return "log limit exceeded (\(Limits.logsPerTransaction) logs or \(Limits.logBytesPerTransaction) bytes per transaction)"
+        case .interrupted: return "execution interrupted"
         case .malformedContainer(let error): return "malformed container: \(error)"
         case .rejectedCode(let error): return "code rejected: \(error)"
         }
@@ -120,7 +127,7 @@ public struct DeploymentResult: Sendable {
 public enum VM {
     /// Runs `message`: moves its value, then runs the recipient's code if it has any.
     public static func call(_ message: Message, host: any Host) -> ExecutionResult {
-        Session(host: host).call(message, depth: 0)
+        Session(host: host, warm: [message.origin, message.caller, message.recipient]).call(message, depth: 0)
     }
 
     /// Deploys `payload` (a container with an init section, then the constructor arguments) at
@@ -139,7 +146,7 @@ public enum VM {
 
         var initMessage = message
         initMessage.input = arguments
-        let session = Session(host: host)
+        let session = Session(host: host, warm: [message.origin, message.caller, message.recipient])
         let checkpoint = host.checkpoint()
         if !message.value.isZero && !host.transfer(message.value, from: message.caller, to: message.recipient) {
             host.revert(to: checkpoint)

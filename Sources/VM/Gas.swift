@@ -1,6 +1,14 @@
 // The dynamic parts of the gas schedule; base costs are in the opcode table (Docs/vm.md §Gas).
-// The figures follow the EVM where the work is alike, so that fees read familiar; storage uses
-// the simple pre-EIP-2200 rule (no refunds, no warm/cold access lists).
+// The figures follow the EVM where the work is alike, so that fees read familiar, and were then
+// set by measurement (`d6g-bench gas`, Docs/benchmarks.md §Gas): state reads are cold or warm
+// per transaction as in EIP-2929; storage writes use the simple pre-EIP-2200 rule (no refunds).
+import LedgerPrimitives
+
+/// A storage slot of an account, as the warm set of a transaction holds it.
+struct StorageSlot: Hashable {
+    var address: Address
+    var key: UInt256
+}
 
 public enum Gas {
     public static let memoryPerWord: Int64 = 3
@@ -19,6 +27,17 @@ public enum Gas {
     /// CALL with a nonzero value, on top of its base cost.
     public static let callValue: Int64 = 9_000
     public static let codeDepositPerByte: Int64 = 200
+    /// BALANCE, CALL or STATICCALL of an account the transaction has not touched yet, on top of
+    /// the base cost (which is the warm cost).
+    public static let coldAccountSurcharge: Int64 = 2_500
+    /// SLOAD or SSTORE of a slot the transaction has not touched yet, on top of the base cost.
+    public static let coldSlotSurcharge: Int64 = 2_000
+    /// Per 32-byte word of a contract's code and data, the first time a transaction runs it:
+    /// reading, verifying and decoding it (charged whether or not a cache has it).
+    public static let codeLoadPerWord: Int64 = 12
+    /// How much gas runs between two questions to the host whether to stop (simulations with a
+    /// time limit). Small enough that the slowest gas (a few ns each) answers within a millisecond.
+    public static let stopCheckInterval: Int64 = 100_000
     /// Offsets and lengths of memory ranges above this are out of gas before any arithmetic.
     public static let maxMemoryAddress: UInt64 = 1 << 32
 

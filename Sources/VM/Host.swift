@@ -62,4 +62,13 @@ public protocol Host: AnyObject {
     func sha256(_ bytes: [UInt8]) -> Hash32
     /// The address that signed `digest` with (v, r, s), v being 27/28 or 0/1; nil if none.
     func recoverSigner(digest: Hash32, v: UInt256, r: UInt256, s: UInt256) -> Address?
+
+    /// Asked every `Gas.stopCheckInterval` gas: true stops the run with `Failure.interrupted`.
+    /// Simulations (eth_call, eth_estimateGas) answer from their time limit; block execution
+    /// must never stop, so its hosts keep the default, false.
+    func shouldStop() -> Bool
+}
+
+extension Host {
+    public func shouldStop() -> Bool { false }
 }

@@ -8,13 +8,38 @@
 import Bytecode
 import LedgerPrimitives
 
-/// One transaction's worth of nested calls: the host and the contracts on the call stack.
+/// One transaction's worth of nested calls: the host, the contracts on the call stack, and what
+/// the transaction has touched so far (Docs/vm.md §Gas: warm and cold access).
 final class Session {
     let host: any Host
     /// Addresses whose code is running, outermost first (for the re-entrancy rule).
     var active: [Address] = []
+    /// Accounts and storage slots touched in this transaction: the first touch is cold and costs
+    /// more, because it reads the state database; later ones find them in memory. Warmth is never
+    /// undone, not even by a revert (the reads happened).
+    var warmAccounts: Set<Address> = []
+    var warmSlots: Set<StorageSlot> = []
+    /// Accounts whose code this transaction has loaded (and paid for, per word).
+    var loadedCode: Set<Address> = []
+    /// LOGs run in this transaction, reverted ones included, and their data bytes.
+    var logCount = 0
+    var logBytes = 0
 
-    init(host: any Host) { self.host = host }
+    init(host: any Host, warm: [Address] = []) {
+        self.host = host
+        warmAccounts.formUnion(warm)
+    }
+
+    /// Extra gas for touching `address`: the cold surcharge the first time, 0 after.
+    @inline(__always)
+    func accountAccessSurcharge(_ address: Address) -> Int64 {
+        warmAccounts.insert(address).inserted ? Gas.coldAccountSurcharge : 0
+    }
+
+    @inline(__always)
+    func slotAccessSurcharge(_ address: Address, _ key: UInt256) -> Int64 {
+        warmSlots.insert(StorageSlot(address: address, key: key)).inserted ? Gas.coldSlotSurcharge : 0
+    }
 
     /// A call frame: moves the value, refuses what the rules refuse, runs the code, and commits
     /// or reverts the host's journal.
@@ -32,6 +57,16 @@ final class Session {
         guard let program else {
             host.commit(checkpoint)
             return ExecutionResult(outcome: .success, gasLeft: message.gas)
+        }
+        // Loading code costs per word the first time a transaction runs it, whether or not this
+        // node has it decoded already: gas must not depend on a cache.
+        var message = message
+        if loadedCode.insert(message.recipient).inserted {
+            message.gas -= Gas.codeLoadPerWord * Gas.words(program.codeSize)
+            if message.gas < 0 {
+                host.revert(to: checkpoint)
+                return ExecutionResult(outcome: .failure(.outOfGas), gasLeft: 0)
+            }
         }
         active.append(message.recipient)
         let result = run(program, message: message, depth: depth)
@@ -64,6 +99,8 @@ final class Session {
         }
         var sp = stackBase
         var gas = message.gas
+        // Between slices of gas the host may stop the run (a simulation over its time limit).
+        var nextStopCheck = gas &- Gas.stopCheckInterval
         var pc = Int(program.functions[0].entry)
         var returnStack: [Int] = []
         var returnData: [UInt8] = []
@@ -75,6 +112,10 @@ final class Session {
             case .beginBlock:
                 gas &-= Int64(instruction.argument)
                 if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                if gas < nextStopCheck {
+                    if host.shouldStop() { return Self.failed(.interrupted, gas: gas) }
+                    nextStopCheck = gas &- Gas.stopCheckInterval
+                }
             case .pushInline:
                 sp.pointee = UInt256(UInt64(UInt32(bitPattern: instruction.argument)))
                 sp += 1
@@ -235,7 +276,10 @@ final class Session {
             case .address:
                 sp.pointee = UInt256(message.recipient); sp += 1
             case .balance:
-                sp[-1] = host.balance(of: Address(truncating: sp[-1]))
+                let address = Address(truncating: sp[-1])
+                gas -= accountAccessSurcharge(address)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                sp[-1] = host.balance(of: address)
             case .selfbalance:
                 sp.pointee = host.balance(of: message.recipient); sp += 1
             case .origin:
@@ -310,10 +354,14 @@ final class Session {
                 memory.copyWithin(from: source, to: destination, count: count)
                 sp -= 3
             case .sload:
+                gas -= slotAccessSurcharge(message.recipient, sp[-1])
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
                 sp[-1] = host.storage(of: message.recipient, at: sp[-1])
             case .sstore:
                 if message.isStatic { return Self.failed(.staticStateChange, gas: gas) }
                 let (key, value) = (sp[-1], sp[-2])
+                gas -= slotAccessSurcharge(message.recipient, key)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
                 let current = host.storage(of: message.recipient, at: key)
                 gas -= current.isZero && !value.isZero ? Gas.storageSet : Gas.storageUpdate
                 if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
@@ -338,6 +386,11 @@ final class Session {
                 let count = Int(sp[-2].limb0)
                 gas -= Gas.logPerByte * Int64(count)
                 if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                logCount += 1
+                logBytes += count
+                if logCount > Limits.logsPerTransaction || logBytes > Limits.logBytesPerTransaction {
+                    return Self.failed(.logLimitExceeded, gas: gas)
+                }
                 let topicCount = Int(instruction.opcode.rawValue &- 0xa0)
                 let topics = (0..<topicCount).map { Hash32(sp[-3 - $0]) }
                 host.emit(Log(address: message.recipient, topics: topics, data: memory.bytes(at: offset, count: count)))
@@ -378,6 +431,8 @@ final class Session {
                     gas -= Gas.callValue
                     if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
                 }
+                gas -= accountAccessSurcharge(target)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
                 guard let input = memory.reserve(offset: arguments.0, length: arguments.1, gas: &gas),
                       let output = memory.reserve(offset: arguments.2, length: arguments.3, gas: &gas) else {
                     return Self.failed(.outOfGas, gas: gas)

@@ -56,7 +56,7 @@ import Testing
         #expect(first.number == 1)
         let receipt = try await table.call(method: "eth_getTransactionReceipt", params: .array([.hash(deploy.hash)]))
         #expect(receipt["status"] == "0x0")
-        #expect(receipt["gasUsed"] == .quantity(1_000_000))
+        #expect(receipt["gasUsed"] == .quantity(UInt64(1_000_000)))
         // The next transaction from the same sender is taken and mined: the chain did not stop.
         let next = try transfer(from: devAccounts[1], nonce: 1)
         _ = try await table.call(method: "eth_sendRawTransaction", params: .array([.data(next.encoded)]))
