@@ -244,6 +244,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
         let proposal = decided.proposal
         let certificate = decided.certificate
         guard certificate.height == height, proposal.height == height, proposal.round == certificate.round,
+              proposal.round >= 0, proposal.validRound >= -1, proposal.validRound < proposal.round,
               proposal.valueID == certificate.valueID,
               proposal.proposer == set.proposer(height: height, round: proposal.round),
               verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: configuration.signingDomain),

@@ -45,8 +45,8 @@ public struct ValidatorSet<C: ConsensusContext>: Sendable, Equatable {
         for (position, member) in sorted.enumerated() {
             guard member.power > 0 else { throw .nonPositivePower }
             guard index.updateValue(position, forKey: member.id) == nil else { throw .duplicateValidator }
+            guard member.power <= Self.maximumTotalPower - total else { throw .totalPowerTooLarge(limit: Self.maximumTotalPower) }
             total += member.power
-            guard total <= Self.maximumTotalPower else { throw .totalPowerTooLarge(limit: Self.maximumTotalPower) }
         }
         validators = sorted
         totalPower = total

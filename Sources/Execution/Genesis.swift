@@ -151,8 +151,9 @@ extension Genesis {
             throw GenesisError(field: "extraData", problem: "\(extraData.count) bytes, at most 32 allowed")
         }
         timestamp = try root["timestamp"].map { value throws(GenesisError) in try root.uint64(value, "timestamp") } ?? 0
-        guard timestamp <= UInt64.max / 1_000 else {
-            throw GenesisError(field: "timestamp", problem: "too large to express in milliseconds")
+        // Blocks after it count milliseconds up from it: leave them the room of 2^64 ms.
+        guard timestamp < 1 << 40 else {
+            throw GenesisError(field: "timestamp", problem: "must be below 2^40 seconds (year 36812)")
         }
         settings = try Self.settings(d6g, baseFeeIsZero: baseFeePerGas.isZero)
         alloc = try Self.alloc(root["alloc"])
@@ -176,6 +177,8 @@ extension Genesis {
             let nodeKey = try fields.publicKey(fields.required("nodeKey"), "nodeKey")
             let power = try fields.uint64(fields.required("power"), "power")
             guard power > 0 else { throw fields.error("power", "must be positive") }
+            // The consensus core sums powers in an Int and caps the total at 2^16.
+            guard power <= 1 << 16 else { throw fields.error("power", "must be at most 65536") }
             guard seen.insert(consensusKey.address).inserted else {
                 throw fields.error("consensusKey", "the same key appears twice in the set")
             }
@@ -215,6 +218,9 @@ extension Genesis {
         guard let value else { return [:] }
         let entries = try Fields(value, path: "alloc")
         var alloc: [Address: GenesisAccount] = [:]
+        // Balances are only ever moved, never minted, so a total that fits 256 bits means no
+        // credit can overflow later (the executor's transfers rely on it).
+        var total = UInt256.zero
         for key in entries.keys.sorted() {
             let address: Address
             do { address = try Address(hex: key) } catch {
@@ -224,6 +230,9 @@ extension Genesis {
             // geth's test-only `secretKey` is tolerated and ignored.
             try fields.rejectUnknown(["balance", "nonce", "code", "storage", "secretKey"])
             var account = GenesisAccount(balance: try fields.uint256(fields.required("balance"), "balance"))
+            let (sum, overflow) = total.addingReportingOverflow(account.balance)
+            guard !overflow else { throw fields.error("balance", "the balances of alloc add up to more than 2^256 - 1") }
+            total = sum
             account.nonce = try fields["nonce"].map { value throws(GenesisError) in try fields.uint64(value, "nonce") } ?? 0
             account.code = try fields["code"].map { value throws(GenesisError) in try fields.hex(value, "code") } ?? []
             if let storageValue = fields["storage"] {

@@ -292,6 +292,7 @@ final class HTTPConnection: @unchecked Sendable {
             responseBody = try readChunkedBody(deadline: deadline)
         } else if let lengthText = headers["content-length"] {
             guard let length = Int(lengthText.trimmingSpaces), length >= 0 else { throw .broken("bad Content-Length \(lengthText)") }
+            guard length <= Self.maximumResponseBytes else { throw .broken("response of \(length) bytes is over the client's limit") }
             responseBody = try readExactly(length, deadline: deadline)
         } else {
             responseBody = try readToEnd(deadline: deadline)
@@ -435,13 +436,20 @@ final class HTTPConnection: @unchecked Sendable {
                 while try !readLine(deadline: deadline).isEmpty {}
                 return body
             }
+            guard size <= Self.maximumResponseBytes - body.count else { throw .broken("chunked response over the client's limit") }
             body += try readExactly(size, deadline: deadline)
             guard try readLine(deadline: deadline).isEmpty else { throw .broken("chunk not followed by CRLF") }
         }
     }
 
+    /// The largest response body the client reads (a node's own limits keep answers far smaller).
+    static let maximumResponseBytes = 256 * 1024 * 1024
+
     private func readToEnd(deadline: UInt64) throws(ExchangeFailure) -> [UInt8] {
-        while try fill(deadline: deadline) { try checkDeadline(deadline) }
+        while try fill(deadline: deadline) {
+            try checkDeadline(deadline)
+            guard buffer.count - position <= Self.maximumResponseBytes else { throw .broken("response over the client's limit") }
+        }
         let bytes = Array(buffer[position...])
         position = buffer.count
         return bytes

@@ -71,7 +71,9 @@ public enum JSONRPC {
         var outcomes = [Result<JSONValue, ClientError>?](repeating: nil, count: count)
         for answer in answers {
             guard let id = answer["id"]?.integerValue else { continue }
-            let slot = Int(id) - firstID
+            // The id comes from the server: any Int64, so subtract without trapping.
+            let (slot, overflow) = Int(id).subtractingReportingOverflow(firstID)
+            guard !overflow else { continue }
             guard slot >= 0, slot < count else { continue }
             outcomes[slot] = outcome(of: answer)
         }

@@ -40,8 +40,11 @@ public actor NonceManager {
             // Another caller may have initialised the counter while this one waited.
             start = nextNonces[address] ?? fetched
         }
-        nextNonces[address] = start + UInt64(count)
-        return start..<(start + UInt64(count))
+        // The starting nonce comes from the server; a count past 2^64 is refused, not trapped on.
+        let (end, overflow) = start.addingReportingOverflow(UInt64(count))
+        guard !overflow else { throw .decoding("nonce \(start) of \(address) leaves no room for \(count) more transactions") }
+        nextNonces[address] = end
+        return start..<end
     }
 
     /// Sets the counter of `address` back to the node's pending count and returns it.

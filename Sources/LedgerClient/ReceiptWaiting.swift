@@ -47,7 +47,12 @@ extension LedgerClient {
                 start += chunk.count
                 let outcomes = try await receipts(for: chunk)
                 for (hash, outcome) in zip(chunk, outcomes) {
-                    if let receipt = try outcome.get() { onReceipt(receipt) } else { stillMissing.append(hash) }
+                    guard let receipt = try outcome.get() else { stillMissing.append(hash); continue }
+                    // A server that answers with another transaction's receipt is broken or lying.
+                    guard receipt.transactionHash == hash else {
+                        throw .decoding("asked for the receipt of \(hash), got one for \(receipt.transactionHash)")
+                    }
+                    onReceipt(receipt)
                 }
             }
             let progressed = stillMissing.count < missing.count
@@ -79,6 +84,9 @@ extension LedgerClient {
     public func waitForReceipt(
         _ hash: Hash32, timeout: Double = 60, polling: ReceiptPolling = ReceiptPolling()
     ) async throws(ClientError) -> TransactionReceipt {
-        try await waitForReceipts([hash], timeout: timeout, polling: polling)[hash]!
+        guard let receipt = try await waitForReceipts([hash], timeout: timeout, polling: polling)[hash] else {
+            throw .decoding("no receipt for \(hash)")
+        }
+        return receipt
     }
 }

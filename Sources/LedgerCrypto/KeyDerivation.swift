@@ -46,7 +46,7 @@ public enum Scrypt {
         }
         guard blockSize >= 1, parallelism >= 1, UInt64(blockSize) * UInt64(parallelism) < 1 << 30 else {
             throw .invalidLength(what: "scrypt r·p", expected: "1..<2^30 with r, p ≥ 1",
-                                 actual: Int(blockSize) * Int(parallelism))
+                                 actual: Int(clamping: UInt64(blockSize) * UInt64(parallelism)))
         }
         guard outputByteCount >= 1 else {
             throw .invalidLength(what: "scrypt output", expected: "at least 1", actual: outputByteCount)

@@ -111,7 +111,8 @@ extension NodeAPI {
             let isCreation = request.to == nil
             let listCost = IntrinsicGas.cost(data: [], isContractCreation: isCreation, accessList: request.accessList)
                 - IntrinsicGas.cost(data: [], isContractCreation: isCreation, accessList: [])
-            return .quantity(gas + listCost)
+            let (total, overflow) = gas.addingReportingOverflow(listCost)
+            return .quantity(overflow ? .max : total)
         case .failure(.rejected(let rejection)):
             throw RPCError(code: RPCError.serverErrorCode, message: rejection.description)
         case .failure(.interrupted):

@@ -186,7 +186,9 @@ struct NodeAPI: Sendable {
         guard !tips.isEmpty else { return percentiles.map { _ in .zero } }
         let total = tips.reduce(0) { $0 + $1.gas }
         return percentiles.map { percentile in
-            let threshold = UInt64(Double(total) * percentile / 100)
+            // Percentiles are checked to lie in [0, 100]; the product can still round up to 2^64.
+            let scaled = Double(total) * percentile / 100
+            let threshold = scaled < 0x1p64 ? UInt64(scaled) : .max
             var sum: UInt64 = 0
             for entry in tips {
                 sum += entry.gas

@@ -23,7 +23,7 @@ public enum LedgerConsensus: ConsensusContext {
 
     /// The set that signs every height, from the genesis file (validator-set changes come later).
     public static func validatorSet(of genesis: Genesis) throws(ValidatorSetError) -> ValidatorSet<LedgerConsensus> {
-        try ValidatorSet(genesis.settings.validators.map { Validator(id: $0.address, power: Int($0.power)) })
+        try ValidatorSet(genesis.settings.validators.map { Validator(id: $0.address, power: Int(clamping: $0.power)) })
     }
 
     /// The signing domain: the chain id, so votes cannot be replayed on another network.
@@ -88,7 +88,7 @@ public enum ConsensusEncoding {
                 let pair = try entry.list(count: 2)
                 signatures.append(CommitSignature(validator: try pair[0].address(), signature: try pair[1].bytes()))
             }
-            return CommitCertificate(height: try fields[0].uint64(), round: Int(try fields[1].uint64()),
+            return CommitCertificate(height: try fields[0].uint64(), round: try fields[1].round(),
                                      valueID: try fields[2].hash(), signatures: signatures)
         } catch { throw ConsensusEncodingError(detail: "certificate: \(error)") }
     }
@@ -100,8 +100,8 @@ public enum ConsensusEncoding {
 
     static func proposal(_ item: RLP.Item) throws(RLPError) -> Proposal<LedgerConsensus> {
         let fields = try item.list(count: 6)
-        return Proposal(height: try fields[0].uint64(), round: Int(try fields[1].uint64()), value: try fields[2].hash(),
-                        validRound: Int(try fields[3].uint64()) - 1, proposer: try fields[4].address(),
+        return Proposal(height: try fields[0].uint64(), round: try fields[1].round(), value: try fields[2].hash(),
+                        validRound: try fields[3].roundOrNone(), proposer: try fields[4].address(),
                         signature: try fields[5].bytes())
     }
 
@@ -119,7 +119,7 @@ public enum ConsensusEncoding {
             let id = try fields[3].bytes()
             let valueID: Hash32? = id.isEmpty ? nil : Hash32(bytes: id)
             guard id.isEmpty || valueID != nil else { throw ConsensusEncodingError(detail: "vote value id of \(id.count) bytes") }
-            return Vote(type: type, height: try fields[1].uint64(), round: Int(try fields[2].uint64()), valueID: valueID,
+            return Vote(type: type, height: try fields[1].uint64(), round: try fields[2].round(), valueID: valueID,
                         validator: try fields[4].address(), signature: try fields[5].bytes())
         } catch let error as ConsensusEncodingError {
             throw error
@@ -161,9 +161,9 @@ public enum ConsensusEncoding {
             var blocks: [Block] = []
             for item in try fields[9].list() { blocks.append(try Block(decoding: try item.bytes())) }
             let state = ConsensusPersistentState<LedgerConsensus>(
-                height: try fields[0].uint64(), round: Int(try fields[1].uint64()), step: step,
-                lockedValue: try optionalHash(fields[3]), lockedRound: Int(try fields[4].uint64()) - 1,
-                validValue: try optionalHash(fields[5]), validRound: Int(try fields[6].uint64()) - 1,
+                height: try fields[0].uint64(), round: try fields[1].round(), step: step,
+                lockedValue: try optionalHash(fields[3]), lockedRound: try fields[4].roundOrNone(),
+                validValue: try optionalHash(fields[5]), validRound: try fields[6].roundOrNone(),
                 ownProposals: proposals, ownVotes: votes)
             return (state, blocks)
         } catch let error as ConsensusEncodingError {
@@ -171,5 +171,21 @@ public enum ConsensusEncoding {
         } catch {
             throw ConsensusEncodingError(detail: "\(error)")
         }
+    }
+}
+
+extension RLP.Item {
+    /// A consensus round from the wire or the log. Rounds past 2^32 − 1 would take centuries of
+    /// timeouts to reach, so a larger value is malformed — and refusing it here keeps `round + 1`
+    /// and the proposer rotation free of overflow.
+    func round() throws(RLPError) -> Int {
+        let value = try uint64()
+        guard value <= UInt64(UInt32.max) else { throw .integerTooLarge(maxBytes: 4) }
+        return Int(value)
+    }
+
+    /// A round encoded + 1 so that "none" (−1) is 0: lockedRound and validRound.
+    func roundOrNone() throws(RLPError) -> Int {
+        try round() - 1
     }
 }

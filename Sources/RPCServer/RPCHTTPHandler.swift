@@ -86,7 +86,8 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
             }
-            let capacity = min(head.headers["content-length"].first.flatMap(Int.init) ?? 4096, configuration.maxBodyBytes)
+            // NIO's parser has already refused malformed lengths; the clamp is for this line alone.
+            let capacity = max(0, min(head.headers["content-length"].first.flatMap(Int.init) ?? 4096, configuration.maxBodyBytes))
             state = .collecting(head, context.channel.allocator.buffer(capacity: capacity))
         case (.GET, "/health"):
             state = .answering(head, Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array("ok".utf8)))

@@ -113,7 +113,7 @@ public final class SubscriptionHub: Sendable {
         switch kind {
         case .blocks:
             // At most one range's worth per poll; the rest comes with the next poll.
-            let last = min(blocks.upperBound, blocks.lowerBound + configuration.limits.maxBlockRange - 1)
+            let last = min(blocks.upperBound, blocks.lowerBound &+ max(configuration.limits.maxBlockRange, 1) &- 1)
             let headers = try await source.headers(in: blocks.lowerBound...last)
             let reported = headers.last?.number ?? blocks.lowerBound - 1
             giveBack(id, claimedThrough: blocks.upperBound, reportedThrough: reported)

@@ -56,9 +56,14 @@ public final class TestHost: Host {
 
     public func clearLogs() { logs.removeAll() }
 
+    /// Asked between slices of gas whether to stop the run (a harness's time limit); nil runs to the end.
+    public var stopCondition: (() -> Bool)?
+
     // MARK: Host
 
     public func program(at address: Address) -> Program? { programs[address] }
+
+    public func shouldStop() -> Bool { stopCondition?() ?? false }
 
     public func balance(of address: Address) -> UInt256 { balances[address] ?? .zero }
 

@@ -110,6 +110,16 @@ struct GenesisTests {
          "config.d6g.validators.0.power"),
         (genesisText(validators: "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"\(nodeKey)\"}]"),
          "config.d6g.validators.0.power"),
+        // A power past the consensus core's total once overflowed its Int sum at start-up.
+        (genesisText(validators: "[{\"consensusKey\": \"\(validatorKey)\", \"nodeKey\": \"\(nodeKey)\", \"power\": 9223372036854775807}]"),
+         "config.d6g.validators.0.power"),
+        // A timestamp near 2^64 ms left the block schedule no room to count up.
+        (genesisText(extra: ", \"timestamp\": \"0xffffffffffffff\""), "timestamp"),
+        // Balances adding up past 2^256 would let a later transfer overflow its recipient.
+        (genesisText(alloc: """
+            {"0x1111111111111111111111111111111111111111": {"balance": "0x\(String(repeating: "f", count: 64))"},
+             "0x2222222222222222222222222222222222222222": {"balance": "0x1"}}
+            """), "alloc.0x2222222222222222222222222222222222222222.balance"),
         (genesisText(d6gExtra: ", \"feeRecipient\": \"0x12\""), "config.d6g.feeRecipient"),
         (genesisText(d6gExtra: ", \"baseFeeFloats\": \"yes\""), "config.d6g.baseFeeFloats"),
         (genesisText(d6gExtra: ", \"minBlockIntervalMs\": 0"), "config.d6g.minBlockIntervalMs"),
