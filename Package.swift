@@ -76,6 +76,9 @@ let package = Package(
         // The node's library: chain store, block production, RPC methods, lifecycle.
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "ChainQueries", "ContractExecution"]),
 
+        // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
+        .target(name: "FuzzTargets", dependencies: ["LedgerPrimitives", "LedgerTypes", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
+
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,82 @@
+// Decoders that meet bytes from the network or from users: RLP, signed transactions, bytecode
+// containers, assembly text and JSON. Each must refuse bad input with a typed error and, where it
+// accepts, round-trip exactly (the strict decoders promise one encoding per value).
+import Bytecode
+import LedgerPrimitives
+import LedgerTypes
+import RPCServer
+
+extension FuzzTarget {
+    public static let rlp = FuzzTarget(
+        name: "rlp", summary: "RLP.decode; what decodes re-encodes to the same bytes") { input in
+        guard let item = try? RLP.decode(input) else { return nil }
+        return item.encoded == input ? nil : "RLP value re-encodes to different bytes"
+    }
+
+    public static let transaction = FuzzTarget(
+        name: "transaction",
+        summary: "SignedTransaction(decoding:) then sender recovery; a decoded transaction re-encodes from its fields to its input") { input in
+        guard let transaction = try? SignedTransaction(decoding: input) else { return nil }
+        let rebuilt = SignedTransaction(transaction.unsigned, signature: transaction.signature)
+        guard rebuilt.encoded == input else { return "transaction re-encodes from its fields to different bytes" }
+        guard rebuilt.hash == transaction.hash else { return "re-encoded transaction has another hash" }
+        // Recovery may refuse (wrong chain, high s, no signer); it must not trap, and must agree
+        // with itself.
+        let chainId = transaction.chainId ?? 1
+        let first = try? transaction.recovered(onChain: chainId)
+        let second = try? rebuilt.recovered(onChain: chainId)
+        return first?.sender == second?.sender ? nil : "sender recovery differs between equal transactions"
+    }
+
+    public static let container = FuzzTarget(
+        name: "container",
+        summary: "Container.decode / decodeExactly, the verifier and the decoder with and without fusion; accepted containers re-encode") { input in
+        if let (container, _) = try? Container.decode(input) {
+            guard let encoded = try? container.encoded(), Array(input.prefix(encoded.count)) == encoded else {
+                return "decoded deploy container does not re-encode to its prefix"
+            }
+            let fused = Result { () throws(VerificationError) in try Verifier.deployment(of: container, fusing: true) }
+            let plain = Result { () throws(VerificationError) in try Verifier.deployment(of: container, fusing: false) }
+            if let problem = agree(fused, plain) { return "deployment: \(problem)" }
+        }
+        if let container = try? Container.decodeExactly(input) {
+            guard (try? container.encoded()) == input else { return "decoded container does not re-encode to its input" }
+            let fused = Result { () throws(VerificationError) in try Verifier.runtimeProgram(of: container, fusing: true) }
+            let plain = Result { () throws(VerificationError) in try Verifier.runtimeProgram(of: container, fusing: false) }
+            if let problem = agree(fused, plain) { return "runtime: \(problem)" }
+            // What verifies disassembles into text that assembles back to the same container.
+            if case .success = plain {
+                guard let again = try? Assembler.assemble(Disassembler.text(of: container)), again == container else {
+                    return "disassembly does not assemble back to the container"
+                }
+            }
+        }
+        return nil
+    }
+
+    public static let assembly = FuzzTarget(
+        name: "assembly", summary: "Assembler.assemble on arbitrary text (d6g-node assemble)") { input in
+        _ = try? Assembler.assemble(String(decoding: input, as: UTF8.self))
+        return nil
+    }
+
+    public static let json = FuzzTarget(
+        name: "json", summary: "JSONParser.parse; what parses is written and parses back to the same value") { input in
+        guard let value = try? JSONParser.parse(input, limits: JSONParser.Limits(maxDepth: 64, maxBytes: 1 << 20)) else { return nil }
+        let written = JSONWriter.encode(value)
+        guard let again = try? JSONParser.parse(written) else { return "written JSON does not parse" }
+        return again == value ? nil : "JSON value changes through the writer"
+    }
+}
+
+/// Fusion must not change whether a container verifies, nor the number of functions it has.
+private func agree(_ fused: Result<Program, VerificationError>, _ plain: Result<Program, VerificationError>) -> String? {
+    switch (fused, plain) {
+    case (.success(let a), .success(let b)):
+        return a.functions.count == b.functions.count && a.codeHash == b.codeHash ? nil : "fused and plain programs differ in shape"
+    case (.failure(let a), .failure(let b)):
+        return a == b ? nil : "fused and plain verification disagree on the error: \(a) / \(b)"
+    default:
+        return "fused and plain verification disagree on acceptance"
+    }
+}
