@@ -113,11 +113,11 @@ extension Opcode {
         case .shl: return op("SHL", 2, 1, gas: 3, [], "b << a")
         case .shr: return op("SHR", 2, 1, gas: 3, [], "b >> a (logical)")
         case .sar: return op("SAR", 2, 1, gas: 3, [], "b >> a (arithmetic)")
-        case .keccak256: return op("KECCAK256", 2, 1, gas: 30, .dynamicGas, "keccak-256 of memory[offset, length]; +6 gas per word")
+        case .keccak256: return op("KECCAK256", 2, 1, gas: 170, .dynamicGas, "keccak-256 of memory[offset, length]; +58 gas per word")
         case .sha256: return op("SHA256", 2, 1, gas: 60, .dynamicGas, "SHA-256 of memory[offset, length]; +12 gas per word")
-        case .ecrecover: return op("ECRECOVER", 4, 1, gas: 3000, [], "signer address of (digest, v, r, s), 0 if none")
+        case .ecrecover: return op("ECRECOVER", 4, 1, gas: 20_000, [], "signer address of (digest, v, r, s), 0 if none")
         case .address: return op("ADDRESS", 0, 1, gas: 2, [], "this contract's address")
-        case .balance: return op("BALANCE", 1, 1, gas: 100, .dynamicGas, "balance of an address; +2,500 gas if the transaction has not touched it yet")
+        case .balance: return op("BALANCE", 1, 1, gas: 100, .dynamicGas, "balance of an address; +18,000 gas if the transaction has not touched it yet")
         case .origin: return op("ORIGIN", 0, 1, gas: 2, [], "the transaction's sender")
         case .caller: return op("CALLER", 0, 1, gas: 2, [], "the sender of this call")
         case .callvalue: return op("CALLVALUE", 0, 1, gas: 2, [], "the value sent with this call")
@@ -134,8 +134,8 @@ extension Opcode {
         case .mload: return op("MLOAD", 1, 1, gas: 3, .dynamicGas, "32 bytes of memory at an offset")
         case .mstore: return op("MSTORE", 2, 0, gas: 3, .dynamicGas, "store 32 bytes (offset, value)")
         case .mstore8: return op("MSTORE8", 2, 0, gas: 3, .dynamicGas, "store the low byte (offset, value)")
-        case .sload: return op("SLOAD", 1, 1, gas: 100, .dynamicGas, "storage slot of this contract; +2,000 gas if the transaction has not touched it yet")
-        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000; +2,000 if the slot is cold")
+        case .sload: return op("SLOAD", 1, 1, gas: 100, .dynamicGas, "storage slot of this contract; +20,200 gas if the transaction has not touched it yet")
+        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000; +20,200 if the slot is cold")
         case .msize: return op("MSIZE", 0, 1, gas: 2, [], "memory size in bytes (a multiple of 32)")
         case .gas: return op("GAS", 0, 1, gas: 2, .endsBlock, "gas left after this instruction")
         case .mcopy: return op("MCOPY", 3, 0, gas: 3, .dynamicGas, "copy memory (destination, source, length); +3 gas per word")
@@ -155,7 +155,7 @@ extension Opcode {
             return op("SWAP\(depth)", depth + 1, depth + 1, gas: 3, [], "exchange the top with item \(depth + 1)")
         case .log0, .log1, .log2, .log3, .log4:
             let topics = raw - 0xa0
-            return op("LOG\(topics)", 2 + topics, 0, gas: 375 + 375 * topics, [.writesState, .dynamicGas],
+            return op("LOG\(topics)", 2 + topics, 0, gas: 500 + 500 * topics, [.writesState, .dynamicGas],
                       "log memory[offset, length] with \(topics) topic\(topics == 1 ? "" : "s"); +8 gas per byte")
         case .beginBlock: return op("(BEGINBLOCK)", 0, 0, gas: 0, .internalOnly, "decoded only: charge a basic block's gas")
         case .pushInline: return op("(PUSHINLINE)", 0, 1, gas: 0, .internalOnly, "decoded only: push a small immediate")
@@ -180,9 +180,9 @@ extension Opcode {
         case .rjumpv: return op("RJUMPV", 1, 0, gas: 4, immediate: 1, .jump, "jump table: immediate maxIndex then maxIndex+1 offsets; falls through when the index is larger")
         case .callf: return op("CALLF", 0, 0, gas: 5, immediate: 2, .endsBlock, "call function n (stack effect: its declared inputs → outputs)")
         case .retf: return op("RETF", 0, 0, gas: 3, .terminator, "return from a function (stack height = its declared outputs)")
-        case .call: return op("CALL", 7, 1, gas: 100, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value, +2,500 for a cold account, +12 per word of code loaded")
+        case .call: return op("CALL", 7, 1, gas: 100, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value, +18,000 for a cold account, +125 per word of code loaded")
         case .ret: return op("RETURN", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt with success and memory[offset, length] as output")
-        case .staticcall: return op("STATICCALL", 6, 1, gas: 100, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes; +2,500 for a cold account, +12 per word of code loaded")
+        case .staticcall: return op("STATICCALL", 6, 1, gas: 100, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes; +18,000 for a cold account, +125 per word of code loaded")
         case .revert: return op("REVERT", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt, undo this call's writes, output memory[offset, length]")
         case .invalid: return op("INVALID", 0, 0, gas: 0, .terminator, "abort: undo this call's writes and consume all its gas")
         }

@@ -14,6 +14,7 @@ struct D6GBench: ParsableCommand {
             TrieBenchmark.self,
             ExecutionBenchmark.self,
             VMBenchmark.self,
+            GasBenchmark.self,
             TransfersBenchmark.self,
             MempoolBenchmark.self,
             ConsensusBenchmark.self,

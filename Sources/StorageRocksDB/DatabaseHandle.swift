@@ -85,8 +85,11 @@ final class DatabaseHandle: @unchecked Sendable {
     private static func tableOptions(cache: OpaquePointer, bloomBitsPerKey: Double?) -> OpaquePointer {
         let table = rocksdb_block_based_options_create()!
         rocksdb_block_based_options_set_block_cache(table, cache)
-        rocksdb_block_based_options_set_cache_index_and_filter_blocks(table, 1)
-        rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(table, 1)
+        // Index and filter blocks stay resident beside the cache (a few percent of the data),
+        // not in it: in a cache smaller than the state, data blocks evicted them, and every
+        // point read then re-read and decompressed a whole index block — 1–2 ms per cold state
+        // read with a 1M-account state and the default 64 MiB cache (Docs/storage.md §Memory).
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(table, 0)
         rocksdb_block_based_options_set_format_version(table, 5)
         if let bloomBitsPerKey {
             // The table options take ownership of the policy.

@@ -16,7 +16,7 @@ public enum Gas {
     /// unaffordable and no separate memory cap is needed.
     public static let memoryQuadraticDivisor: Int64 = 512
     public static let copyPerWord: Int64 = 3
-    public static let keccakPerWord: Int64 = 6
+    public static let keccakPerWord: Int64 = 58
     public static let sha256PerWord: Int64 = 12
     public static let expPerByte: Int64 = 50
     public static let logPerByte: Int64 = 8
@@ -29,12 +29,12 @@ public enum Gas {
     public static let codeDepositPerByte: Int64 = 200
     /// BALANCE, CALL or STATICCALL of an account the transaction has not touched yet, on top of
     /// the base cost (which is the warm cost).
-    public static let coldAccountSurcharge: Int64 = 2_500
+    public static let coldAccountSurcharge: Int64 = 18_000
     /// SLOAD or SSTORE of a slot the transaction has not touched yet, on top of the base cost.
-    public static let coldSlotSurcharge: Int64 = 2_000
+    public static let coldSlotSurcharge: Int64 = 20_200
     /// Per 32-byte word of a contract's code and data, the first time a transaction runs it:
     /// reading, verifying and decoding it (charged whether or not a cache has it).
-    public static let codeLoadPerWord: Int64 = 12
+    public static let codeLoadPerWord: Int64 = 125
     /// How much gas runs between two questions to the host whether to stop (simulations with a
     /// time limit). Small enough that the slowest gas (a few ns each) answers within a millisecond.
     public static let stopCheckInterval: Int64 = 100_000

@@ -147,13 +147,13 @@ struct NestedCallTests {
 
     @Test func anInnerCallOutOfGasLeavesTheOuterGoing() throws {
         let (chain, store, forwarder) = try setUp()
-        // The 1/64 held back pays for the forwarder's 20,000-gas SSTORE afterwards.
-        let executed = try chain.run(transaction(alice, nonce: 2, to: forwarder, gas: 2_000_000,
+        // The 1/64 held back (~62,000) pays for the forwarder's cold 40,200-gas SSTORE afterwards.
+        let executed = try chain.run(transaction(alice, nonce: 2, to: forwarder, gas: 4_000_000,
                                                  data: words(UInt256(store)) + StoreContract.spin))
         #expect(executed.receipt.succeeded && executed.returnData == UInt256(0).bigEndianBytes)
         #expect(try chain.slot(1, of: store) == .zero)
         #expect(try chain.slot(0, of: forwarder) == UInt256(1))
-        #expect(executed.gasUsed > 1_950_000 && executed.gasUsed < 2_000_000)
+        #expect(executed.gasUsed > 3_900_000 && executed.gasUsed < 4_000_000)
     }
 
     @Test func aSucceedingInnerCallKeepsItsWritesAndLogsInOrder() throws {

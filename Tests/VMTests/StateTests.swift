@@ -119,9 +119,9 @@ import VM
 
 @Test func gasReportsWhatIsLeft() throws {
     let (result, _) = try Fixture.run(CodeBuilder().op(.gas).returnTop(), gas: 10_000)
-    // Loading the code costs 12 per word (the container is under 32 bytes), then GAS is the whole
+    // Loading the code costs one word (the container is under 32 bytes), then GAS is the whole
     // first block: charged 2 before it reads.
-    #expect(UInt256(bigEndianBytes: result.output) == UInt256(UInt64(10_000 - 12 - 2)))
+    #expect(UInt256(bigEndianBytes: result.output) == UInt256(UInt64(10_000 - Gas.codeLoadPerWord - 2)))
 }
 
 @Test func functionsCallAndReturnWithDeclaredEffects() throws {
