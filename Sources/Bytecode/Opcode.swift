@@ -155,7 +155,7 @@ extension Opcode {
             return op("SWAP\(depth)", depth + 1, depth + 1, gas: 3, [], "exchange the top with item \(depth + 1)")
         case .log0, .log1, .log2, .log3, .log4:
             let topics = raw - 0xa0
-            return op("LOG\(topics)", 2 + topics, 0, gas: 500 + 500 * topics, [.writesState, .dynamicGas],
+            return op("LOG\(topics)", 2 + topics, 0, gas: 750 + 750 * topics, [.writesState, .dynamicGas],
                       "log memory[offset, length] with \(topics) topic\(topics == 1 ? "" : "s"); +8 gas per byte")
         case .beginBlock: return op("(BEGINBLOCK)", 0, 0, gas: 0, .internalOnly, "decoded only: charge a basic block's gas")
         case .pushInline: return op("(PUSHINLINE)", 0, 1, gas: 0, .internalOnly, "decoded only: push a small immediate")

@@ -106,3 +106,30 @@ private func gasUsed(_ code: CodeBuilder, gas: Int64 = 1_000_000, host: TestHost
     // Without a stop condition the same loop ends only when its gas does.
     #expect(try gasUsed(spin, gas: 1_000_000).1.outcome == .failure(.outOfGas))
 }
+
+// The consensus rule of charging per basic block (Docs/vm.md §Decoding and gas per basic block):
+// a block's base gas is paid in full when it starts, and is not given back when the block stops
+// early.
+
+@Test func aCheckedFailureMidBlockKeepsTheWholeBlocksCharge() throws {
+    // ADD overflows; the MUL, POP and STOP after it in the same block are paid for all the same.
+    let code = CodeBuilder().push(1).push(.max).op(.add).push(2).op(.mul, .pop, .stop)
+    let gas: Int64 = 100_000
+    let (result, host) = try Fixture.run(code, gas: gas)
+    #expect(result.outcome == .failure(.arithmeticOverflow))
+    let program = try #require(host.program(at: Fixture.contract))
+    let load = Gas.codeLoadPerWord * Int64((program.codeSize + 31) / 32)
+    let whole = base(.push1) + base(.push32) + base(.add) + base(.push1) + base(.mul) + base(.pop) + base(.stop)
+    #expect(result.gasLeft == gas - load - whole)
+}
+
+@Test func aBlockThatCannotBePaidFailsOutOfGasBeforeItsFirstInstruction() throws {
+    // With gas for the ADD but not for the whole block, the block fails out of gas: the overflow
+    // that per-instruction charging would have reported never happens, and all gas is consumed.
+    let code = CodeBuilder().push(1).push(.max).op(.add).push(2).op(.mul, .pop, .stop)
+    let upToAdd = base(.push1) + base(.push32) + base(.add)
+    let words = Int64((try Fixture.runtime(code).count + 31) / 32)
+    let result = try Fixture.run(code, gas: Gas.codeLoadPerWord * words + upToAdd + 1).result
+    #expect(result.outcome == .failure(.outOfGas))
+    #expect(result.gasLeft == 0)
+}
