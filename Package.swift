@@ -36,6 +36,7 @@ let package = Package(
     products: [
         .executable(name: "d6g-node", targets: ["D6GNode"]),
         .executable(name: "d6g-bench", targets: ["D6GBench"]),
+        .executable(name: "d6g-fuzz", targets: ["D6GFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,6 +82,7 @@ let package = Package(
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", argumentParser]),
 
         // Tests mirror Sources/.
