@@ -36,6 +36,7 @@ let package = Package(
     products: [
         .executable(name: "d6g-node", targets: ["D6GNode"]),
         .executable(name: "d6g-bench", targets: ["D6GBench"]),
+        .executable(name: "d6g-fuzz", targets: ["D6GFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,8 @@ let package = Package(
 
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+        // Differential fuzzing of the VM: a reference interpreter and a program generator.
+        .target(name: "FuzzSupport", dependencies: ["Bytecode", "VM", "LedgerPrimitives"]),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
@@ -79,6 +82,7 @@ let package = Package(
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
+        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzSupport"]),
 
         // Tests mirror Sources/.
         .target(name: "TestSupport", dependencies: ["LedgerPrimitives"], path: "Tests/TestSupport"),

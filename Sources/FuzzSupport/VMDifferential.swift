@@ -1,0 +1,141 @@
+// The differential check: each generated case runs on the real VM with fusion, on the real VM
+// without it, and on the reference interpreter; outcome, output, gas left and the final world
+// (storage, balances, logs) must agree. `check` keeps no state between inputs, so a libFuzzer
+// entry point can call it directly.
+import Bytecode
+import LedgerPrimitives
+import VM
+
+public enum VMDifferential {
+    /// What one input gave: whether it made a verified program, and the first difference.
+    public struct Verdict {
+        public var verified: Bool
+        public var divergence: String?
+        /// The reference's outcome, for statistics.
+        public var outcome: Outcome?
+    }
+
+    /// One side of the comparison.
+    struct Run: Equatable {
+        var result: ExecutionResult
+        var world: ReferenceWorld
+    }
+
+    /// nil when the three runs agree or the input made no verified program; else a report.
+    public static func check(_ input: [UInt8]) -> String? { evaluate(input).divergence }
+
+    public static func evaluate(_ input: [UInt8]) -> Verdict {
+        guard let generated = ProgramGenerator.generate(input),
+              let fusedHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: true)),
+              let plainHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: false)) else {
+            return Verdict(verified: false, divergence: nil, outcome: nil)
+        }
+        let fused = Run(result: VM.call(generated.message, host: fusedHost), world: fusedHost.world)
+        let plain = Run(result: VM.call(generated.message, host: plainHost), world: plainHost.world)
+        let reference = ReferenceInterpreter(world: generated.world, block: generated.block)
+        let expected: Run
+        do {
+            expected = Run(result: try reference.call(generated.message), world: reference.world)
+        } catch {
+            return Verdict(verified: true, divergence: report(generated, "reference fault: \(error)",
+                                                              [("fused", fused), ("plain", plain)]), outcome: nil)
+        }
+        let runs = [("reference", expected), ("fused", fused), ("plain", plain)]
+        if fused != expected || plain != expected {
+            return Verdict(verified: true, divergence: report(generated, firstDifference(runs), runs), outcome: expected.result.outcome)
+        }
+        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome)
+    }
+
+    /// What differs between the reference and the first real run that disagrees with it.
+    static func firstDifference(_ runs: [(String, Run)]) -> String {
+        let expected = runs[0].1
+        for (name, run) in runs.dropFirst() where run != expected {
+            if run.result.outcome != expected.result.outcome { return "\(name): outcome differs" }
+            if run.result.gasLeft != expected.result.gasLeft { return "\(name): gas left differs" }
+            if run.result.output != expected.result.output { return "\(name): output differs" }
+            if run.world.storage != expected.world.storage { return "\(name): storage differs" }
+            if run.world.balances != expected.world.balances { return "\(name): balances differ" }
+            if run.world.logs != expected.world.logs { return "\(name): logs differ" }
+            return "\(name): differs"
+        }
+        return "no difference"
+    }
+
+    static func report(_ generated: GeneratedCase, _ headline: String, _ runs: [(String, Run)]) -> String {
+        var lines = ["DIVERGENCE — \(headline)"]
+        let message = generated.message
+        lines.append("message: gas \(message.gas), value \(message.value), input 0x\(Hex.encode(message.input))")
+        lines.append("balances before: " + describe(generated.world.balances))
+        for (name, address, container) in generated.containers {
+            lines.append("--- \(name) at \(address.hexString)")
+            lines.append(Disassembler.text(of: container))
+        }
+        for (name, run) in runs {
+            lines.append("--- \(name): \(run.result.outcome), gas left \(run.result.gasLeft), output 0x\(Hex.encode(run.result.output))")
+            lines.append("    storage: " + run.world.storage.map { "\($0.key.hexString): \(describe($0.value))" }.sorted().joined(separator: "; "))
+            lines.append("    balances: " + describe(run.world.balances))
+            lines.append("    logs: " + run.world.logs.map { "\($0.address.hexString) topics \($0.topics.count) data 0x\(Hex.encode($0.data))" }.joined(separator: "; "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe<Key: Hashable>(_ dictionary: [Key: UInt256]) -> String {
+        dictionary.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")
+    }
+
+    /// Counts over a run of pseudo-random inputs.
+    public struct Summary {
+        public var generated = 0
+        public var checked = 0
+        /// The first few reports; `divergenceCount` counts them all.
+        public var divergences: [String] = []
+        public var divergenceCount = 0
+        public var outcomes: [String: Int] = [:]
+    }
+
+    /// `count` pseudo-random inputs from `seed`; `checked` counts those that made a verified program.
+    public static func run(seed: UInt64, count: Int) -> (checked: Int, divergences: [String]) {
+        let summary = summarize(seed: seed, count: count)
+        return (summary.checked, summary.divergences)
+    }
+
+    public static func summarize(seed: UInt64, count: Int, maxDivergences: Int = 20) -> Summary {
+        var random = SplitMix64(seed: seed)
+        var summary = Summary()
+        for _ in 0..<count {
+            let length = 64 + Int(random.next() % 2048)
+            var input: [UInt8] = []
+            input.reserveCapacity(length + 8)
+            while input.count < length {
+                withUnsafeBytes(of: random.next()) { input += $0 }
+            }
+            let verdict = evaluate(input)
+            summary.generated += 1
+            guard verdict.verified else { continue }
+            summary.checked += 1
+            summary.outcomes[verdict.outcome.map { "\($0)" } ?? "fault", default: 0] += 1
+            guard let divergence = verdict.divergence else { continue }
+            summary.divergenceCount += 1
+            if summary.divergences.count < maxDivergences {
+                summary.divergences.append(divergence + "\ninput (hex): " + Hex.encode(input))
+            }
+        }
+        return summary
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, the same on every machine.
+public struct SplitMix64 {
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
