@@ -10,17 +10,25 @@ import Darwin
 
 @main
 struct D6GFuzz {
-    static let usage = "usage: d6g-fuzz vm [--runs N] [--seed S] [--show K]"
+    static let usage = """
+        usage: d6g-fuzz vm [--runs N] [--seed S] [--show K]   differential run; shows the first K divergences
+               d6g-fuzz vm --dump I [--seed S]               the full report of case I (0-based) of seed S
+        """
 
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == "vm" else { fail(usage) }
         arguments.removeFirst()
-        var options = ["--runs": 10_000, "--seed": 1, "--show": 3]
+        var options = ["--runs": 10_000, "--seed": 1, "--show": 3, "--dump": -1]
         while let name = arguments.first {
             guard options[name] != nil, arguments.count >= 2, let value = Int(arguments[1]), value >= 0 else { fail(usage) }
             options[name] = value
             arguments.removeFirst(2)
+        }
+        if let index = options["--dump"], index >= 0 {
+            let inputs = VMDifferential.inputs(seed: UInt64(options["--seed"] ?? 0), count: index + 1)
+            print(VMDifferential.describe(inputs[index]))
+            return
         }
         runVM(runs: options["--runs"] ?? 0, seed: UInt64(options["--seed"] ?? 0), show: options["--show"] ?? 0)
     }
@@ -33,6 +41,7 @@ struct D6GFuzz {
         let rate = summary.generated == 0 ? 0 : 100 * Double(summary.checked) / Double(summary.generated)
         print("generated \(summary.generated), checked \(summary.checked) (\(tenths(rate)) % verified)")
         print("outcomes: " + summary.outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("stops: " + summary.stops.sorted { $0.value > $1.value }.prefix(12).map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("divergences \(summary.divergenceCount)")
         print("exec/s \(Int(Double(summary.generated) / seconds)) (\(tenths(seconds)) s)")
         if summary.divergenceCount > 0 { exit(1) }

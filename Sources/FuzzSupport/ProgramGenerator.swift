@@ -76,6 +76,11 @@ public struct ProgramGenerator {
     var currentFunction = 0
     var dataSize = 0
     var isCallee = false
+    /// Percent of memory offsets and lengths taken from the edges (≥ 2^32 is out of gas at
+    /// once), chosen per case so that some programs get far before failing.
+    var edgePercent = 0
+    /// Percent of arithmetic that may fail (checked forms), also per case.
+    var riskPercent = 0
 
     init(cursor: FuzzCursor) { self.cursor = cursor }
 
@@ -86,20 +91,24 @@ public struct ProgramGenerator {
     }
 
     mutating func generateCase() -> GeneratedCase? {
-        guard let mainContainer = container(callee: false), let calleeContainer = container(callee: true),
-              let mainBytes = try? mainContainer.encoded(), let calleeBytes = try? calleeContainer.encoded() else { return nil }
+        // The message and the world first: the programs may use up the input, and what is read
+        // after that is all zeros.
+        edgePercent = cursor.pick([0, 0, 2, 10])
+        riskPercent = cursor.pick([2, 10, 40])
         var world = ReferenceWorld()
-        world.code[Self.main] = mainBytes
-        world.code[Self.callee] = calleeBytes
-        world.balances[Self.sender] = balance()
+        world.balances[Self.sender] = cursor.chance(80) ? UInt256(1_000_000_000_000_000_000) : balance()
         world.balances[Self.main] = balance()
         world.balances[Self.callee] = balance()
         world.setStorage(cursor.pick(Self.edges), of: Self.main, at: cursor.pick([0, 1, 2, 3]))
         let block = BlockContext(number: UInt64(cursor.below(1 << 16)), timestamp: 1_700_000_000 + UInt64(cursor.below(1000)),
                                  chainID: cursor.pick([1, 1337, UInt64.max]))
-        let value: UInt256 = cursor.chance(80) ? .zero : cursor.pick([1, 1000, UInt256.max])
+        let value: UInt256 = cursor.chance(90) ? .zero : cursor.pick([1, 1000, UInt256.max])
         let message = Message(caller: Self.sender, recipient: Self.main, value: value,
                               input: cursor.bytes(cursor.below(80)), gas: gasLimit())
+        guard let mainContainer = container(callee: false), let calleeContainer = container(callee: true),
+              let mainBytes = try? mainContainer.encoded(), let calleeBytes = try? calleeContainer.encoded() else { return nil }
+        world.code[Self.main] = mainBytes
+        world.code[Self.callee] = calleeBytes
         return GeneratedCase(world: world, block: block, message: message,
                              containers: [("main", Self.main, mainContainer), ("callee", Self.callee, calleeContainer)])
     }
@@ -110,11 +119,12 @@ public struct ProgramGenerator {
 
     /// Edge gas limits, so that out-of-gas happens at many positions.
     mutating func gasLimit() -> Int64 {
-        switch cursor.below(4) {
+        switch cursor.below(6) {
         case 0: return cursor.pick([0, 1, 2, 3, 5, 10, 50, 100, 500, 700, 1_000, 3_000, 10_000, 21_000, 50_000,
                                     100_000, 300_000, 1_000_000, 5_000_000])
         case 1: return Int64(cursor.below(5_000))
-        default: return Int64(cursor.below(400_000))
+        case 2: return Int64(cursor.below(100_000))
+        default: return 100_000 + Int64(cursor.below(900_000))
         }
     }
 
@@ -165,6 +175,7 @@ public struct ProgramGenerator {
 
     /// Ends function 0: RETURN, REVERT, STOP or INVALID.
     mutating func finish() {
+        if cursor.chance(60) { returnEverything(); return }
         switch cursor.below(10) {
         case 0: code.append(.stop)
         case 1: code.append(.invalid)
@@ -175,6 +186,19 @@ public struct ProgramGenerator {
             pushValue(32); pushValue(0); code.append(.ret)
         default: pushValue(offsetOrLength()); pushValue(offsetOrLength()); code.append(.ret)
         }
+    }
+
+    /// Stores every stack item above the first 2 KiB of memory and returns all of memory up to
+    /// there, so that every value computed shows in the output.
+    mutating func returnEverything() {
+        let base = 2048
+        let count = height
+        for index in 0..<count {
+            pushValue(UInt256(UInt64(base + 32 * index)))
+            emit(.mstore)
+        }
+        pushValue(UInt256(UInt64(base + 32 * count))); pushValue(0)
+        code.append(.ret)
     }
 
     // MARK: Stack bookkeeping
@@ -189,9 +213,15 @@ public struct ProgramGenerator {
         while height - floor < count { pushValue(operand()) }
     }
 
-    /// Pops or pushes until the height is `target` (ending a body or a function).
+    /// Folds or pushes until the height is `target` (ending a body or a function). Surplus items
+    /// are combined by XOR and the last one stored in memory below 2 KiB, which the program's
+    /// final RETURN includes, so values computed in a branch or loop stay visible.
     mutating func settle(to target: Int) {
-        while height > target { code.append(.pop); height -= 1 }
+        while height > target + 1 { emit(.xor) }
+        if height == target + 1 {
+            pushValue(UInt256(UInt64(1024 + 32 * (labelCount % 32))))
+            emit(.mstore)
+        }
         while height < target { pushValue(operand()) }
     }
 
@@ -227,10 +257,10 @@ public struct ProgramGenerator {
 
     /// A memory or data offset or length: mostly small, sometimes at the 2^32 / 2^64 edges.
     mutating func offsetOrLength() -> UInt256 {
+        if cursor.chance(edgePercent) { return cursor.pick(Self.edges) }
         switch cursor.below(12) {
-        case 0: return cursor.pick(Self.edges)
-        case 1: return UInt256(UInt64(cursor.below(70_000)))
-        case 2: return 0
+        case 0: return UInt256(UInt64(cursor.below(70_000)))
+        case 1: return 0
         default: return UInt256(UInt64(cursor.below(160)))
         }
     }
@@ -243,8 +273,9 @@ public struct ProgramGenerator {
 
     // MARK: Statements
 
-    static let binaryOps: [Opcode] = [.add, .mul, .sub, .div, .sdiv, .mod, .smod, .wadd, .wmul, .wsub, .lt, .gt, .slt,
-                                      .sgt, .eq, .and, .or, .xor]
+    /// Operations that can fail (checked arithmetic, division by zero) and those that cannot.
+    static let checkedOps: [Opcode] = [.add, .mul, .sub, .div, .sdiv, .mod, .smod]
+    static let totalOps: [Opcode] = [.wadd, .wmul, .wsub, .lt, .gt, .slt, .sgt, .eq, .and, .or, .xor]
     static let contextOps: [Opcode] = [.address, .origin, .caller, .callvalue, .calldatasize, .returndatasize,
                                        .timestamp, .number, .chainid, .selfbalance, .msize, .datasize, .gas]
 
@@ -253,11 +284,11 @@ public struct ProgramGenerator {
         guard budget > 0 else { return }
         budget -= 1
         if height > 40 { settle(to: max(floor, height - 10)) }
-        switch cursor.below(27) {
+        switch cursor.below(29) {
         case 0: pushValue(operand())
         case 1, 2, 3: arithmetic(floor: floor)
         case 4: ensure(1, floor: floor); emit(cursor.pick([.iszero, .not]))
-        case 5: ensure(3, floor: floor); emit(cursor.pick([.addmod, .mulmod]))
+        case 5: modular(floor: floor)
         case 6: bits(floor: floor)
         case 7: exponent(floor: floor)
         case 8, 9: memory(floor: floor)
@@ -276,15 +307,30 @@ public struct ProgramGenerator {
         case 23: callFunction(floor: floor)
         case 24: earlyExit()
         case 25: ensure(1, floor: floor); pushValue(0); emit(.balance); emit(.pop); emit(.balance)
+        case 26, 27: observe()
         default: ecrecover()
         }
+    }
+
+    /// Makes the top item visible: a copy of it becomes a log topic (cheap, unlike SSTORE).
+    mutating func observe() {
+        guard height > 0 else { return }
+        emit(.dup1); pushValue(0); pushValue(0); emit(.log1)
     }
 
     mutating func arithmetic(floor: Int) {
         if cursor.chance(60) { pushValue(operand()) }
         if cursor.chance(40) { pushValue(operand()) }
         ensure(2, floor: floor)
-        emit(cursor.pick(Self.binaryOps))
+        emit(cursor.chance(riskPercent) ? cursor.pick(Self.checkedOps) : cursor.pick(Self.totalOps))
+    }
+
+    /// ADDMOD/MULMOD (a, b, n from the top); n is zero only as often as risk allows.
+    mutating func modular(floor: Int) {
+        let modulus = cursor.chance(riskPercent) ? operand() : cursor.pick(Self.edges.filter { !$0.isZero })
+        pushValue(modulus)
+        pushValue(operand()); pushValue(operand())
+        emit(cursor.pick([.addmod, .mulmod]))
     }
 
     mutating func bits(floor: Int) {
@@ -297,7 +343,7 @@ public struct ProgramGenerator {
         // EXP takes the base from the top and the exponent below it.
         pushValue(cursor.chance(60) ? cursor.pick([0, 1, 2, 3, 10, 16, 255, 256]) : operand())
         pushValue(cursor.chance(50) ? UInt256(UInt64(cursor.below(300))) : operand())
-        emit(cursor.pick([.exp, .wexp]))
+        emit(cursor.chance(riskPercent) ? .exp : .wexp)
     }
 
     mutating func memory(floor: Int) {
@@ -313,6 +359,11 @@ public struct ProgramGenerator {
     /// offset of 2^64 − 1 once trapped the node).
     mutating func copy() {
         let opcode = cursor.pick([Opcode.calldatacopy, .datacopy, .returndatacopy, .returndatacopy])
+        if opcode == .returndatacopy && cursor.chance(60) {
+            // All of the last call's output: in bounds whatever it was.
+            emit(.returndatasize); pushValue(0); pushValue(offsetOrLength()); emit(.returndatacopy)
+            return
+        }
         pushValue(cursor.chance(70) ? UInt256(UInt64(cursor.below(40))) : offsetOrLength())
         pushValue(cursor.chance(30) ? cursor.pick(Self.edges) : offsetOrLength())
         pushValue(offsetOrLength())
@@ -349,16 +400,22 @@ public struct ProgramGenerator {
         if !isStatic { pushValue(cursor.chance(60) ? 0 : cursor.pick([1, 2, 1000, UInt256.max])) }
         let targets = [Self.callee, Self.callee, Self.empty, Self.main, Self.sender]
         pushValue(UInt256(cursor.pick(targets)))
-        if cursor.chance(20) { emit(.gas) } else {
-            pushValue(cursor.pick([0, 1, 100, 2_300, 10_000, 50_000, UInt256(1) << 63, UInt256(1) << 64, UInt256.max]))
+        // Mostly bounded: a callee that fails with all but 1/64 of the gas starves the rest of the program.
+        if cursor.chance(8) { emit(.gas) } else if cursor.chance(85) {
+            pushValue(cursor.pick([0, 1, 100, 700, 2_300, 10_000, 30_000]))
+        } else {
+            pushValue(cursor.pick([UInt256(1) << 63, UInt256(1) << 64, UInt256.max, UInt256(UInt64(Int64.max))]))
         }
         emit(isStatic ? .staticcall : .call)
-        if cursor.chance(40) {
+        guard cursor.chance(50) else { return }
+        if cursor.chance(70) {
+            emit(.returndatasize); pushValue(0)
+        } else {
             emit(.returndatasize)
-            pushValue(cursor.chance(50) ? UInt256(UInt64(cursor.below(40))) : cursor.pick(Self.edges))
-            pushValue(UInt256(UInt64(cursor.below(64))))
-            emit(.returndatacopy)
+            pushValue(cursor.chance(80) ? UInt256(UInt64(cursor.below(40))) : cursor.pick(Self.edges))
         }
+        pushValue(UInt256(UInt64(cursor.below(64))))
+        emit(.returndatacopy)
     }
 
     mutating func stackShuffle(floor: Int) {

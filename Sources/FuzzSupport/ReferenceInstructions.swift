@@ -18,6 +18,7 @@ extension ReferenceFrame {
             throw Halt.fault("not an instruction: 0x\(String(byte, radix: 16))")
         }
         let at = pc
+        if depth == 0 { vm.lastOutermostOpcode = opcode }
         pc = at + 1 + ReferenceContainer.immediateSize(opcode, code, at)
         return try execute(opcode, at: at, vm)
     }

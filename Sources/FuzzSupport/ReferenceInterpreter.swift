@@ -150,6 +150,8 @@ public final class ReferenceInterpreter {
     public var world: ReferenceWorld
     public let block: BlockContext
     var active: [Address] = []
+    /// The last opcode the outermost frame ran (where a run stopped), for statistics.
+    public internal(set) var lastOutermostOpcode: Opcode?
     private var parsed: [Address: ReferenceContainer] = [:]
 
     public init(world: ReferenceWorld, block: BlockContext) {

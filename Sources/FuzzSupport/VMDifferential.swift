@@ -13,6 +13,8 @@ public enum VMDifferential {
         public var divergence: String?
         /// The reference's outcome, for statistics.
         public var outcome: Outcome?
+        /// Where the outermost frame of the reference stopped.
+        public var stoppedAt: Opcode? = nil
     }
 
     /// One side of the comparison.
@@ -44,7 +46,39 @@ public enum VMDifferential {
         if fused != expected || plain != expected {
             return Verdict(verified: true, divergence: report(generated, firstDifference(runs), runs), outcome: expected.result.outcome)
         }
-        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome)
+        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome,
+                       stoppedAt: reference.lastOutermostOpcode)
+    }
+
+    /// The full report for `input` (programs, message, the three runs), whether or not they agree.
+    public static func describe(_ input: [UInt8]) -> String {
+        guard let generated = ProgramGenerator.generate(input),
+              let fusedHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: true)),
+              let plainHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: false)) else {
+            return "no verified program"
+        }
+        let fused = Run(result: VM.call(generated.message, host: fusedHost), world: fusedHost.world)
+        let plain = Run(result: VM.call(generated.message, host: plainHost), world: plainHost.world)
+        let reference = ReferenceInterpreter(world: generated.world, block: generated.block)
+        guard let result = try? reference.call(generated.message) else { return "reference fault" }
+        let runs = [("reference", Run(result: result, world: reference.world)), ("fused", fused), ("plain", plain)]
+        return report(generated, firstDifference(runs), runs)
+    }
+
+    /// The inputs `summarize(seed:count:)` feeds, in order.
+    public static func inputs(seed: UInt64, count: Int) -> [[UInt8]] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in input(&random) }
+    }
+
+    static func input(_ random: inout SplitMix64) -> [UInt8] {
+        let length = 256 + Int(random.next() % 4096)
+        var input: [UInt8] = []
+        input.reserveCapacity(length + 8)
+        while input.count < length {
+            withUnsafeBytes(of: random.next()) { input += $0 }
+        }
+        return input
     }
 
     /// What differs between the reference and the first real run that disagrees with it.
@@ -92,6 +126,8 @@ public enum VMDifferential {
         public var divergences: [String] = []
         public var divergenceCount = 0
         public var outcomes: [String: Int] = [:]
+        /// Failing outcomes by the opcode where the outermost frame stopped.
+        public var stops: [String: Int] = [:]
     }
 
     /// `count` pseudo-random inputs from `seed`; `checked` counts those that made a verified program.
@@ -104,17 +140,16 @@ public enum VMDifferential {
         var random = SplitMix64(seed: seed)
         var summary = Summary()
         for _ in 0..<count {
-            let length = 64 + Int(random.next() % 2048)
-            var input: [UInt8] = []
-            input.reserveCapacity(length + 8)
-            while input.count < length {
-                withUnsafeBytes(of: random.next()) { input += $0 }
-            }
+            let input = input(&random)
             let verdict = evaluate(input)
             summary.generated += 1
             guard verdict.verified else { continue }
             summary.checked += 1
-            summary.outcomes[verdict.outcome.map { "\($0)" } ?? "fault", default: 0] += 1
+            let outcome = verdict.outcome.map { "\($0)" } ?? "fault"
+            summary.outcomes[outcome, default: 0] += 1
+            if verdict.outcome != .success {
+                summary.stops[outcome + " at " + (verdict.stoppedAt?.definition.name ?? "entry"), default: 0] += 1
+            }
             guard let divergence = verdict.divergence else { continue }
             summary.divergenceCount += 1
             if summary.divergences.count < maxDivergences {
