@@ -43,6 +43,8 @@ public struct GeneratedCase {
     public var message: Message
     /// The containers by role, for reports.
     public var containers: [(name: String, address: Address, container: Container)]
+    /// A deploy payload to run with `VM.deploy` instead of a call, when set.
+    public var payload: [UInt8]? = nil
 }
 
 public struct ProgramGenerator {
@@ -50,6 +52,8 @@ public struct ProgramGenerator {
     public static let main = account(0xa1)
     public static let callee = account(0xb2)
     public static let empty = account(0xe3)
+    /// Where a generated deployment puts its contract.
+    public static let created = account(0xc4)
 
     static func account(_ tag: UInt8) -> Address {
         Address(bytes: [UInt8](repeating: 0, count: 18) + [0xd6, tag]) ?? .zero
@@ -75,7 +79,6 @@ public struct ProgramGenerator {
     var signatures: [(inputs: Int, outputs: Int)] = []
     var currentFunction = 0
     var dataSize = 0
-    var isCallee = false
     /// Percent of memory offsets and lengths taken from the edges (≥ 2^32 is out of gas at
     /// once), chosen per case so that some programs get far before failing.
     var edgePercent = 0
@@ -105,12 +108,22 @@ public struct ProgramGenerator {
         let value: UInt256 = cursor.chance(90) ? .zero : cursor.pick([1, 1000, UInt256.max])
         let message = Message(caller: Self.sender, recipient: Self.main, value: value,
                               input: cursor.bytes(cursor.below(80)), gas: gasLimit())
-        guard let mainContainer = container(callee: false), let calleeContainer = container(callee: true),
+        let deploys = cursor.chance(15)
+        guard let mainContainer = container(callee: false, withInit: deploys), let calleeContainer = container(callee: true),
               let mainBytes = try? mainContainer.encoded(), let calleeBytes = try? calleeContainer.encoded() else { return nil }
-        world.code[Self.main] = mainBytes
         world.code[Self.callee] = calleeBytes
-        return GeneratedCase(world: world, block: block, message: message,
-                             containers: [("main", Self.main, mainContainer), ("callee", Self.callee, calleeContainer)])
+        var generated = GeneratedCase(world: world, block: block, message: message,
+                                      containers: [("main", Self.main, mainContainer), ("callee", Self.callee, calleeContainer)])
+        if deploys {
+            // The payload is the container and the call data as constructor arguments; the new
+            // contract's address has no code yet.
+            generated.payload = mainBytes + message.input
+            generated.message.recipient = Self.created
+            generated.containers[0] = ("payload", Self.created, mainContainer)
+        } else {
+            generated.world.code[Self.main] = mainBytes
+        }
+        return generated
     }
 
     mutating func balance() -> UInt256 {
@@ -130,14 +143,24 @@ public struct ProgramGenerator {
 
     // MARK: Containers and functions
 
-    mutating func container(callee: Bool) -> Container? {
-        isCallee = callee
-        budget = callee ? 12 + cursor.below(20) : 20 + cursor.below(60)
+    /// A container: one runtime section, or with `withInit` an init section too (a deploy payload).
+    mutating func container(callee: Bool, withInit: Bool = false) -> Container? {
         let data = cursor.bytes(cursor.pick([0, 1, 31, 32, 33, 64, 100]))
         dataSize = data.count
+        let initFunctions = withInit ? section(budget: 10 + cursor.below(30)) : []
+        guard let initFunctions, let runtimeFunctions = section(budget: callee ? 12 + cursor.below(20) : 20 + cursor.below(60)) else {
+            return nil
+        }
+        let flags: Container.Flags = cursor.chance(30) ? .reentrant : []
+        return Container(flags: flags, initFunctions: initFunctions, runtimeFunctions: runtimeFunctions, data: data)
+    }
+
+    /// Function 0 and up to four more (one may be a stack tower), within `budget` statements.
+    mutating func section(budget statements: Int) -> [Function]? {
+        budget = statements
         signatures = [(0, 0)]
         for _ in 0..<cursor.below(4) { signatures.append((cursor.below(4), cursor.below(4))) }
-        let towerIndex = cursor.chance(15) ? signatures.count : nil
+        let towerIndex = cursor.chance(5) ? signatures.count : nil
         if towerIndex != nil { signatures.append((0, 0)) }
         var functions: [Function] = []
         for index in signatures.indices {
@@ -146,8 +169,7 @@ public struct ProgramGenerator {
             guard let bytes = try? body.assembled() else { return nil }
             functions.append(Function(inputs: UInt8(signatures[index].inputs), outputs: UInt8(signatures[index].outputs), code: bytes))
         }
-        let flags: Container.Flags = cursor.chance(30) ? .reentrant : []
-        return Container(flags: flags, runtimeFunctions: functions, data: data)
+        return functions
     }
 
     mutating func function(_ index: Int) -> CodeBuilder {
@@ -228,7 +250,8 @@ public struct ProgramGenerator {
     /// Applies an opcode's stack effect to the tracked height.
     mutating func emit(_ opcode: Opcode) {
         code.append(opcode)
-        height += opcode.definition.outputs - opcode.definition.inputs
+        let effect = ReferenceContainer.table[Int(opcode.rawValue)]
+        height += effect.outputs - effect.inputs
     }
 
     /// PUSH of `value` in any width that holds it (PUSH0 for zero sometimes, else shortest or wider).
@@ -398,7 +421,7 @@ public struct ProgramGenerator {
         pushValue(offsetOrLength()); pushValue(offsetOrLength())
         pushValue(offsetOrLength()); pushValue(offsetOrLength())
         if !isStatic { pushValue(cursor.chance(60) ? 0 : cursor.pick([1, 2, 1000, UInt256.max])) }
-        let targets = [Self.callee, Self.callee, Self.empty, Self.main, Self.sender]
+        let targets = [Self.callee, Self.callee, Self.empty, Self.main, Self.sender, Self.created]
         pushValue(UInt256(cursor.pick(targets)))
         // Mostly bounded: a callee that fails with all but 1/64 of the gas starves the rest of the program.
         if cursor.chance(8) { emit(.gas) } else if cursor.chance(85) {

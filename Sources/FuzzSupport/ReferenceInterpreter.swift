@@ -35,35 +35,77 @@ struct ReferenceContainer {
     var functions: [Function]
     let data: [UInt8]
 
-    /// Parses a runtime container (Docs/vm.md §Container); nil when it is not one.
+    /// The fields of an encoded container (Docs/vm.md §Container), read without the real decoder.
+    struct Layout {
+        var flags: UInt8
+        var initFunctions: [(inputs: Int, outputs: Int, code: [UInt8])]
+        var runtimeFunctions: [(inputs: Int, outputs: Int, code: [UInt8])]
+        var data: [UInt8]
+        /// Bytes after the container (a deploy payload's constructor arguments).
+        var trailing: [UInt8]
+
+        init?(_ bytes: [UInt8]) {
+            func uint16(_ at: Int) -> Int? { at + 1 < bytes.count ? Int(bytes[at]) << 8 | Int(bytes[at + 1]) : nil }
+            guard bytes.count >= 8, bytes[0] == 0xD6, bytes[1] == 0x47, bytes[2] == 1,
+                  let initCount = uint16(4), let runtimeCount = uint16(6), runtimeCount > 0 else { return nil }
+            flags = bytes[3]
+            var headers: [(inputs: Int, outputs: Int, size: Int)] = []
+            for index in 0..<(initCount + runtimeCount) {
+                let at = 8 + 4 * index
+                guard at + 3 < bytes.count, let size = uint16(at + 2) else { return nil }
+                headers.append((Int(bytes[at]), Int(bytes[at + 1]), size))
+            }
+            guard let dataSize = uint16(8 + 4 * headers.count) else { return nil }
+            var position = 8 + 4 * headers.count + 2
+            var functions: [(inputs: Int, outputs: Int, code: [UInt8])] = []
+            for header in headers {
+                guard position + header.size <= bytes.count else { return nil }
+                functions.append((header.inputs, header.outputs, Array(bytes[position..<position + header.size])))
+                position += header.size
+            }
+            guard position + dataSize <= bytes.count else { return nil }
+            initFunctions = Array(functions[..<initCount])
+            runtimeFunctions = Array(functions[initCount...])
+            data = Array(bytes[position..<position + dataSize])
+            trailing = Array(bytes[(position + dataSize)...])
+        }
+
+        /// The encoding, as the container format lays it out.
+        var encoded: [UInt8] {
+            func uint16(_ value: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)] }
+            let all = initFunctions + runtimeFunctions
+            var out: [UInt8] = [0xD6, 0x47, 1, flags] + uint16(initFunctions.count) + uint16(runtimeFunctions.count)
+            for function in all { out += [UInt8(function.inputs), UInt8(function.outputs)] + uint16(function.code.count) }
+            out += uint16(data.count)
+            for function in all { out += function.code }
+            return out + data
+        }
+    }
+
+    /// A stored runtime container; nil when the bytes are not exactly one.
     init?(_ bytes: [UInt8]) {
-        func uint16(_ at: Int) -> Int? { at + 1 < bytes.count ? Int(bytes[at]) << 8 | Int(bytes[at + 1]) : nil }
-        guard bytes.count >= 8, bytes[0] == 0xD6, bytes[1] == 0x47, bytes[2] == 1, uint16(4) == 0,
-              let count = uint16(6), count > 0 else { return nil }
-        reentrant = bytes[3] & 1 == 1
-        var headers: [(inputs: Int, outputs: Int, size: Int)] = []
-        for index in 0..<count {
-            let at = 8 + 4 * index
-            guard at + 3 < bytes.count, let size = uint16(at + 2) else { return nil }
-            headers.append((Int(bytes[at]), Int(bytes[at + 1]), size))
-        }
-        guard let dataSize = uint16(8 + 4 * count) else { return nil }
-        var position = 8 + 4 * count + 2
-        functions = []
-        for header in headers {
-            guard position + header.size <= bytes.count else { return nil }
-            functions.append(Function(inputs: header.inputs, outputs: header.outputs,
-                                      code: Array(bytes[position..<position + header.size])))
-            position += header.size
-        }
-        guard position + dataSize == bytes.count else { return nil }
-        data = Array(bytes[position...])
+        guard let layout = Layout(bytes), layout.initFunctions.isEmpty, layout.trailing.isEmpty else { return nil }
+        self.init(layout.runtimeFunctions, flags: layout.flags, data: layout.data)
+    }
+
+    /// One section's functions with the container's flags and data.
+    init(_ section: [(inputs: Int, outputs: Int, code: [UInt8])], flags: UInt8, data: [UInt8]) {
+        reentrant = flags & 1 == 1
+        self.data = data
+        functions = section.map { Function(inputs: $0.inputs, outputs: $0.outputs, code: $0.code) }
         for index in functions.indices {
             functions[index].blockCost = Self.blockCosts(functions[index].code)
         }
         for index in functions.indices {
             functions[index].maxHeight = maxHeight(of: index)
         }
+    }
+
+    /// The opcode table's base gas and stack effect by byte, read once (`Opcode.definition`
+    /// builds its strings on every call).
+    static let table: [(gas: Int64, inputs: Int, outputs: Int, immediate: Int)] = (0..<256).map { byte in
+        guard let info = Opcode(rawValue: UInt8(byte))?.definition else { return (0, 0, 0, 0) }
+        return (Int64(info.gas), info.inputs, info.outputs, info.immediateSize)
     }
 
     /// Opcodes after which a new basic block begins (Docs/vm.md §Decoding): jumps, terminators,
@@ -85,7 +127,7 @@ struct ReferenceContainer {
     }
 
     static func immediateSize(_ opcode: Opcode, _ code: [UInt8], _ offset: Int) -> Int {
-        guard opcode == .rjumpv else { return opcode.definition.immediateSize }
+        guard opcode == .rjumpv else { return table[Int(opcode.rawValue)].immediate }
         return offset + 1 < code.count ? 1 + 2 * (Int(code[offset + 1]) + 1) : 1
     }
 
@@ -112,7 +154,7 @@ struct ReferenceContainer {
         var current = 0
         for (offset, opcode, _) in list {
             if starts.contains(offset) { current = offset }
-            costs[current, default: 0] += Int64(opcode.definition.gas)
+            costs[current, default: 0] += table[Int(opcode.rawValue)].gas
         }
         return costs
     }
@@ -127,7 +169,7 @@ struct ReferenceContainer {
             guard offset < function.code.count, let opcode = Opcode(rawValue: function.code[offset]),
                   let height = heights[offset] else { continue }
             let next = offset + 1 + Self.immediateSize(opcode, function.code, offset)
-            var (inputs, outputs) = (opcode.definition.inputs, opcode.definition.outputs)
+            var (inputs, outputs) = (Self.table[Int(opcode.rawValue)].inputs, Self.table[Int(opcode.rawValue)].outputs)
             if opcode == .callf, next <= function.code.count {
                 let callee = Int(function.code[offset + 1]) << 8 | Int(function.code[offset + 2])
                 if callee < functions.count { (inputs, outputs) = (functions[callee].inputs, functions[callee].outputs) }
@@ -178,6 +220,62 @@ public final class ReferenceInterpreter {
         active.removeLast()
         if result.outcome != .success { world = snapshot }
         return result
+    }
+
+    /// What a deployment gave: as `DeploymentResult`, without the decoded program.
+    public struct Deployment: Equatable {
+        public var outcome: Outcome
+        public var gasLeft: Int64
+        public var output: [UInt8]
+        public var runtimeCode: [UInt8]?
+    }
+
+    /// `VM.deploy`: the value moves, init function 0 runs with the constructor arguments as call
+    /// data, its output is appended to the data section, and the runtime container costs
+    /// `Gas.codeDepositPerByte` per byte. The payload is assumed verified (the harness checks).
+    public func deploy(payload: [UInt8], message: Message) throws(ReferenceFault) -> Deployment {
+        func failed(_ failure: Failure) -> Deployment {
+            Deployment(outcome: .failure(failure), gasLeft: 0, output: [], runtimeCode: nil)
+        }
+        guard let layout = ReferenceContainer.Layout(payload), !layout.initFunctions.isEmpty else {
+            throw ReferenceFault(description: "payload does not parse")
+        }
+        let snapshot = world
+        if !message.value.isZero && !world.transfer(message.value, from: message.caller, to: message.recipient) {
+            world = snapshot
+            return Deployment(outcome: .failure(.insufficientBalance), gasLeft: message.gas, output: [], runtimeCode: nil)
+        }
+        var initMessage = message
+        initMessage.input = layout.trailing
+        let initCode = ReferenceContainer(layout.initFunctions, flags: layout.flags, data: layout.data)
+        active = [message.recipient]
+        var frame = ReferenceFrame(container: initCode, message: initMessage, depth: 0)
+        let result = try frame.run(in: self)
+        active = []
+        guard result.outcome == .success else {
+            world = snapshot
+            return Deployment(outcome: result.outcome, gasLeft: result.gasLeft, output: result.output, runtimeCode: nil)
+        }
+        var runtime = layout
+        runtime.initFunctions = []
+        runtime.data += result.output
+        runtime.trailing = []
+        let size = runtime.runtimeFunctions.reduce(runtime.data.count) { $0 + $1.code.count }
+        if runtime.data.count > 0xFFFF {
+            world = snapshot
+            return failed(.malformedContainer(.sectionTooLarge("data", size: runtime.data.count)))
+        }
+        if size > Limits.runtimeSize {
+            world = snapshot
+            return failed(.rejectedCode(VerificationError(.codeTooLarge(size: size, limit: Limits.runtimeSize), section: .runtime)))
+        }
+        let bytes = runtime.encoded
+        let deposit = Int64(bytes.count) * Gas.codeDepositPerByte
+        guard result.gasLeft >= deposit else {
+            world = snapshot
+            return failed(.outOfGas)
+        }
+        return Deployment(outcome: .success, gasLeft: result.gasLeft - deposit, output: [], runtimeCode: bytes)
     }
 
     private func container(at address: Address) throws(ReferenceFault) -> ReferenceContainer? {

@@ -17,27 +17,60 @@ public enum VMDifferential {
         public var stoppedAt: Opcode? = nil
     }
 
-    /// One side of the comparison.
+    /// One side of the comparison. A deployment also has the runtime container it produced.
     struct Run: Equatable {
         var result: ExecutionResult
         var world: ReferenceWorld
+        var runtimeCode: [UInt8]? = nil
+    }
+
+    /// Hosts for the two real runs, or nil when a container does not verify.
+    static func hosts(_ generated: GeneratedCase) -> (fused: WorldHost, plain: WorldHost)? {
+        if let payload = generated.payload {
+            guard let container = try? Container.decode(payload).container,
+                  (try? Verifier.deployment(of: container)) != nil else { return nil }
+        }
+        guard let fused = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: true)),
+              let plain = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: false)) else {
+            return nil
+        }
+        return (fused, plain)
+    }
+
+    /// The real VM on `host`: `VM.deploy` for a payload, else `VM.call`.
+    static func realRun(_ generated: GeneratedCase, _ host: WorldHost) -> Run {
+        guard let payload = generated.payload else {
+            return Run(result: VM.call(generated.message, host: host), world: host.world)
+        }
+        let deployment = VM.deploy(payload: payload, message: generated.message, host: host)
+        return Run(result: ExecutionResult(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output),
+                   world: host.world, runtimeCode: deployment.runtimeCode)
+    }
+
+    /// The reference's run, and the opcode where its outermost frame stopped.
+    static func referenceRun(_ generated: GeneratedCase) throws(ReferenceFault) -> (Run, stoppedAt: Opcode?) {
+        let reference = ReferenceInterpreter(world: generated.world, block: generated.block)
+        guard let payload = generated.payload else {
+            let result = try reference.call(generated.message)
+            return (Run(result: result, world: reference.world), reference.lastOutermostOpcode)
+        }
+        let deployment = try reference.deploy(payload: payload, message: generated.message)
+        return (Run(result: ExecutionResult(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output),
+                    world: reference.world, runtimeCode: deployment.runtimeCode), reference.lastOutermostOpcode)
     }
 
     /// nil when the three runs agree or the input made no verified program; else a report.
     public static func check(_ input: [UInt8]) -> String? { evaluate(input).divergence }
 
     public static func evaluate(_ input: [UInt8]) -> Verdict {
-        guard let generated = ProgramGenerator.generate(input),
-              let fusedHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: true)),
-              let plainHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: false)) else {
+        guard let generated = ProgramGenerator.generate(input), let (fusedHost, plainHost) = hosts(generated) else {
             return Verdict(verified: false, divergence: nil, outcome: nil)
         }
-        let fused = Run(result: VM.call(generated.message, host: fusedHost), world: fusedHost.world)
-        let plain = Run(result: VM.call(generated.message, host: plainHost), world: plainHost.world)
-        let reference = ReferenceInterpreter(world: generated.world, block: generated.block)
-        let expected: Run
+        let fused = realRun(generated, fusedHost)
+        let plain = realRun(generated, plainHost)
+        let expected: Run, stoppedAt: Opcode?
         do {
-            expected = Run(result: try reference.call(generated.message), world: reference.world)
+            (expected, stoppedAt) = try referenceRun(generated)
         } catch {
             return Verdict(verified: true, divergence: report(generated, "reference fault: \(error)",
                                                               [("fused", fused), ("plain", plain)]), outcome: nil)
@@ -46,23 +79,22 @@ public enum VMDifferential {
         if fused != expected || plain != expected {
             return Verdict(verified: true, divergence: report(generated, firstDifference(runs), runs), outcome: expected.result.outcome)
         }
-        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome,
-                       stoppedAt: reference.lastOutermostOpcode)
+        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome, stoppedAt: stoppedAt)
     }
 
     /// The full report for `input` (programs, message, the three runs), whether or not they agree.
     public static func describe(_ input: [UInt8]) -> String {
-        guard let generated = ProgramGenerator.generate(input),
-              let fusedHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: true)),
-              let plainHost = WorldHost(world: generated.world, block: generated.block, cache: ProgramCache(fusing: false)) else {
+        guard let generated = ProgramGenerator.generate(input), let (fusedHost, plainHost) = hosts(generated) else {
             return "no verified program"
         }
-        let fused = Run(result: VM.call(generated.message, host: fusedHost), world: fusedHost.world)
-        let plain = Run(result: VM.call(generated.message, host: plainHost), world: plainHost.world)
-        let reference = ReferenceInterpreter(world: generated.world, block: generated.block)
-        guard let result = try? reference.call(generated.message) else { return "reference fault" }
-        let runs = [("reference", Run(result: result, world: reference.world)), ("fused", fused), ("plain", plain)]
-        return report(generated, firstDifference(runs), runs)
+        let fused = realRun(generated, fusedHost)
+        let plain = realRun(generated, plainHost)
+        do {
+            let runs = [("reference", try referenceRun(generated).0), ("fused", fused), ("plain", plain)]
+            return report(generated, firstDifference(runs), runs)
+        } catch {
+            return report(generated, "reference fault: \(error)", [("fused", fused), ("plain", plain)])
+        }
     }
 
     /// The inputs `summarize(seed:count:)` feeds, in order.
@@ -91,6 +123,7 @@ public enum VMDifferential {
             if run.world.storage != expected.world.storage { return "\(name): storage differs" }
             if run.world.balances != expected.world.balances { return "\(name): balances differ" }
             if run.world.logs != expected.world.logs { return "\(name): logs differ" }
+            if run.runtimeCode != expected.runtimeCode { return "\(name): deployed code differs" }
             return "\(name): differs"
         }
         return "no difference"
@@ -99,6 +132,7 @@ public enum VMDifferential {
     static func report(_ generated: GeneratedCase, _ headline: String, _ runs: [(String, Run)]) -> String {
         var lines = ["DIVERGENCE — \(headline)"]
         let message = generated.message
+        if generated.payload != nil { lines.append("DEPLOYMENT (VM.deploy) of the payload below, constructor arguments = input") }
         lines.append("message: gas \(message.gas), value \(message.value), input 0x\(Hex.encode(message.input))")
         lines.append("balances before: " + describe(generated.world.balances))
         for (name, address, container) in generated.containers {
@@ -109,6 +143,7 @@ public enum VMDifferential {
             lines.append("--- \(name): \(run.result.outcome), gas left \(run.result.gasLeft), output 0x\(Hex.encode(run.result.output))")
             lines.append("    storage: " + run.world.storage.map { "\($0.key.hexString): \(describe($0.value))" }.sorted().joined(separator: "; "))
             lines.append("    balances: " + describe(run.world.balances))
+            if let code = run.runtimeCode { lines.append("    deployed code: 0x" + Hex.encode(code)) }
             lines.append("    logs: " + run.world.logs.map { "\($0.address.hexString) topics \($0.topics.count) data 0x\(Hex.encode($0.data))" }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
