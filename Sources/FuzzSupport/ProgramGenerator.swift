@@ -382,6 +382,7 @@ public struct ProgramGenerator {
     /// offset of 2^64 − 1 once trapped the node).
     mutating func copy() {
         let opcode = cursor.pick([Opcode.calldatacopy, .datacopy, .returndatacopy, .returndatacopy])
+        if opcode == .returndatacopy && cursor.chance(15) { returnDataCopyNearEnd(); return }
         if opcode == .returndatacopy && cursor.chance(60) {
             // All of the last call's output: in bounds whatever it was.
             emit(.returndatasize); pushValue(0); pushValue(offsetOrLength()); emit(.returndatacopy)
@@ -431,11 +432,29 @@ public struct ProgramGenerator {
         }
         emit(isStatic ? .staticcall : .call)
         guard cursor.chance(50) else { return }
+        if cursor.chance(25) { returnDataCopyNearEnd(); return }
         if cursor.chance(70) {
             emit(.returndatasize); pushValue(0)
         } else {
             emit(.returndatasize)
             pushValue(cursor.chance(80) ? UInt256(UInt64(cursor.below(40))) : cursor.pick(Self.edges))
+        }
+        pushValue(UInt256(UInt64(cursor.below(64))))
+        emit(.returndatacopy)
+    }
+
+    /// RETURNDATACOPY ending exactly at the end of the return data, or one byte past it, or
+    /// starting at its end: the bounds check's edges.
+    mutating func returnDataCopyNearEnd() {
+        let start = UInt256(UInt64(cursor.below(4)))
+        let over = UInt256(UInt64(cursor.below(2)))
+        if cursor.chance(70) {
+            // length = RETURNDATASIZE − start + over, from start
+            pushValue(over); pushValue(start); emit(.returndatasize); emit(.wsub); emit(.wadd)
+            pushValue(start)
+        } else {
+            // length over, from RETURNDATASIZE
+            pushValue(over); emit(.returndatasize)
         }
         pushValue(UInt256(UInt64(cursor.below(64))))
         emit(.returndatacopy)
