@@ -78,6 +78,11 @@ public struct ProgramGenerator {
     /// Declared (inputs, outputs) of every function of the container being written.
     var signatures: [(inputs: Int, outputs: Int)] = []
     var currentFunction = 0
+    /// The self-calling function of the section being written, if it has one.
+    var recursionIndex: Int?
+    /// The stack-tower function, and the heights function 0 calls it at.
+    var towerIndex: Int?
+    var towerCallHeights: [Int] = []
     var dataSize = 0
     /// Percent of memory offsets and lengths taken from the edges (≥ 2^32 is out of gas at
     /// once), chosen per case so that some programs get far before failing.
@@ -160,12 +165,15 @@ public struct ProgramGenerator {
         budget = statements
         signatures = [(0, 0)]
         for _ in 0..<cursor.below(4) { signatures.append((cursor.below(4), cursor.below(4))) }
-        let towerIndex = cursor.chance(5) ? signatures.count : nil
+        towerIndex = cursor.chance(5) ? signatures.count : nil
+        towerCallHeights = []
         if towerIndex != nil { signatures.append((0, 0)) }
+        recursionIndex = cursor.chance(10) ? signatures.count : nil
+        if recursionIndex != nil { signatures.append((1, 1)) }
         var functions: [Function] = []
         for index in signatures.indices {
             currentFunction = index
-            let body = index == towerIndex ? tower() : function(index)
+            let body = index == towerIndex ? tower() : index == recursionIndex ? recursion(index) : function(index)
             guard let bytes = try? body.assembled() else { return nil }
             functions.append(Function(inputs: UInt8(signatures[index].inputs), outputs: UInt8(signatures[index].outputs), code: bytes))
         }
@@ -188,9 +196,23 @@ public struct ProgramGenerator {
     /// height plus this one's growth passes 1,024.
     mutating func tower() -> CodeBuilder {
         code = CodeBuilder()
-        let levels = 1000 + cursor.below(25)
+        // Often exactly at the limit for one of function 0's call sites, or one past it.
+        let levels = towerCallHeights.isEmpty || cursor.chance(20) ? 1000 + cursor.below(25)
+            : min(1024, max(1, 1024 - cursor.pick(towerCallHeights) + cursor.pick([-1, 0, 0, 1])))
         for _ in 0..<levels { code.append(.push0) }
         for _ in 0..<levels { code.append(.pop) }
+        code.append(.retf)
+        return code
+    }
+
+    /// A function that calls itself n times (n its input), so the return stack reaches n + 1
+    /// frames: CALLF fails with stackOverflow past 1,024.
+    mutating func recursion(_ index: Int) -> CodeBuilder {
+        code = CodeBuilder()
+        code.append(.dup1); code.append(.iszero); code.appendJump(.rjumpi, to: "done")
+        code.appendPush(1); code.append(.swap1); code.append(.sub)
+        code.append(.callf, immediate: index)
+        code.appendLabel("done")
         code.append(.retf)
         return code
     }
@@ -489,6 +511,8 @@ public struct ProgramGenerator {
         let later = signatures.indices.filter { $0 > currentFunction }
         guard !later.isEmpty else { return }
         let index = cursor.pick(later)
+        if index == recursionIndex { pushValue(cursor.pick([0, 1, 5, 1022, 1023, 1024, 1025, 5000])) }
+        if index == towerIndex && currentFunction == 0 { towerCallHeights.append(height) }
         ensure(signatures[index].inputs, floor: floor)
         code.append(.callf, immediate: index)
         height += signatures[index].outputs - signatures[index].inputs

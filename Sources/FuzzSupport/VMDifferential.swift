@@ -153,6 +153,13 @@ public enum VMDifferential {
         dictionary.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")
     }
 
+    /// An outcome without its details (a rejected deployment's size), for counting.
+    static func kind(_ outcome: Outcome) -> String {
+        let text = "\(outcome)"
+        guard let colon = text.firstIndex(of: ":") else { return text }
+        return text[..<colon] + ")"
+    }
+
     /// Counts over a run of pseudo-random inputs.
     public struct Summary {
         public var generated = 0
@@ -180,7 +187,7 @@ public enum VMDifferential {
             summary.generated += 1
             guard verdict.verified else { continue }
             summary.checked += 1
-            let outcome = verdict.outcome.map { "\($0)" } ?? "fault"
+            let outcome = verdict.outcome.map(kind) ?? "fault"
             summary.outcomes[outcome, default: 0] += 1
             if verdict.outcome != .success {
                 summary.stops[outcome + " at " + (verdict.stoppedAt?.definition.name ?? "entry"), default: 0] += 1
