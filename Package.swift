@@ -82,7 +82,7 @@ let package = Package(
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + [argumentParser]),
-        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzSupport"]),
+        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzSupport", "Bytecode", "LedgerPrimitives"]),
 
         // Tests mirror Sources/.
         .target(name: "TestSupport", dependencies: ["LedgerPrimitives"], path: "Tests/TestSupport"),

@@ -1,6 +1,8 @@
 // d6g-fuzz: seeded differential fuzzing runs (for now `vm`: the real VM, fused and plain,
 // against the reference interpreter). Exits non-zero on any divergence.
+import Bytecode
 import FuzzSupport
+import LedgerPrimitives
 
 #if canImport(Glibc)
 import Glibc
@@ -13,10 +15,12 @@ struct D6GFuzz {
     static let usage = """
         usage: d6g-fuzz vm [--runs N] [--seed S] [--show K]   differential run; shows the first K divergences
                d6g-fuzz vm --dump I [--seed S]               the full report of case I (0-based) of seed S
+               d6g-fuzz vm-asm FILE [--gas N] [--input HEX]  the three runs of a runtime container in assembly
         """
 
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "vm-asm" { runAssembly(Array(arguments.dropFirst())) }
         guard arguments.first == "vm" else { fail(usage) }
         arguments.removeFirst()
         var options = ["--runs": 10_000, "--seed": 1, "--show": 3, "--dump": -1]
@@ -45,6 +49,41 @@ struct D6GFuzz {
         print("divergences \(summary.divergenceCount)")
         print("exec/s \(Int(Double(summary.generated) / seconds)) (\(tenths(seconds)) s)")
         if summary.divergenceCount > 0 { exit(1) }
+    }
+
+    /// `vm-asm FILE [--gas N] [--input HEX]`: a reproducer through the three runs.
+    static func runAssembly(_ arguments: [String]) -> Never {
+        guard let path = arguments.first, arguments.count % 2 == 1 else { fail(usage) }
+        var gas: Int64 = 1_000_000
+        var input: [UInt8] = []
+        for index in stride(from: 1, to: arguments.count, by: 2) {
+            switch arguments[index] {
+            case "--gas": guard let value = Int64(arguments[index + 1]) else { fail(usage) }; gas = value
+            case "--input": guard let bytes = try? Hex.decode(arguments[index + 1]) else { fail(usage) }; input = bytes
+            default: fail(usage)
+            }
+        }
+        guard let text = readText(path) else { fail("cannot read \(path)") }
+        do {
+            let container = try Assembler.assemble(text)
+            print(VMDifferential.describe(container: container, gas: gas, input: input))
+            exit(0)
+        } catch {
+            fail("\(path): \(error)")
+        }
+    }
+
+    static func readText(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One decimal place, without Foundation.

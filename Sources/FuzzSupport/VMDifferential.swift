@@ -97,6 +97,27 @@ public enum VMDifferential {
         }
     }
 
+    /// The three runs of one hand-written runtime container (a reproducer) called by the
+    /// generator's sender with `gas` and `input`, the callee and balances as in generated cases.
+    public static func describe(container: Container, gas: Int64, input: [UInt8]) -> String {
+        var world = ReferenceWorld()
+        world.balances[ProgramGenerator.sender] = UInt256(1_000_000_000_000_000_000)
+        guard let bytes = try? container.encoded() else { return "container does not encode" }
+        world.code[ProgramGenerator.main] = bytes
+        let generated = GeneratedCase(world: world, block: BlockContext(number: 1, timestamp: 1_700_000_000, chainID: 1337),
+                                      message: Message(caller: ProgramGenerator.sender, recipient: ProgramGenerator.main,
+                                                       input: input, gas: gas),
+                                      containers: [("main", ProgramGenerator.main, container)])
+        guard let (fusedHost, plainHost) = hosts(generated) else { return "container does not verify" }
+        let fused = realRun(generated, fusedHost), plain = realRun(generated, plainHost)
+        do {
+            let runs = [("reference", try referenceRun(generated).0), ("fused", fused), ("plain", plain)]
+            return report(generated, firstDifference(runs), runs)
+        } catch {
+            return report(generated, "reference fault: \(error)", [("fused", fused), ("plain", plain)])
+        }
+    }
+
     /// The inputs `summarize(seed:count:)` feeds, in order.
     public static func inputs(seed: UInt64, count: Int) -> [[UInt8]] {
         var random = SplitMix64(seed: seed)
@@ -133,18 +154,18 @@ public enum VMDifferential {
         var lines = ["DIVERGENCE — \(headline)"]
         let message = generated.message
         if generated.payload != nil { lines.append("DEPLOYMENT (VM.deploy) of the payload below, constructor arguments = input") }
-        lines.append("message: gas \(message.gas), value \(message.value), input 0x\(Hex.encode(message.input))")
+        lines.append("message: gas \(message.gas), value \(message.value), input \(Hex.encode(message.input))")
         lines.append("balances before: " + describe(generated.world.balances))
         for (name, address, container) in generated.containers {
             lines.append("--- \(name) at \(address.hexString)")
             lines.append(Disassembler.text(of: container))
         }
         for (name, run) in runs {
-            lines.append("--- \(name): \(run.result.outcome), gas left \(run.result.gasLeft), output 0x\(Hex.encode(run.result.output))")
+            lines.append("--- \(name): \(run.result.outcome), gas left \(run.result.gasLeft), output \(Hex.encode(run.result.output))")
             lines.append("    storage: " + run.world.storage.map { "\($0.key.hexString): \(describe($0.value))" }.sorted().joined(separator: "; "))
             lines.append("    balances: " + describe(run.world.balances))
-            if let code = run.runtimeCode { lines.append("    deployed code: 0x" + Hex.encode(code)) }
-            lines.append("    logs: " + run.world.logs.map { "\($0.address.hexString) topics \($0.topics.count) data 0x\(Hex.encode($0.data))" }.joined(separator: "; "))
+            if let code = run.runtimeCode { lines.append("    deployed code: " + Hex.encode(code)) }
+            lines.append("    logs: " + run.world.logs.map { "\($0.address.hexString) topics \($0.topics.count) data \(Hex.encode($0.data))" }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
     }
