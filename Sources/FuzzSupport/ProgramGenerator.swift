@@ -54,6 +54,8 @@ public struct ProgramGenerator {
     public static let empty = account(0xe3)
     /// Where a generated deployment puts its contract.
     public static let created = account(0xc4)
+    /// A contract that calls itself with all its gas, down to the call depth limit.
+    public static let recurser = account(0xd5)
 
     static func account(_ tag: UInt8) -> Address {
         Address(bytes: [UInt8](repeating: 0, count: 18) + [0xd6, tag]) ?? .zero
@@ -117,6 +119,8 @@ public struct ProgramGenerator {
         guard let mainContainer = container(callee: false, withInit: deploys), let calleeContainer = container(callee: true),
               let mainBytes = try? mainContainer.encoded(), let calleeBytes = try? calleeContainer.encoded() else { return nil }
         world.code[Self.callee] = calleeBytes
+        guard let recurserContainer = recurser(), let recurserBytes = try? recurserContainer.encoded() else { return nil }
+        world.code[Self.recurser] = recurserBytes
         var generated = GeneratedCase(world: world, block: block, message: message,
                                       containers: [("main", Self.main, mainContainer), ("callee", Self.callee, calleeContainer)])
         if deploys {
@@ -129,6 +133,23 @@ public struct ProgramGenerator {
             generated.world.code[Self.main] = mainBytes
         }
         return generated
+    }
+
+    /// CALLs itself with all its gas and some value, stores the depth it saw fail in memory
+    /// and returns it: the depth limit (64 frames), the 63/64 rule and, when not re-entrant,
+    /// the re-entrancy rule, at every level.
+    mutating func recurser() -> Container? {
+        var code = CodeBuilder()
+        code.appendPush(32); code.append(.push0)                  // output at 0, 32 bytes
+        code.append(.push0); code.append(.push0)                  // no input
+        code.appendPush(cursor.pick([0, 0, 1]))                   // value
+        code.append(.address); code.append(.gas); code.append(.call)
+        code.append(.returndatasize); code.append(.wadd)        // success + 32 per level that returned
+        code.append(.push0); code.append(.mload); code.append(.wadd)
+        code.append(.push0); code.append(.mstore)
+        code.appendPush(32); code.append(.push0); code.append(.ret)
+        guard let bytes = try? code.assembled() else { return nil }
+        return Container(flags: cursor.chance(85) ? .reentrant : [], runtimeFunctions: [Function(code: bytes)])
     }
 
     mutating func balance() -> UInt256 {
@@ -329,7 +350,7 @@ public struct ProgramGenerator {
         guard budget > 0 else { return }
         budget -= 1
         if height > 40 { settle(to: max(floor, height - 10)) }
-        switch cursor.below(29) {
+        switch cursor.below(31) {
         case 0: pushValue(operand())
         case 1, 2, 3: arithmetic(floor: floor)
         case 4: ensure(1, floor: floor); emit(cursor.pick([.iszero, .not]))
@@ -353,6 +374,8 @@ public struct ProgramGenerator {
         case 24: earlyExit()
         case 25: ensure(1, floor: floor); pushValue(0); emit(.balance); emit(.pop); emit(.balance)
         case 26, 27: observe()
+        case 28: signedEdge()
+        case 29: byteEdge()
         default: ecrecover()
         }
     }
@@ -376,6 +399,20 @@ public struct ProgramGenerator {
         pushValue(modulus)
         pushValue(operand()); pushValue(operand())
         emit(cursor.pick([.addmod, .mulmod]))
+    }
+
+    static let signedEdges: [UInt256] = [UInt256(1) << 255, UInt256.max, 1, 0, (UInt256(1) << 255) &- 1, UInt256.max &- 1, 2]
+
+    /// SDIV, SMOD, SLT, SGT, SAR on the two's-complement edges (MIN ÷ −1 overflows).
+    mutating func signedEdge() {
+        pushValue(cursor.pick(Self.signedEdges)); pushValue(cursor.pick(Self.signedEdges))
+        emit(cursor.pick([.sdiv, .smod, .slt, .sgt, .sar, .sdiv]))
+    }
+
+    /// SIGNEXTEND and BYTE around their last byte index, on random words.
+    mutating func byteEdge() {
+        pushValue(cursor.word()); pushValue(UInt256(UInt64(29 + cursor.below(5))))
+        emit(cursor.pick([.signextend, .byte]))
     }
 
     mutating func bits(floor: Int) {
@@ -444,7 +481,7 @@ public struct ProgramGenerator {
         pushValue(offsetOrLength()); pushValue(offsetOrLength())
         pushValue(offsetOrLength()); pushValue(offsetOrLength())
         if !isStatic { pushValue(cursor.chance(60) ? 0 : cursor.pick([1, 2, 1000, UInt256.max])) }
-        let targets = [Self.callee, Self.callee, Self.empty, Self.main, Self.sender, Self.created]
+        let targets = [Self.callee, Self.callee, Self.empty, Self.main, Self.sender, Self.created, Self.recurser]
         pushValue(UInt256(cursor.pick(targets)))
         // Mostly bounded: a callee that fails with all but 1/64 of the gas starves the rest of the program.
         if cursor.chance(8) { emit(.gas) } else if cursor.chance(85) {
