@@ -151,7 +151,7 @@ public enum VMDifferential {
     }
 
     static func report(_ generated: GeneratedCase, _ headline: String, _ runs: [(String, Run)]) -> String {
-        var lines = ["DIVERGENCE — \(headline)"]
+        var lines = [headline == "no difference" ? "AGREE — the three runs match" : "DIVERGENCE — \(headline)"]
         let message = generated.message
         if generated.payload != nil { lines.append("DEPLOYMENT (VM.deploy) of the payload below, constructor arguments = input") }
         lines.append("message: gas \(message.gas), value \(message.value), input \(Hex.encode(message.input))")
