@@ -64,6 +64,8 @@ let package = Package(
 
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
+        // Differential fuzzing of the VM: a reference interpreter and a program generator.
+        .target(name: "FuzzSupport", dependencies: ["Bytecode", "VM", "LedgerPrimitives"]),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
@@ -78,11 +80,11 @@ let package = Package(
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "ChainQueries", "ContractExecution"]),
 
         // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
-        .target(name: "FuzzTargets", dependencies: ["LedgerPrimitives", "LedgerTypes", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
+        .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
-        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "Bytecode", "LedgerPrimitives"]),
+        .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", argumentParser]),
 
         // Tests mirror Sources/.

@@ -20,7 +20,7 @@ private func LLVMFuzzerRunDriver(
 
 enum LibFuzzerEntry {
     /// The targets a libFuzzer build can run.
-    nonisolated(unsafe) static var targets: [FuzzTarget] = FuzzTarget.decoders
+    nonisolated(unsafe) static var targets: [FuzzTarget] = FuzzTarget.all
     nonisolated(unsafe) static var selected: FuzzTarget?
 
     static var isLibFuzzerBuild: Bool {

@@ -34,17 +34,17 @@ func problems(_ target: FuzzTarget, _ inputs: [(name: String, bytes: [UInt8])]) 
     }
 }
 
-@Test(arguments: FuzzTarget.decoders.map(\.name))
+@Test(arguments: FuzzTarget.all.map(\.name))
 func keptInputsStillPass(target name: String) async throws {
-    let target = try #require(FuzzTarget.decoders.first { $0.name == name })
+    let target = try #require(FuzzTarget.all.first { $0.name == name })
     let inputs = try keptInputs(of: name)
     #expect(!inputs.isEmpty, "Fuzz/corpus/\(name) is empty: run `make fuzz-seed`")
     for problem in await problems(target, inputs.map { (name: $0.file, bytes: $0.bytes) }) { Issue.record("\(problem)") }
 }
 
-@Test(arguments: FuzzTarget.decoders.map(\.name))
+@Test(arguments: FuzzTarget.all.map(\.name))
 func seededRandomInputsPass(target name: String) async throws {
-    let target = try #require(FuzzTarget.decoders.first { $0.name == name })
+    let target = try #require(FuzzTarget.all.first { $0.name == name })
     var generator = SplitMix64(seed: 0xF022 &+ UInt64(name.utf8.count))
     let count = name == "rpc" ? 300 : 3_000
     let inputs = (0..<count).map { _ in
