@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-transfers soak clean
+.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,24 @@ $(PYREVM_STAMP):
 
 bench-vm: build $(PYREVM_STAMP)
 	$(BIN)/d6g-bench vm --dispatch
+
+# ns per gas of every operation class on a 1M-account RocksDB state, and the worst-case block (P8).
+bench-gas: build
+	$(BIN)/d6g-bench gas
+
+# Fuzzing (Docs/fuzzing.md), outside `make test`, which replays the kept corpus and findings.
+# libFuzzer comes with the Swift toolchain; lld links the instrumented binary.
+FUZZ_FLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DD6G_LIBFUZZER -Xswiftc -use-ld=lld
+fuzz-build: deps
+	$(SWIFT) build $(RELEASE) --product d6g-fuzz --scratch-path .build-fuzz $(FUZZ_FLAGS)
+
+# Every target until FUZZ_RUNS executions (default 10 million) or FUZZ_SECONDS (default 600) each.
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# Seeds Fuzz/corpus from the vectors in Tests/Vectors and the contracts in Contracts/.
+fuzz-seed: build
+	python3 scripts/fuzz_seed.py --assembler $(BIN)/d6g-node
 
 # Long seeded consensus simulations, outside `make test`.
 soak: deps

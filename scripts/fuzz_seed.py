@@ -79,6 +79,17 @@ def container_and_assembly_seeds(assembler: str | None) -> None:
     write("container", bytes([0xD6, 0x47, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0x00]))
 
 
+def vm_seeds() -> None:
+    # The VM target reads any bytes as a program recipe: a deterministic spread of lengths.
+    block = b"d6g-ledger vm seed"
+    for index in range(32):
+        data = b""
+        while len(data) < 16 * (index + 1):
+            block = hashlib.sha256(block).digest()
+            data += block
+        write("vm", data[: 16 * (index + 1)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--assembler", help="a d6g-node binary, to assemble Contracts/*.asm into containers")
@@ -87,6 +98,7 @@ def main() -> None:
     transaction_seeds()
     json_and_rpc_seeds()
     container_and_assembly_seeds(arguments.assembler)
+    vm_seeds()
     for folder in sorted(CORPUS.iterdir()):
         print(f"{folder.name}: {len(list(folder.iterdir()))} inputs")
 

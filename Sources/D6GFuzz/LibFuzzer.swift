@@ -45,7 +45,7 @@ enum LibFuzzerEntry {
         exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
             let input = data.map { [UInt8](UnsafeBufferPointer(start: $0, count: size)) } ?? []
             if let problem = LibFuzzerEntry.selected?.check(input) {
-                fputs("d6g-fuzz: \(LibFuzzerEntry.selected?.name ?? "?"): \(problem)\n", stderr)
+                print("d6g-fuzz: \(LibFuzzerEntry.selected?.name ?? "?"): \(problem)")
                 abort()
             }
             return 0

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs libFuzzer on each fuzz target (Docs/fuzzing.md), two at a time on this 2-core machine.
+# Each target runs until FUZZ_RUNS executions or FUZZ_SECONDS seconds, whichever comes first,
+# growing its corpus in Fuzz/corpus/<target>; an input that breaks a check or traps is written to
+# Fuzz/findings/<target>/, which `make test` replays. The corpus is then minimised in place.
+# Usage: scripts/fuzz.sh [TARGET…]   (default: every target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BINARY=.build-fuzz/release/d6g-fuzz
+RUNS=${FUZZ_RUNS:-10000000}
+SECONDS_EACH=${FUZZ_SECONDS:-600}
+JOBS=${FUZZ_JOBS:-2}
+TARGETS=("$@")
+if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(rlp transaction json container assembly rpc vm); fi
+mkdir -p Fuzz/logs
+
+fuzz_one() {
+    local target=$1
+    mkdir -p "Fuzz/corpus/$target" "Fuzz/findings/$target"
+    D6G_FUZZ_TARGET=$target "$BINARY" "Fuzz/corpus/$target" -runs="$RUNS" -max_total_time="$SECONDS_EACH" \
+        -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
+        -artifact_prefix="Fuzz/findings/$target/" > "Fuzz/logs/$target.log" 2>&1 || true
+    # Keep only the inputs that add coverage.
+    local minimal
+    minimal=$(mktemp -d)
+    D6G_FUZZ_TARGET=$target "$BINARY" -merge=1 "$minimal" "Fuzz/corpus/$target" > "Fuzz/logs/$target.merge.log" 2>&1 || true
+    if [ -n "$(ls -A "$minimal")" ]; then rm -rf "Fuzz/corpus/$target"; mv "$minimal" "Fuzz/corpus/$target"; else rm -rf "$minimal"; fi
+    local runs rate cover findings
+    runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "Fuzz/logs/$target.log" | awk '{print $2}')
+    rate=$(grep -o 'exec/s: [0-9]*' "Fuzz/logs/$target.log" | tail -1 | awk '{print $2}')
+    cover=$(grep -o 'cov: [0-9]*' "Fuzz/logs/$target.log" | tail -1 | awk '{print $2}')
+    findings=$(find "Fuzz/findings/$target" -type f | wc -l)
+    echo "$target: ${runs:-0} executions, ${rate:-0} exec/s, coverage ${cover:-0} edges, $(ls "Fuzz/corpus/$target" | wc -l) corpus inputs, $findings findings"
+}
+
+running=0
+for target in "${TARGETS[@]}"; do
+    fuzz_one "$target" &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
