@@ -15,11 +15,29 @@ struct RPCOptions: ParsableArguments {
     @Option(name: .customLong("rpc-port"), help: "TCP port for JSON-RPC (0 picks a free one).")
     var rpcPort = 8545
 
+    @Option(name: .customLong("rpc-gas-cap"), help: "Most gas one eth_call or eth_estimateGas may use.")
+    var rpcGasCap: UInt64 = 50_000_000
+
+    @Option(name: .customLong("rpc-call-timeout"), help: "Seconds one eth_call or eth_estimateGas may run before the VM is stopped.")
+    var rpcCallTimeout = 5.0
+
+    @Option(name: .customLong("rpc-simulations"), help: "eth_call/eth_estimateGas running at once (default: cores - 1).")
+    var rpcSimulations: Int?
+
     @Flag(help: "Log debug lines too.")
     var verbose = false
 
     func validate() throws {
         guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") }
+        guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") }
+        guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
+        guard (rpcSimulations ?? 1) >= 1 else { throw ValidationError("--rpc-simulations must be at least 1") }
+    }
+
+    var simulations: SimulationLimits {
+        var limits = SimulationLimits(gasCap: rpcGasCap, timeLimit: .milliseconds(Int64(rpcCallTimeout * 1_000)))
+        if let rpcSimulations { limits.concurrency = rpcSimulations }
+        return limits
     }
 
     var configuration: RPCServerConfiguration { RPCServerConfiguration(host: rpcAddress, port: rpcPort, eventLoopThreads: 2) }
@@ -75,7 +93,7 @@ struct DevCommand: AsyncParsableCommand {
         // Unbuffered, so the banner comes before the log lines even in a pipe.
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: DevNetwork.validatorKey, validatorKeyFile: nil,
-                                   rpc: rpc.configuration, log: rpc.log))
+                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log))
     }
 }
 
@@ -136,6 +154,6 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: validatorKey,
-                                   rpc: rpc.configuration, log: rpc.log))
+                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log))
     }
 }

@@ -26,7 +26,7 @@ private final class FuzzedNode: Sendable {
         let store = MemoryStore(families: ChainSchema.families)
         try ChainStore(storage: store).initialize(with: genesis)
         // Small limits, so that one input takes milliseconds and the fuzzer's timeout means a hang.
-        let limits = SimulationLimits(gasCap: 2_000_000, timeLimit: .milliseconds(500), concurrency: 1, queueLength: 4)
+        let limits = SimulationLimits(gasCap: 300_000, timeLimit: .milliseconds(500), concurrency: 1, queueLength: 4)
         node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: DevNetwork.validatorKey,
                                                                producesBlocksAutomatically: false, simulations: limits),
                               store: ChainStore(storage: store), consensusLog: MemoryConsensusLog(), log: .silent)

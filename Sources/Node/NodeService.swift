@@ -37,14 +37,17 @@ public struct NodeLaunch: Sendable {
     /// The file the key came from, locked while the node runs (nil for the built-in dev key).
     public var validatorKeyFile: String?
     public var rpc: RPCServerConfiguration
+    /// Gas cap, time limit and concurrency of eth_call and eth_estimateGas.
+    public var simulations: SimulationLimits
     public var log: NodeLog
 
     public init(dataDirectory: DataDirectory, validatorKey: PrivateKey?, validatorKeyFile: String?,
-                rpc: RPCServerConfiguration, log: NodeLog = NodeLog()) {
+                rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog()) {
         self.dataDirectory = dataDirectory
         self.validatorKey = validatorKey
         self.validatorKeyFile = validatorKeyFile
         self.rpc = rpc
+        self.simulations = simulations
         self.log = log
     }
 }
@@ -89,7 +92,8 @@ public enum NodeService {
         let store = try directory.openStore()
         let node: LedgerNode
         do {
-            node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: launch.validatorKey),
+            node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: launch.validatorKey,
+                                                                   simulations: launch.simulations),
                                   store: ChainStore(storage: store),
                                   consensusLog: FileConsensusLog(path: directory.consensusLog), log: log)
         } catch {
