@@ -161,39 +161,42 @@ import Testing
 
     @Test(arguments: ["eth_call", "eth_estimateGas"])
     func theTimeLimitStopsTheVM(method: String) async throws {
-        // 100M gas of hashing would run for seconds; the limit stops it after 200 ms.
-        let node = try Self.node(SimulationLimits(gasCap: 100_000_000, timeLimit: .milliseconds(200)))
+        // 100M gas of hashing takes ~200 ms at the measured prices (more on a loaded machine);
+        // a 20 ms limit stops it first. Without the stop it would end "out of gas".
+        let node = try Self.node(SimulationLimits(gasCap: 100_000_000, timeLimit: .milliseconds(20)))
         let table = HostileInputTests.methods(node)
         let spin: JSONValue = .array([.object(["data": .data(try Self.spinningPayload())])])
-        let started = ContinuousClock.now
         do {
             _ = try await table.call(method: method, params: spin)
             Issue.record("\(method) of an endless loop succeeded")
         } catch {
             #expect(error.code == RPCError.serverErrorCode)
-            #expect(error.message == "execution aborted (timeout = 200ms)")
+            #expect(error.message == "execution aborted (timeout = 20ms)")
         }
-        // Generous for a loaded machine; without the stop it runs to its gas, reporting "out of gas".
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(try await table.call(method: "eth_blockNumber", params: .array([])) == "0x0")
         await node.stop()
     }
 
     @Test func aFullLaneRefusesWithLimitExceeded() async throws {
+        // One place and no waiting room: of eight simulations sent at once, all but those that
+        // find the place free are refused.
         let node = try Self.node(SimulationLimits(gasCap: 100_000_000, timeLimit: .seconds(1), concurrency: 1,
                                                   queueLength: 0))
         let table = HostileInputTests.methods(node)
         let spin: JSONValue = .array([.object(["data": .data(try Self.spinningPayload())])])
-        async let first: JSONValue = table.call(method: "eth_call", params: spin)
-        try await Task.sleep(for: .milliseconds(100))
-        do {
-            _ = try await table.call(method: "eth_call", params: spin)
-            Issue.record("a second simulation ran beside the first")
-        } catch {
-            #expect(error.code == RPCError.limitExceededCode)
+        let codes = await withTaskGroup(of: Int?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do { _ = try await table.call(method: "eth_call", params: spin); return nil } catch let error as RPCError { return error.code } catch { return nil }
+                }
+            }
+            var codes: [Int?] = []
+            for await code in group { codes.append(code) }
+            return codes
         }
-        _ = try? await first
-        // The place is free again: the next one runs (and is stopped by its own time limit).
+        #expect(codes.filter { $0 == RPCError.limitExceededCode }.count >= 1)
+        #expect(codes.filter { $0 != RPCError.limitExceededCode }.count >= 1)
+        // The place is free again afterwards.
         do {
             _ = try await table.call(method: "eth_call", params: spin)
         } catch {
