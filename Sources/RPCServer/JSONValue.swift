@@ -101,3 +101,18 @@ extension JSONValue: CustomStringConvertible {
     /// The compact JSON text.
     public var description: String { String(decoding: JSONWriter.encode(self), as: UTF8.self) }
 }
+
+extension JSONValue {
+    /// About how many bytes the value takes as JSON (exact for strings without escapes), without
+    /// writing it: what a batch has built so far, for the response limit.
+    public var encodedSizeEstimate: Int {
+        switch self {
+        case .null: return 4
+        case .bool(let flag): return flag ? 4 : 5
+        case .number(let text): return text.utf8.count
+        case .string(let text): return text.utf8.count + 2
+        case .array(let items): return items.reduce(2) { $0 + $1.encodedSizeEstimate + 1 }
+        case .object(let object): return object.members.reduce(2) { $0 + $1.key.utf8.count + 4 + $1.value.encodedSizeEstimate }
+        }
+    }
+}

@@ -9,6 +9,11 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Drops what was written after the first `count` bytes (an answer that did not fit).
+    public mutating func truncate(to count: Int) {
+        bytes.removeSubrange(count...)
+    }
+
     public static func encode(_ value: JSONValue) -> [UInt8] {
         var writer = JSONWriter()
         writer.write(value)

@@ -7,10 +7,15 @@ public struct RPCLimits: Sendable, Equatable {
     /// Requests in one batch; more → one -32600 error for the whole batch, as geth does.
     public var maxBatchLength: Int
     public var json: JSONParser.Limits
+    /// Bytes of one response body (geth's batch limit, 25 MB): answers that would pass it are
+    /// replaced by -32003 "response too large", and so are all the answers after them.
+    public var maxResponseBytes: Int
 
-    public init(maxBatchLength: Int = 1_000, json: JSONParser.Limits = JSONParser.Limits()) {
+    public init(maxBatchLength: Int = 1_000, json: JSONParser.Limits = JSONParser.Limits(),
+                maxResponseBytes: Int = 25_000_000) {
         self.maxBatchLength = maxBatchLength
         self.json = json
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -113,6 +118,7 @@ public struct RPCDispatcher: Sendable {
         var writer = JSONWriter(reservingCapacity: 64 + 96 * envelope.entries.count)
         var written = 0
         var resultIndex = 0
+        var overLimit = false
         if envelope.isBatch { writer.writeASCII("[") }
         for entry in envelope.entries {
             switch entry {
@@ -121,7 +127,13 @@ public struct RPCDispatcher: Sendable {
                 resultIndex += 1
                 guard let id else { continue }  // a notification
                 if written > 0 { writer.writeASCII(",") }
-                Self.writeResponse(id: id, result: result, to: &writer)
+                let start = writer.bytes.count
+                Self.writeResponse(id: id, result: overLimit ? .failure(.responseTooLarge) : result, to: &writer)
+                if !overLimit && writer.bytes.count > limits.maxResponseBytes {
+                    overLimit = true
+                    writer.truncate(to: start)
+                    Self.writeResponse(id: id, result: .failure(.responseTooLarge), to: &writer)
+                }
             case .invalid(let id, let error):
                 if written > 0 { writer.writeASCII(",") }
                 Self.writeResponse(id: id, result: .failure(error), to: &writer)

@@ -77,4 +77,7 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public static let requestTimedOut = RPCError(code: requestTimeoutCode, message: "request timed out")
+    /// geth's code and words for an answer past the response size limit.
+    public static let responseTooLargeCode = -32003
+    public static let responseTooLarge = RPCError(code: responseTooLargeCode, message: "response too large")
 }

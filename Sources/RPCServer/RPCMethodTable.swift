@@ -91,6 +91,10 @@ public struct RPCMethodTable: RPCMethodHandler {
     }
 
     private var entries: [String: Entry] = [:]
+    /// Once a batch's answers so far would pass this many bytes of JSON, its remaining calls are
+    /// not run and answer -32003 "response too large" (the dispatcher caps the body the same way;
+    /// this keeps a batch of large answers from being built in memory first).
+    public var maxBatchResponseBytes = 25_000_000
 
     public init() {}
 
@@ -125,7 +129,17 @@ public struct RPCMethodTable: RPCMethodHandler {
         var results: [Result<JSONValue, RPCError>] = []
         results.reserveCapacity(calls.count)
         var index = 0
+        var answered = 0
+        var budgetUsed = 0
         while index < calls.count {
+            for result in results[answered...] {
+                if case .success(let value) = result { budgetUsed += value.encodedSizeEstimate }
+            }
+            answered = results.count
+            if budgetUsed > maxBatchResponseBytes {
+                results.append(contentsOf: Array(repeating: .failure(.responseTooLarge), count: calls.count - index))
+                break
+            }
             let name = calls[index].method
             guard let entry = entries[name], let batch = entry.batch else {
                 do throws(RPCError) {

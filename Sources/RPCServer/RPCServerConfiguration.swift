@@ -12,6 +12,8 @@ public struct RPCServerConfiguration: Sendable {
     public var maxBatchLength: Int
     /// Deepest JSON nesting accepted.
     public var maxJSONDepth: Int
+    /// Largest response body; answers past it become -32003 "response too large".
+    public var maxResponseBytes: Int = 25_000_000
     /// Open connections at once; the next one gets HTTP 503 and is closed.
     public var maxConnections: Int
     /// How long a request's methods may run before the client gets -32002 "request timed out".
@@ -44,7 +46,8 @@ public struct RPCServerConfiguration: Sendable {
     }
 
     var limits: RPCLimits {
-        RPCLimits(maxBatchLength: maxBatchLength, json: JSONParser.Limits(maxDepth: maxJSONDepth, maxBytes: maxBodyBytes))
+        RPCLimits(maxBatchLength: maxBatchLength, json: JSONParser.Limits(maxDepth: maxJSONDepth, maxBytes: maxBodyBytes),
+                  maxResponseBytes: maxResponseBytes)
     }
 
     /// The value for Access-Control-Allow-Origin, or nil when `origin` is not allowed.
