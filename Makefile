@@ -67,7 +67,7 @@ fuzz-build: deps
 	$(SWIFT) build $(RELEASE) --product d6g-fuzz --scratch-path .build-fuzz $(FUZZ_FLAGS)
 
 # Every target until FUZZ_RUNS executions (default 10 million) or FUZZ_SECONDS (default 600) each.
-fuzz: fuzz-build
+fuzz: fuzz-build build
 	scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Seeds Fuzz/corpus from the vectors in Tests/Vectors and the contracts in Contracts/.
