@@ -93,6 +93,12 @@ public final class ProgramCache: Sendable {
     private struct Entry {
         var program: Program
         var lastUse: UInt64
+
+        /// Marks the entry used at `time` and gives its program.
+        mutating func use(at time: UInt64) -> Program {
+            lastUse = time
+            return program
+        }
     }
 
     private struct State {
@@ -123,12 +129,10 @@ public final class ProgramCache: Sendable {
     /// The program cached for `codeHash`, if any: an account's code hash finds its program
     /// without reading or hashing the code again.
     public func cachedProgram(forCodeHash codeHash: Hash32) -> Program? {
+        // Every contract call asks this: one hash lookup, the entry updated in place.
         state.withLock { state in
-            guard var entry = state.entries[codeHash] else { return nil }
             state.clock &+= 1
-            entry.lastUse = state.clock
-            state.entries[codeHash] = entry
-            return entry.program
+            return state.entries[codeHash]?.use(at: state.clock)
         }
     }
 
