@@ -8,7 +8,8 @@ public struct RPCLimits: Sendable, Equatable {
     public var maxBatchLength: Int
     public var json: JSONParser.Limits
     /// Bytes of one response body (geth's batch limit, 25 MB): answers that would pass it are
-    /// replaced by -32003 "response too large", and so are all the answers after them.
+    /// replaced by -32003 "response too large", and so are all the answers after them. The
+    /// handler gets it as the batch's budget, so it stops running calls past it.
     public var maxResponseBytes: Int
 
     public init(maxBatchLength: Int = 1_000, json: JSONParser.Limits = JSONParser.Limits(),
@@ -100,7 +101,7 @@ public struct RPCDispatcher: Sendable {
         } else if calls.isEmpty {
             results = []
         } else {
-            results = await handler.callBatch(calls)
+            results = await handler.callBatch(calls, responseBudget: limits.maxResponseBytes)
         }
         if results.count != calls.count {
             let problem = RPCError.internalError("handler returned \(results.count) results for \(calls.count) calls")

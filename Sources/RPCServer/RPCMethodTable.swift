@@ -91,11 +91,6 @@ public struct RPCMethodTable: RPCMethodHandler {
     }
 
     private var entries: [String: Entry] = [:]
-    /// Once a batch's answers so far would pass this many bytes of JSON, its remaining calls are
-    /// not run and answer -32003 "response too large" (the dispatcher caps the body the same way;
-    /// this keeps a batch of large answers from being built in memory first).
-    public var maxBatchResponseBytes = 25_000_000
-
     public init() {}
 
     public var methodNames: [String] { entries.keys.sorted() }
@@ -125,21 +120,12 @@ public struct RPCMethodTable: RPCMethodHandler {
         }
     }
 
-    public func callBatch(_ calls: [RPCCall]) async -> [Result<JSONValue, RPCError>] {
+    public func callBatch(_ calls: [RPCCall], responseBudget: Int) async -> [Result<JSONValue, RPCError>] {
         var results: [Result<JSONValue, RPCError>] = []
         results.reserveCapacity(calls.count)
         var index = 0
-        var answered = 0
-        var budgetUsed = 0
-        while index < calls.count {
-            for result in results[answered...] {
-                if case .success(let value) = result { budgetUsed += value.encodedSizeEstimate }
-            }
-            answered = results.count
-            if budgetUsed > maxBatchResponseBytes {
-                results.append(contentsOf: Array(repeating: .failure(.responseTooLarge), count: calls.count - index))
-                break
-            }
+        var budget = ResponseBudget(bytes: responseBudget)
+        while index < calls.count, !budget.isSpent(by: results) {
             let name = calls[index].method
             guard let entry = entries[name], let batch = entry.batch else {
                 do throws(RPCError) {
@@ -173,7 +159,7 @@ public struct RPCMethodTable: RPCMethodHandler {
             results.append(contentsOf: runResults.map { $0! })
             index = end
         }
-        return results
+        return budget.padded(results, to: calls.count)
     }
 
     private static func params(_ params: JSONValue, for entry: Entry) throws(RPCError) -> RPCParams {

@@ -237,5 +237,5 @@ actor BatchRecorder {
 /// A handler whose batch form drops a result.
 struct ShortBatchHandler: RPCMethodHandler {
     func call(method: String, params: JSONValue) async throws(RPCError) -> JSONValue { .null }
-    func callBatch(_ calls: [RPCCall]) async -> [Result<JSONValue, RPCError>] { [.success(.null)] }
+    func callBatch(_ calls: [RPCCall], responseBudget: Int) async -> [Result<JSONValue, RPCError>] { [.success(.null)] }
 }

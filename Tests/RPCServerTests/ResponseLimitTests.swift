@@ -9,9 +9,8 @@ private final class Counter: Sendable {
 }
 
 /// A table whose `big` answers a string of `size` bytes and counts its runs.
-private func bigMethods(size: Int, budget: Int, runs: Counter) -> RPCMethodTable {
+private func bigMethods(size: Int, runs: Counter) -> RPCMethodTable {
     var table = RPCMethodTable()
-    table.maxBatchResponseBytes = budget
     table.register("big") { _ in
         runs.value.withLock { $0 += 1 }
         return .string(String(repeating: "x", count: size))
@@ -25,7 +24,7 @@ private func batch(_ count: Int) -> String {
 
 @Test func answersPastTheLimitAreTooLarge() async throws {
     let runs = Counter()
-    let table = bigMethods(size: 1_000, budget: Int.max, runs: runs)
+    let table = bigMethods(size: 1_000, runs: runs)
     let answers = try #require(try await respond(batch(10), handler: table, limits: RPCLimits(maxResponseBytes: 3_500))?.arrayValue)
     #expect(answers.count == 10)
     let tooLarge = answers.filter { $0["error"]?["code"] == JSONValue.integer(RPCError.responseTooLargeCode) }
@@ -35,7 +34,7 @@ private func batch(_ count: Int) -> String {
 
 @Test func aSingleAnswerPastTheLimitIsTooLarge() async throws {
     let runs = Counter()
-    let table = bigMethods(size: 10_000, budget: Int.max, runs: runs)
+    let table = bigMethods(size: 10_000, runs: runs)
     let answer = try #require(try await respond("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"big\"}", handler: table,
                                                 limits: RPCLimits(maxResponseBytes: 5_000)))
     #expect(answer["error"]?["message"] == "response too large")
@@ -43,8 +42,8 @@ private func batch(_ count: Int) -> String {
 
 @Test func aBatchStopsRunningCallsPastItsBudget() async throws {
     let runs = Counter()
-    let table = bigMethods(size: 1_000, budget: 4_000, runs: runs)
-    let answers = try #require(try await respond(batch(50), handler: table)?.arrayValue)
+    let table = bigMethods(size: 1_000, runs: runs)
+    let answers = try #require(try await respond(batch(50), handler: table, limits: RPCLimits(maxResponseBytes: 4_000))?.arrayValue)
     #expect(answers.count == 50)
     // Four or five answers fill the budget; the rest were never computed.
     #expect(runs.value.withLock { $0 } <= 6)
