@@ -7,23 +7,13 @@ import LedgerTypes
 import Node
 import RPCServer
 import Testing
+import TestSupport
 
 @Suite struct HostileInputTests {
-    /// A deploy payload whose init code asks RETURNDATACOPY for 32 bytes at offset 2^64 − 1: the
-    /// bounds check once overflowed and trapped the whole process.
+    /// The deploy payload of Tests/Fixtures/returndatacopy-overflow.asm, which once trapped the
+    /// whole process.
     static func returnDataOverflowPayload() throws -> [UInt8] {
-        try Assembler.assemble("""
-            .init
-              PUSH 32
-              PUSH 0xffffffffffffffff
-              PUSH 32
-              RETURNDATACOPY
-              STOP
-            .runtime
-              PUSH0
-              PUSH0
-              RETURN
-            """).encoded()
+        try Assembler.assemble(TestData.fixture("returndatacopy-overflow.asm")).encoded()
     }
 
     static func methods(_ node: LedgerNode) -> RPCMethodTable {

@@ -37,4 +37,13 @@ public enum TestData {
     public static func json(_ relativePath: String) throws -> Any {
         try JSONSerialization.jsonObject(with: data(relativePath), options: [.fragmentsAllowed])
     }
+
+    /// A file of Tests/Fixtures: inputs this project wrote for its own tests (regressions), read
+    /// by the Swift tests and tests/python alike.
+    public static func fixture(_ name: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw LookupError.notFound(url.path) }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
 }

@@ -105,18 +105,7 @@ func returnDataCopyWithAHugeSourceOffsetFails(offset: UInt256) throws {
 }
 
 @Test func deployPayloadWithAHugeReturnDataOffsetFails() throws {
-    let payload = try Assembler.assemble("""
-        .init
-          PUSH 32
-          PUSH 0xffffffffffffffff
-          PUSH 32
-          RETURNDATACOPY
-          STOP
-        .runtime
-          PUSH0
-          PUSH0
-          RETURN
-        """).encoded()
+    let payload = try Assembler.assemble(TestData.fixture("returndatacopy-overflow.asm")).encoded()
     let result = VM.deploy(payload: payload, message: Message(caller: Fixture.sender, recipient: Fixture.contract, gas: 1_000_000),
                            host: TestHost())
     #expect(result.outcome == .failure(.returnDataOutOfBounds))

@@ -7,30 +7,18 @@ import subprocess
 
 from web3 import Web3
 
-from conftest import CHAIN_ID, node_binary
+from conftest import CHAIN_ID, ROOT, node_binary
 
-OVERFLOW = """
-.init
-  PUSH 32
-  PUSH 0xffffffffffffffff
-  PUSH 32
-  RETURNDATACOPY
-  STOP
-.runtime
-  PUSH0
-  PUSH0
-  RETURN
-"""
+OVERFLOW = ROOT / "Tests" / "Fixtures" / "returndatacopy-overflow.asm"
 
-def assemble(tmp_path, text):
-    source = tmp_path / "payload.asm"
-    source.write_text(text)
+
+def assemble(source):
     return subprocess.run([node_binary(), "assemble", str(source)], check=True, capture_output=True,
                           text=True).stdout.strip()
 
 
-def test_overflowing_payload_through_every_entry_point(w3, accounts, tmp_path):
-    payload = assemble(tmp_path, OVERFLOW)
+def test_overflowing_payload_through_every_entry_point(w3, accounts):
+    payload = assemble(OVERFLOW)
     for method in ["eth_call", "eth_estimateGas"]:
         response = w3.provider.make_request(method, [{"data": payload}, "latest"])
         assert response["error"]["code"] == -32000, response
