@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "ChainQueries", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
-        .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore"]),
+        .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore", "LedgerPrimitives"]),
 
         .target(name: "Bytecode", dependencies: ["LedgerPrimitives"]),
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
@@ -93,9 +93,9 @@ let package = Package(
         .testTarget(name: "LedgerPrimitivesTests", dependencies: ["LedgerPrimitives", "TestSupport", bigInt]),
         .testTarget(name: "LedgerCryptoTests", dependencies: ["LedgerCrypto", "TestSupport"]),
         .testTarget(name: "LedgerTypesTests", dependencies: ["LedgerTypes", "TestSupport"]),
-        .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "TestSupport"]),
+        .testTarget(name: "StateTrieTests", dependencies: ["StateTrie", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "ExecutionTestSupport", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
-        .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "TestSupport"]),
+        .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 // The value, identity and signature types the simulator plugs into the consensus core, and a fake
 // but checkable signature scheme: a signature is a keyed hash of (validator, message).
 
+import LedgerPrimitives
 import ConsensusCore
 
 /// A simulated block: who proposed it where, and whether executing it would succeed.

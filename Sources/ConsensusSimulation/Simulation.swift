@@ -2,6 +2,7 @@
 // reordering, partitions until global stabilisation (GST), Byzantine validators and crash-restarts
 // from the write-ahead log. It checks safety, lock discipline and liveness as it runs.
 
+import LedgerPrimitives
 import ConsensusCore
 
 /// What a faulty validator does. It runs an honest core and corrupts what leaves it.

@@ -2,14 +2,9 @@
 // reference interpreter), exiting non-zero on any divergence; built for libFuzzer
 // (`make fuzz-build`), the libFuzzer driver over every target instead (LibFuzzer.swift).
 import Bytecode
+import Foundation
 import FuzzSupport
 import LedgerPrimitives
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 @main
 struct D6GFuzz {
@@ -32,25 +27,27 @@ struct D6GFuzz {
             options[name] = value
             arguments.removeFirst(2)
         }
+        let seed = UInt64(options["--seed"] ?? 0)
         if let index = options["--dump"], index >= 0 {
-            let inputs = VMDifferential.inputs(seed: UInt64(options["--seed"] ?? 0), count: index + 1)
-            print(VMDifferential.describe(inputs[index]))
+            print(VMDifferential.describe(VMDifferential.input(seed: seed, index: index)))
             return
         }
-        runVM(runs: options["--runs"] ?? 0, seed: UInt64(options["--seed"] ?? 0), show: options["--show"] ?? 0)
+        runVM(runs: options["--runs"] ?? 0, seed: seed, show: options["--show"] ?? 0)
     }
 
     static func runVM(runs: Int, seed: UInt64, show: Int) {
-        let start = now()
-        let summary = VMDifferential.summarize(seed: seed, count: runs, maxDivergences: show)
-        let seconds = max(now() - start, 1e-9)
+        var summary = VMDifferential.Summary()
+        let elapsed = ContinuousClock().measure {
+            summary = VMDifferential.summarize(seed: seed, count: runs, maxDivergences: show)
+        }
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-9)
         for divergence in summary.divergences { print(divergence, "\n") }
-        let rate = summary.generated == 0 ? 0 : 100 * Double(summary.checked) / Double(summary.generated)
-        print("generated \(summary.generated), checked \(summary.checked) (\(tenths(rate)) % verified)")
+        let rate = runs == 0 ? 0 : 100 * Double(summary.checked) / Double(runs)
+        print("generated \(runs), checked \(summary.checked) (\(String(format: "%.1f", rate)) % verified)")
         print("outcomes: " + summary.outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("stops: " + summary.stops.sorted { $0.value > $1.value }.prefix(12).map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("divergences \(summary.divergenceCount)")
-        print("exec/s \(Int(Double(summary.generated) / seconds)) (\(tenths(seconds)) s)")
+        print("exec/s \(Int(Double(runs) / seconds)) (\(String(format: "%.1f", seconds)) s)")
         if summary.divergenceCount > 0 { exit(1) }
     }
 
@@ -66,7 +63,7 @@ struct D6GFuzz {
             default: fail(usage)
             }
         }
-        guard let text = readText(path) else { fail("cannot read \(path)") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)") }
         do {
             let container = try Assembler.assemble(text)
             print(VMDifferential.describe(container: container, gas: gas, input: input))
@@ -74,31 +71,6 @@ struct D6GFuzz {
         } catch {
             fail("\(path): \(error)")
         }
-    }
-
-    static func readText(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// One decimal place, without Foundation.
-    static func tenths(_ value: Double) -> String {
-        let scaled = Int((value * 10).rounded())
-        return "\(scaled / 10).\(scaled % 10)"
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func fail(_ message: String) -> Never {

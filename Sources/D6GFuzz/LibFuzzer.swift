@@ -20,7 +20,7 @@ private func LLVMFuzzerRunDriver(
 
 enum LibFuzzerEntry {
     /// The targets a libFuzzer build can run.
-    nonisolated(unsafe) static var targets: [FuzzTarget] = FuzzTarget.all
+    static let targets: [FuzzTarget] = FuzzTarget.all
     nonisolated(unsafe) static var selected: FuzzTarget?
 
     static var isLibFuzzerBuild: Bool {
@@ -36,7 +36,8 @@ enum LibFuzzerEntry {
         #if D6G_LIBFUZZER
         let name = getenv("D6G_FUZZ_TARGET").map { String(cString: $0) } ?? ""
         guard let target = targets.first(where: { $0.name == name }) else {
-            print("set D6G_FUZZ_TARGET to one of: \(targets.map(\.name).joined(separator: ", "))")
+            print("set D6G_FUZZ_TARGET to one of:")
+            for target in targets { print("  \(target.name): \(target.summary)") }
             exit(2)
         }
         selected = target

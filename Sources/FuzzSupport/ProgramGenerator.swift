@@ -13,16 +13,18 @@ public struct FuzzCursor {
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    mutating func byte() -> UInt8 {
+    public mutating func byte() -> UInt8 {
         guard position < bytes.count else { return 0 }
         defer { position += 1 }
         return bytes[position]
     }
 
-    /// A number in 0..<bound, from two bytes.
+    /// A number in 0..<bound, from two bytes, or four when the bound needs more than 16 bits.
     mutating func below(_ bound: Int) -> Int {
         guard bound > 1 else { return 0 }
-        return (Int(byte()) << 8 | Int(byte())) % bound
+        var value = Int(byte()) << 8 | Int(byte())
+        if bound > 1 << 16 { value = value << 16 | Int(byte()) << 8 | Int(byte()) }
+        return value % bound
     }
 
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
@@ -33,7 +35,7 @@ public struct FuzzCursor {
         UInt256(bigEndianBytes: (0..<32).map { _ in byte() }) ?? .zero
     }
 
-    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in byte() } }
+    public mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in byte() } }
 }
 
 /// One generated case: the world (with code installed), the block and the message to send.

@@ -1,6 +1,8 @@
 // Word arithmetic for the reference interpreter, written the slow, plain way (bit by bit, byte
-// by byte) so that it shares no algorithm with LedgerPrimitives' fast UInt256 routines, which
-// the real VM uses: a bug in either shows up as a divergence.
+// by byte) so that multiplication, division, modular arithmetic, exponentiation and the byte and
+// sign operations share no algorithm with LedgerPrimitives' fast UInt256 routines, which the real
+// VM uses: a bug in either shows up as a divergence. Addition, subtraction and comparison are
+// UInt256's own — simple enough to trust, and checked against BigInt in LedgerPrimitivesTests.
 import LedgerPrimitives
 
 enum ReferenceArithmetic {
@@ -65,25 +67,36 @@ enum ReferenceArithmetic {
     /// base ^ exponent by square-and-multiply from the top bit; with `checked`, nil when any
     /// step overflows (every intermediate is ≤ the final power, so that is exactly overflow).
     static func power(_ base: UInt256, _ exponent: UInt256, checked: Bool) -> UInt256? {
+        func times(_ x: UInt256, _ y: UInt256) -> UInt256? {
+            let (product, overflow) = multiply(x, y)
+            return checked && overflow ? nil : product
+        }
         var result = UInt256.one
         for index in stride(from: 255, through: 0, by: -1) {
-            if checked {
-                let (square, overflow) = result.multipliedReportingOverflow(by: result)
-                guard !overflow else { return nil }
-                result = square
-            } else {
-                result = result &* result
-            }
+            guard let square = times(result, result) else { return nil }
+            result = square
             guard bit(exponent, index) else { continue }
-            if checked {
-                let (product, overflow) = result.multipliedReportingOverflow(by: base)
-                guard !overflow else { return nil }
-                result = product
-            } else {
-                result = result &* base
-            }
+            guard let product = times(result, base) else { return nil }
+            result = product
         }
         return result
+    }
+
+    /// a × b mod 2^256 by double-and-add over b's bits, and whether the full product needed more
+    /// than 256 bits.
+    static func multiply(_ a: UInt256, _ b: UInt256) -> (partialValue: UInt256, overflow: Bool) {
+        var product = UInt256.zero
+        var overflow = false
+        for index in stride(from: 255, through: 0, by: -1) {
+            // Doubling loses the top bit; adding may carry out.
+            if isNegative(product) { overflow = true }
+            product = product &+ product
+            guard bit(b, index) else { continue }
+            let (sum, carried) = product.addingReportingOverflow(a)
+            if carried { overflow = true }
+            product = sum
+        }
+        return (product, overflow)
     }
 
     /// Bytes of the exponent without leading zeros (EXP's dynamic gas).

@@ -12,13 +12,14 @@ extension ReferenceFrame {
     /// Runs one instruction; returns the frame's result when it halts.
     mutating func step(_ vm: ReferenceInterpreter) throws -> ExecutionResult? {
         guard pc >= 0, pc < code.count else { throw Halt.fault("ran off the end of the function") }
-        if let cost = container.functions[function].blockCost[pc] { try charge(cost) }
         let byte = code[pc]
-        guard let opcode = Opcode(rawValue: byte), !(0xb0...0xcf).contains(byte) else {
-            throw Halt.fault("not an instruction: 0x\(String(byte, radix: 16))")
-        }
+        // Internal opcodes decode too; `execute` reports them as faults by name.
+        guard let opcode = Opcode(rawValue: byte) else { throw Halt.fault("not an instruction: 0x\(String(byte, radix: 16))") }
         let at = pc
+        // Recorded before the block's charge, so a block that cannot be paid counts against the
+        // instruction it starts with.
         if depth == 0 { vm.lastOutermostOpcode = opcode }
+        if let cost = container.functions[function].blockCost[pc] { try charge(cost) }
         pc = at + 1 + ReferenceContainer.immediateSize(opcode, code, at)
         return try execute(opcode, at: at, vm)
     }
@@ -182,7 +183,7 @@ extension ReferenceFrame {
         switch opcode {
         case .stop: return ExecutionResult(outcome: .success, gasLeft: gas)
         case .add: try binary { try Self.checked($0.addingReportingOverflow($1)) }
-        case .mul: try binary { try Self.checked($0.multipliedReportingOverflow(by: $1)) }
+        case .mul: try binary { try Self.checked(Math.multiply($0, $1)) }
         case .sub: try binary { try Self.checked($0.subtractingReportingOverflow($1)) }
         case .div: try binary { Math.divide($0, try Self.nonzero($1)).quotient }
         case .sdiv:
@@ -197,7 +198,7 @@ extension ReferenceFrame {
         case .exp: try exponent(checked: true)
         case .signextend: try binary { a, b in Math.signExtend(b, fromByte: a) }
         case .wadd: try binary { $0.addingReportingOverflow($1).partialValue }
-        case .wmul: try binary { $0.multipliedReportingOverflow(by: $1).partialValue }
+        case .wmul: try binary { Math.multiply($0, $1).partialValue }
         case .wsub: try binary { $0.subtractingReportingOverflow($1).partialValue }
         case .wexp: try exponent(checked: false)
         case .lt: try binary { a, b in a < b ? .one : .zero }

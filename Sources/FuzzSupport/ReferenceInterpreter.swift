@@ -138,7 +138,11 @@ struct ReferenceContainer {
         }
         switch opcode {
         case .rjump, .rjumpi: return [relative(offset + 1)]
-        case .rjumpv: return (0...Int(code[offset + 1])).map { relative(offset + 2 + 2 * $0) }
+        case .rjumpv:
+            // A table cut off by the end of the code is a broken verifier promise: a fault later,
+            // never a trap here.
+            guard offset + 1 < code.count else { return [-1] }
+            return (0...Int(code[offset + 1])).map { relative(offset + 2 + 2 * $0) }
         default: return []
         }
     }
@@ -166,7 +170,7 @@ struct ReferenceContainer {
         var pending = [0]
         var highest = function.inputs
         while let offset = pending.popLast() {
-            guard offset < function.code.count, let opcode = Opcode(rawValue: function.code[offset]),
+            guard offset >= 0, offset < function.code.count, let opcode = Opcode(rawValue: function.code[offset]),
                   let height = heights[offset] else { continue }
             let next = offset + 1 + Self.immediateSize(opcode, function.code, offset)
             var (inputs, outputs) = (Self.table[Int(opcode.rawValue)].inputs, Self.table[Int(opcode.rawValue)].outputs)

@@ -43,8 +43,8 @@ public enum VMDifferential {
             return Run(result: VM.call(generated.message, host: host), world: host.world)
         }
         let deployment = VM.deploy(payload: payload, message: generated.message, host: host)
-        return Run(result: ExecutionResult(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output),
-                   world: host.world, runtimeCode: deployment.runtimeCode)
+        return Run(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output,
+                   runtimeCode: deployment.runtimeCode, world: host.world)
     }
 
     /// The reference's run, and the opcode where its outermost frame stopped.
@@ -55,50 +55,48 @@ public enum VMDifferential {
             return (Run(result: result, world: reference.world), reference.lastOutermostOpcode)
         }
         let deployment = try reference.deploy(payload: payload, message: generated.message)
-        return (Run(result: ExecutionResult(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output),
-                    world: reference.world, runtimeCode: deployment.runtimeCode), reference.lastOutermostOpcode)
+        return (Run(outcome: deployment.outcome, gasLeft: deployment.gasLeft, output: deployment.output,
+                    runtimeCode: deployment.runtimeCode, world: reference.world), reference.lastOutermostOpcode)
+    }
+
+    /// The three runs of a case and the first difference between them ("no difference" when
+    /// they agree); nil when a container does not verify. With a reference fault, only the two
+    /// real runs are listed and the fault is the difference.
+    static func compare(_ generated: GeneratedCase) -> (runs: [(String, Run)], difference: String, stoppedAt: Opcode?)? {
+        guard let (fusedHost, plainHost) = hosts(generated) else { return nil }
+        let fused = realRun(generated, fusedHost), plain = realRun(generated, plainHost)
+        do {
+            let (expected, stoppedAt) = try referenceRun(generated)
+            let runs = [("reference", expected), ("fused", fused), ("plain", plain)]
+            return (runs, firstDifference(runs), stoppedAt)
+        } catch {
+            return ([("fused", fused), ("plain", plain)], "reference fault: \(error)", nil)
+        }
     }
 
     /// nil when the three runs agree or the input made no verified program; else a report.
     public static func check(_ input: [UInt8]) -> String? { evaluate(input).divergence }
 
     public static func evaluate(_ input: [UInt8]) -> Verdict {
-        guard let generated = ProgramGenerator.generate(input), let (fusedHost, plainHost) = hosts(generated) else {
+        guard let generated = ProgramGenerator.generate(input), let compared = compare(generated) else {
             return Verdict(verified: false, divergence: nil, outcome: nil)
         }
-        let fused = realRun(generated, fusedHost)
-        let plain = realRun(generated, plainHost)
-        let expected: Run, stoppedAt: Opcode?
-        do {
-            (expected, stoppedAt) = try referenceRun(generated)
-        } catch {
-            return Verdict(verified: true, divergence: report(generated, "reference fault: \(error)",
-                                                              [("fused", fused), ("plain", plain)]), outcome: nil)
-        }
-        let runs = [("reference", expected), ("fused", fused), ("plain", plain)]
-        if fused != expected || plain != expected {
-            return Verdict(verified: true, divergence: report(generated, firstDifference(runs), runs), outcome: expected.result.outcome)
-        }
-        return Verdict(verified: true, divergence: nil, outcome: expected.result.outcome, stoppedAt: stoppedAt)
+        let outcome = compared.runs.first { $0.0 == "reference" }?.1.result.outcome
+        let divergence = compared.difference == noDifference ? nil : report(generated, compared.difference, compared.runs)
+        return Verdict(verified: true, divergence: divergence, outcome: outcome, stoppedAt: compared.stoppedAt)
     }
 
     /// The full report for `input` (programs, message, the three runs), whether or not they agree.
     public static func describe(_ input: [UInt8]) -> String {
-        guard let generated = ProgramGenerator.generate(input), let (fusedHost, plainHost) = hosts(generated) else {
+        guard let generated = ProgramGenerator.generate(input), let compared = compare(generated) else {
             return "no verified program"
         }
-        let fused = realRun(generated, fusedHost)
-        let plain = realRun(generated, plainHost)
-        do {
-            let runs = [("reference", try referenceRun(generated).0), ("fused", fused), ("plain", plain)]
-            return report(generated, firstDifference(runs), runs)
-        } catch {
-            return report(generated, "reference fault: \(error)", [("fused", fused), ("plain", plain)])
-        }
+        return report(generated, compared.difference, compared.runs)
     }
 
-    /// The three runs of one hand-written runtime container (a reproducer) called by the
-    /// generator's sender with `gas` and `input`, the callee and balances as in generated cases.
+    /// The three runs of one hand-written runtime container (a reproducer) at the generator's
+    /// main address, called by its funded sender with `gas` and `input`. Only that contract is
+    /// installed: a reproducer that calls the generator's callee must carry it itself.
     public static func describe(container: Container, gas: Int64, input: [UInt8]) -> String {
         var world = ReferenceWorld()
         world.balances[ProgramGenerator.sender] = UInt256(1_000_000_000_000_000_000)
@@ -108,30 +106,19 @@ public enum VMDifferential {
                                       message: Message(caller: ProgramGenerator.sender, recipient: ProgramGenerator.main,
                                                        input: input, gas: gas),
                                       containers: [("main", ProgramGenerator.main, container)])
-        guard let (fusedHost, plainHost) = hosts(generated) else { return "container does not verify" }
-        let fused = realRun(generated, fusedHost), plain = realRun(generated, plainHost)
-        do {
-            let runs = [("reference", try referenceRun(generated).0), ("fused", fused), ("plain", plain)]
-            return report(generated, firstDifference(runs), runs)
-        } catch {
-            return report(generated, "reference fault: \(error)", [("fused", fused), ("plain", plain)])
-        }
+        guard let compared = compare(generated) else { return "container does not verify" }
+        return report(generated, compared.difference, compared.runs)
     }
 
-    /// The inputs `summarize(seed:count:)` feeds, in order.
-    public static func inputs(seed: UInt64, count: Int) -> [[UInt8]] {
+    /// Input number `index` (from 0) of the sequence `summarize(seed:count:)` feeds.
+    public static func input(seed: UInt64, index: Int) -> [UInt8] {
         var random = SplitMix64(seed: seed)
-        return (0..<count).map { _ in input(&random) }
+        for _ in 0..<index { _ = input(&random) }
+        return input(&random)
     }
 
     static func input(_ random: inout SplitMix64) -> [UInt8] {
-        let length = 256 + Int(random.next() % 4096)
-        var input: [UInt8] = []
-        input.reserveCapacity(length + 8)
-        while input.count < length {
-            withUnsafeBytes(of: random.next()) { input += $0 }
-        }
-        return input
+        random.bytes(256 + Int(random.next() % 4096))
     }
 
     /// What differs between the reference and the first real run that disagrees with it.
@@ -147,30 +134,32 @@ public enum VMDifferential {
             if run.runtimeCode != expected.runtimeCode { return "\(name): deployed code differs" }
             return "\(name): differs"
         }
-        return "no difference"
+        return noDifference
     }
 
+    static let noDifference = "no difference"
+
     static func report(_ generated: GeneratedCase, _ headline: String, _ runs: [(String, Run)]) -> String {
-        var lines = [headline == "no difference" ? "AGREE — the three runs match" : "DIVERGENCE — \(headline)"]
+        var lines = [headline == noDifference ? "AGREE — the three runs match" : "DIVERGENCE — \(headline)"]
         let message = generated.message
         if generated.payload != nil { lines.append("DEPLOYMENT (VM.deploy) of the payload below, constructor arguments = input") }
         lines.append("message: gas \(message.gas), value \(message.value), input \(Hex.encode(message.input))")
-        lines.append("balances before: " + describe(generated.world.balances))
+        lines.append("balances before: " + listing(generated.world.balances))
         for (name, address, container) in generated.containers {
             lines.append("--- \(name) at \(address.hexString)")
             lines.append(Disassembler.text(of: container))
         }
         for (name, run) in runs {
             lines.append("--- \(name): \(run.result.outcome), gas left \(run.result.gasLeft), output \(Hex.encode(run.result.output))")
-            lines.append("    storage: " + run.world.storage.map { "\($0.key.hexString): \(describe($0.value))" }.sorted().joined(separator: "; "))
-            lines.append("    balances: " + describe(run.world.balances))
+            lines.append("    storage: " + run.world.storage.map { "\($0.key.hexString): \(listing($0.value))" }.sorted().joined(separator: "; "))
+            lines.append("    balances: " + listing(run.world.balances))
             if let code = run.runtimeCode { lines.append("    deployed code: " + Hex.encode(code)) }
             lines.append("    logs: " + run.world.logs.map { "\($0.address.hexString) topics \($0.topics.count) data \(Hex.encode($0.data))" }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
     }
 
-    static func describe<Key: Hashable>(_ dictionary: [Key: UInt256]) -> String {
+    static func listing<Key: Hashable>(_ dictionary: [Key: UInt256]) -> String {
         dictionary.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")
     }
 
@@ -183,7 +172,8 @@ public enum VMDifferential {
 
     /// Counts over a run of pseudo-random inputs.
     public struct Summary {
-        public var generated = 0
+        public init() {}
+        /// Inputs that made a verified program (the others are skipped).
         public var checked = 0
         /// The first few reports; `divergenceCount` counts them all.
         public var divergences: [String] = []
@@ -193,19 +183,12 @@ public enum VMDifferential {
         public var stops: [String: Int] = [:]
     }
 
-    /// `count` pseudo-random inputs from `seed`; `checked` counts those that made a verified program.
-    public static func run(seed: UInt64, count: Int) -> (checked: Int, divergences: [String]) {
-        let summary = summarize(seed: seed, count: count)
-        return (summary.checked, summary.divergences)
-    }
-
     public static func summarize(seed: UInt64, count: Int, maxDivergences: Int = 20) -> Summary {
         var random = SplitMix64(seed: seed)
         var summary = Summary()
         for _ in 0..<count {
             let input = input(&random)
             let verdict = evaluate(input)
-            summary.generated += 1
             guard verdict.verified else { continue }
             summary.checked += 1
             let outcome = verdict.outcome.map(kind) ?? "fault"
@@ -223,17 +206,9 @@ public enum VMDifferential {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, the same on every machine.
-public struct SplitMix64 {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+extension VMDifferential.Run {
+    /// A deployment's run, from either side's deployment result.
+    init(outcome: Outcome, gasLeft: Int64, output: [UInt8], runtimeCode: [UInt8]?, world: ReferenceWorld) {
+        self.init(result: ExecutionResult(outcome: outcome, gasLeft: gasLeft, output: output), world: world, runtimeCode: runtimeCode)
     }
 }

@@ -6,7 +6,8 @@
 /// One fuzz target: a name for the command line and the corpus folder, and its check.
 public struct FuzzTarget: Sendable {
     public let name: String
-    /// What the target feeds and what it asserts, for `d6g-fuzz --list` and Docs/fuzzing.md.
+    /// What the target feeds and what it asserts, listed by a libFuzzer build of d6g-fuzz run
+    /// without D6G_FUZZ_TARGET.
     public let summary: String
     /// nil when every property held; else a description of the one that broke.
     public let check: @Sendable ([UInt8]) -> String?

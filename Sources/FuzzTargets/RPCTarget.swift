@@ -4,6 +4,7 @@
 // bytes — so that deep paths (eth_call and eth_estimateGas of fuzzed code, block and log queries,
 // raw transactions) are reached far more often than random JSON would reach them.
 import Bytecode
+import FuzzSupport
 import Dispatch
 import Foundation
 import LedgerPrimitives
@@ -57,8 +58,8 @@ extension FuzzTarget {
         summary: "RPCDispatcher over every method of an in-memory node: raw bodies and structured calls (eth_call/eth_estimateGas with fuzzed code among them); every answer is JSON") { input in
         guard let node = FuzzedNode.shared else { return "the in-memory node did not start" }
         guard let first = input.first else { return nil }
-        let body = first & 1 == 0 ? Array(input.dropFirst())
-                                   : StructuredCall(Array(input.dropFirst()), methods: node.methodNames).body
+        var structured = StructuredCall(Array(input.dropFirst()), methods: node.methodNames)
+        let body = first & 1 == 0 ? Array(input.dropFirst()) : structured.body()
         guard let response = node.respond(to: body) else { return nil }
         guard (try? JSONParser.parse(response)) != nil else { return "a response is not JSON" }
         return nil
@@ -68,25 +69,32 @@ extension FuzzTarget {
 /// A JSON-RPC body built from fuzz bytes: a method from the node's table (or a near miss), and
 /// parameters of the shapes methods take.
 struct StructuredCall {
-    private var bytes: ByteReader
+    private var bytes: FuzzCursor
     let methods: [String]
 
+    /// Made once: the dev accounts' addresses cost a key derivation each.
+    static let knownAddresses = DevNetwork.accountKeys.map { $0.address.description }
+    static let edgeQuantities: [String] = ["0x0", "0x1", "0x7fffffff", "0xffffffff", "0x100000000", "0x7fffffffffffffff",
+                                           "0xffffffffffffffff", "0x10000000000000000", "0x" + String(repeating: "f", count: 64),
+                                           "0x" + String(repeating: "f", count: 65), "0x01", "0x", "-0x1", "1"]
+    static let fieldNames = ["fromBlock", "toBlock", "address", "topics", "blockHash", "to", "data", "from", "gas"]
+
     init(_ input: [UInt8], methods: [String]) {
-        bytes = ByteReader(input)
+        bytes = FuzzCursor(input)
         self.methods = methods
     }
 
-    var body: [UInt8] {
-        var reader = self
-        let count = reader.bytes.next() % 4 == 0 ? Int(reader.bytes.next() % 4) + 1 : 1
-        let calls = (0..<count).map { index in reader.call(id: index) }
-        return JSONWriter.encode(count == 1 && reader.bytes.next() % 2 == 0 ? calls[0] : .array(calls))
+    mutating func body() -> [UInt8] {
+        let count = bytes.byte() % 4 == 0 ? Int(bytes.byte() % 4) + 1 : 1
+        var calls: [JSONValue] = []
+        for index in 0..<count { calls.append(call(id: index)) }
+        return JSONWriter.encode(count == 1 && bytes.byte() % 2 == 0 ? calls[0] : .array(calls))
     }
 
     private mutating func call(id: Int) -> JSONValue {
-        let choice = Int(bytes.next())
+        let choice = Int(bytes.byte())
         let method = choice < 240 && !methods.isEmpty ? methods[choice % methods.count] : ["eth_nope", "", "rpc.x"][choice % 3]
-        let count = Int(bytes.next() % 4)
+        let count = Int(bytes.byte() % 4)
         var params = (0..<count).map { _ in parameter(depth: 0) }
         if method == "eth_call" || method == "eth_estimateGas" || method == "eth_createAccessList" {
             params = [callObject()] + params.prefix(1)
@@ -98,71 +106,50 @@ struct StructuredCall {
     /// a container, so that the verifier and often the VM run on it.
     private mutating func callObject() -> JSONValue {
         var object = JSONObject()
-        if bytes.next() % 3 != 0 {
-            let code = bytes.take(Int(bytes.next() % 64) + 1) + [Opcode.stop.rawValue]
+        if bytes.byte() % 3 != 0 {
+            let code = bytes.bytes(Int(bytes.byte() % 64) + 1) + [Opcode.stop.rawValue]
             let container = Container(initFunctions: [Function(code: code)], runtimeFunctions: [Function(code: [Opcode.stop.rawValue])])
             object["data"] = .string(Hex.encode((try? container.encoded()) ?? code))
         } else {
             object["to"] = address()
-            object["data"] = .string(Hex.encode(bytes.take(Int(bytes.next() % 40))))
+            object["data"] = .string(Hex.encode(bytes.bytes(Int(bytes.byte() % 40))))
         }
-        if bytes.next() % 2 == 0 { object["gas"] = quantity() }
-        if bytes.next() % 3 == 0 { object["from"] = address() }
-        if bytes.next() % 4 == 0 { object["value"] = quantity() }
+        if bytes.byte() % 2 == 0 { object["gas"] = quantity() }
+        if bytes.byte() % 3 == 0 { object["from"] = address() }
+        if bytes.byte() % 4 == 0 { object["value"] = quantity() }
         return .object(object)
     }
 
     private mutating func parameter(depth: Int) -> JSONValue {
-        switch bytes.next() % 10 {
+        switch bytes.byte() % 10 {
         case 0: return quantity()
-        case 1: return ["latest", "earliest", "pending", "safe", "finalized", "0x0", "0x1", "0x"][Int(bytes.next() % 8)]
+        case 1: return ["latest", "earliest", "pending", "safe", "finalized", "0x0", "0x1", "0x"][Int(bytes.byte() % 8)]
         case 2: return address()
-        case 3: return .string(Hex.encode(bytes.take(32)))
-        case 4: return .string(Hex.encode(bytes.take(Int(bytes.next()))))
-        case 5: return .bool(bytes.next() % 2 == 0)
-        case 6: return .integer(Int8(bitPattern: bytes.next()))
+        case 3: return .string(Hex.encode(bytes.bytes(32)))
+        case 4: return .string(Hex.encode(bytes.bytes(Int(bytes.byte()))))
+        case 5: return .bool(bytes.byte() % 2 == 0)
+        case 6: return .integer(Int8(bitPattern: bytes.byte()))
         case 7 where depth < 3:
-            return .array((0..<Int(bytes.next() % 4)).map { _ in parameter(depth: depth + 1) })
+            return .array((0..<Int(bytes.byte() % 4)).map { _ in parameter(depth: depth + 1) })
         case 8 where depth < 3:
-            let keys = ["fromBlock", "toBlock", "address", "topics", "blockHash", "to", "data", "from", "gas"]
             var object = JSONObject()
-            for _ in 0..<Int(bytes.next() % 4) { object[keys[Int(bytes.next()) % keys.count]] = parameter(depth: depth + 1) }
+            for _ in 0..<Int(bytes.byte() % 4) {
+                object[Self.fieldNames[Int(bytes.byte()) % Self.fieldNames.count]] = parameter(depth: depth + 1)
+            }
             return .object(object)
         default: return .null
         }
     }
 
     private mutating func quantity() -> JSONValue {
-        let edges: [String] = ["0x0", "0x1", "0x7fffffff", "0xffffffff", "0x100000000", "0x7fffffffffffffff",
-                               "0xffffffffffffffff", "0x10000000000000000", "0x" + String(repeating: "f", count: 64),
-                               "0x" + String(repeating: "f", count: 65), "0x01", "0x", "-0x1", "1"]
-        let choice = Int(bytes.next())
-        if choice < 128 { return .string(edges[choice % edges.count]) }
-        return .string("0x" + String(UInt64(bytes.next()) << UInt64(bytes.next() % 56), radix: 16))
+        let choice = Int(bytes.byte())
+        if choice < 128 { return .string(Self.edgeQuantities[choice % Self.edgeQuantities.count]) }
+        return .string("0x" + String(UInt64(bytes.byte()) << UInt64(bytes.byte() % 56), radix: 16))
     }
 
     private mutating func address() -> JSONValue {
-        let known = DevNetwork.accountKeys.map { $0.address.description }
-        let choice = Int(bytes.next())
-        if choice < 128 { return .string(known[choice % known.count]) }
-        return .string(Hex.encode(bytes.take(20)))
-    }
-}
-
-/// Reads a fuzz input front to back; past its end it gives zeros, so every input is a program.
-struct ByteReader {
-    private let bytes: [UInt8]
-    private var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func next() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func take(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in next() }
+        let choice = Int(bytes.byte())
+        if choice < 128 { return .string(Self.knownAddresses[choice % Self.knownAddresses.count]) }
+        return .string(Hex.encode(bytes.bytes(20)))
     }
 }

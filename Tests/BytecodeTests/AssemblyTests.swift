@@ -1,5 +1,6 @@
 // The assembler and disassembler, both driven by the opcode table: hand-written text assembles
 // to the expected bytes, and any container survives disassemble → assemble unchanged.
+import LedgerPrimitives
 import Bytecode
 import Testing
 import TestSupport

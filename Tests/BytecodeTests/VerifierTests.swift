@@ -1,5 +1,6 @@
 // The verifier's catalogue: each invalid program is rejected with its reason and place; valid
 // programs decode with gas charged per basic block.
+import LedgerPrimitives
 import Bytecode
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 // Coordinated split-brain validators: harmless below a third of the power, and the simulator's
 // safety check does fire once they hold a third or more (so the check is not vacuous).
 
+import LedgerPrimitives
 import ConsensusCore
 import ConsensusSimulation
 import Testing

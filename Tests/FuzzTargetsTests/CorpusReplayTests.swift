@@ -1,6 +1,7 @@
 // Replays the kept fuzz corpus and every past finding (Fuzz/corpus/<target>, Fuzz/findings/<target>)
 // through the same checks libFuzzer runs (Docs/fuzzing.md), and a seeded batch of random inputs,
 // so that `make test` keeps every input that ever broke something.
+import LedgerPrimitives
 import Dispatch
 import Foundation
 import FuzzTargets
