@@ -31,7 +31,8 @@ enum Fusion {
             precondition(target >= 0, "a jump lands inside a fused sequence")
             return target
         }
-        for position in fused.indices where fused[position].opcode.definition.flags.contains(.jump)
+        let traits = Opcode.traitsTable
+        for position in fused.indices where traits[Int(fused[position].opcode.rawValue)].flags.contains(.jump)
                                             && fused[position].opcode != .rjumpv {
             fused[position] = Instruction(fused[position].opcode, renumbered(fused[position].argument))
         }

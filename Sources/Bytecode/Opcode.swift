@@ -72,10 +72,28 @@ public struct OpcodeInfo: Sendable, Equatable {
     public let summary: String
 }
 
+/// An opcode's immediate size, stack effect, base gas and flags, as in its `OpcodeInfo`.
+public struct OpcodeTraits: Sendable {
+    public let immediateSize: Int
+    public let inputs: Int
+    public let outputs: Int
+    public let gas: Int
+    public let flags: OpcodeInfo.Flags
+}
+
 extension Opcode {
+    /// The table entry of this opcode, read from `Opcode.table`: the verifier and decoder ask for
+    /// it several times per instruction of every contract they load, so it must not be built
+    /// (names and summaries are strings) on each call.
+    @inlinable
+    public var definition: OpcodeInfo {
+        Opcode.table[Int(rawValue)] ?? describe()
+    }
+
     /// The table. Stack effects are (inputs → outputs) from the top of the stack; gas is the
     /// base cost (Docs/vm.md §Gas lists the dynamic parts).
-    public var definition: OpcodeInfo {
+    @usableFromInline
+    func describe() -> OpcodeInfo {
         func op(_ name: String, _ inputs: Int, _ outputs: Int, gas: Int, immediate: Int = 0,
                 _ flags: OpcodeInfo.Flags = [], _ summary: String) -> OpcodeInfo {
             OpcodeInfo(name: name, opcode: self, immediateSize: immediate, inputs: inputs, outputs: outputs,
@@ -134,8 +152,8 @@ extension Opcode {
         case .mload: return op("MLOAD", 1, 1, gas: 3, .dynamicGas, "32 bytes of memory at an offset")
         case .mstore: return op("MSTORE", 2, 0, gas: 3, .dynamicGas, "store 32 bytes (offset, value)")
         case .mstore8: return op("MSTORE8", 2, 0, gas: 3, .dynamicGas, "store the low byte (offset, value)")
-        case .sload: return op("SLOAD", 1, 1, gas: 100, .dynamicGas, "storage slot of this contract; +20,200 gas if the transaction has not touched it yet")
-        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000; +20,200 if the slot is cold")
+        case .sload: return op("SLOAD", 1, 1, gas: 100, .dynamicGas, "storage slot of this contract; +25,000 gas if the transaction has not touched it yet")
+        case .sstore: return op("SSTORE", 2, 0, gas: 0, [.writesState, .dynamicGas], "store (key, value); 20,000 gas from zero to nonzero, else 5,000; +25,000 if the slot is cold")
         case .msize: return op("MSIZE", 0, 1, gas: 2, [], "memory size in bytes (a multiple of 32)")
         case .gas: return op("GAS", 0, 1, gas: 2, .endsBlock, "gas left after this instruction")
         case .mcopy: return op("MCOPY", 3, 0, gas: 3, .dynamicGas, "copy memory (destination, source, length); +3 gas per word")
@@ -164,13 +182,13 @@ extension Opcode {
         case .pushAdd, .pushSub, .pushMul, .pushWadd, .pushWsub, .pushWmul, .pushLt, .pushGt, .pushEq,
              .pushAnd, .pushOr, .pushShl, .pushShr, .pushSwap1Sub, .pushSwap1Wsub:
             let parts = fusedParts!
-            return op("(" + parts.map(\.definition.name).joined(separator: "+") + ")", 1, 1, gas: 0, .internalOnly,
-                      "decoded only: push a small immediate, then " + parts.dropFirst().map(\.definition.name).joined(separator: " "))
+            return op("(" + parts.map { $0.describe().name }.joined(separator: "+") + ")", 1, 1, gas: 0, .internalOnly,
+                      "decoded only: push a small immediate, then " + parts.dropFirst().map { $0.describe().name }.joined(separator: " "))
         case .dup1Rjumpi, .iszeroRjumpi, .ltRjumpi, .gtRjumpi, .eqRjumpi:
             let condition = fusedParts![0]
-            let inputs = condition == .dup1 ? 1 : condition.definition.inputs
-            return op("(" + condition.definition.name + "+RJUMPI)", inputs, condition == .dup1 ? 1 : 0, gas: 0,
-                      [.internalOnly, .jump], "decoded only: " + condition.definition.name + ", then RJUMPI")
+            let inputs = condition == .dup1 ? 1 : condition.describe().inputs
+            return op("(" + condition.describe().name + "+RJUMPI)", inputs, condition == .dup1 ? 1 : 0, gas: 0,
+                      [.internalOnly, .jump], "decoded only: " + condition.describe().name + ", then RJUMPI")
         case .dataload: return op("DATALOAD", 1, 1, gas: 4, [], "32 bytes of the data section at an offset, zero-padded")
         case .dataloadn: return op("DATALOADN", 0, 1, gas: 3, immediate: 2, [], "32 bytes of the data section at an immediate offset (verified in bounds)")
         case .datasize: return op("DATASIZE", 0, 1, gas: 2, [], "data section length")
@@ -180,9 +198,9 @@ extension Opcode {
         case .rjumpv: return op("RJUMPV", 1, 0, gas: 4, immediate: 1, .jump, "jump table: immediate maxIndex then maxIndex+1 offsets; falls through when the index is larger")
         case .callf: return op("CALLF", 0, 0, gas: 5, immediate: 2, .endsBlock, "call function n (stack effect: its declared inputs → outputs)")
         case .retf: return op("RETF", 0, 0, gas: 3, .terminator, "return from a function (stack height = its declared outputs)")
-        case .call: return op("CALL", 7, 1, gas: 100, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value, +18,000 for a cold account, +125 per word of code loaded")
+        case .call: return op("CALL", 7, 1, gas: 100, [.writesState, .endsBlock, .dynamicGas], "call (gas, address, value, inOffset, inLength, outOffset, outLength) → success; +9,000 gas with value, +18,000 for a cold account, +520 per word of code loaded")
         case .ret: return op("RETURN", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt with success and memory[offset, length] as output")
-        case .staticcall: return op("STATICCALL", 6, 1, gas: 100, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes; +18,000 for a cold account, +125 per word of code loaded")
+        case .staticcall: return op("STATICCALL", 6, 1, gas: 100, [.endsBlock, .dynamicGas], "call (gas, address, inOffset, inLength, outOffset, outLength) → success, no state writes; +18,000 for a cold account, +520 per word of code loaded")
         case .revert: return op("REVERT", 2, 0, gas: 0, [.terminator, .dynamicGas], "halt, undo this call's writes, output memory[offset, length]")
         case .invalid: return op("INVALID", 0, 0, gas: 0, .terminator, "abort: undo this call's writes and consume all its gas")
         }
@@ -216,10 +234,22 @@ extension Opcode {
         }
     }
 
+    /// The numbers of this opcode's entry, without its strings: what the verifier and the decoder
+    /// read for every instruction of every contract they load (copying an `OpcodeInfo` retains
+    /// two strings).
+    @inlinable
+    public var traits: OpcodeTraits { Opcode.traitsTable[Int(rawValue)] }
+
+    public static let traitsTable: [OpcodeTraits] = (0..<256).map { byte in
+        guard let info = table[byte] else { return OpcodeTraits(immediateSize: 0, inputs: 0, outputs: 0, gas: 0, flags: []) }
+        return OpcodeTraits(immediateSize: info.immediateSize, inputs: info.inputs, outputs: info.outputs, gas: info.gas,
+                            flags: info.flags)
+    }
+
     /// The table indexed by byte; nil where no opcode exists.
     public static let table: [OpcodeInfo?] = {
         var table = [OpcodeInfo?](repeating: nil, count: 256)
-        for opcode in Opcode.allCases { table[Int(opcode.rawValue)] = opcode.definition }
+        for opcode in Opcode.allCases { table[Int(opcode.rawValue)] = opcode.describe() }
         return table
     }()
 

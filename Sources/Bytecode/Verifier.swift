@@ -119,12 +119,13 @@ public enum Verifier {
 }
 
 /// The immediate length of the instruction at `offset`, nil if it runs past the end.
-func immediateLength(of opcode: Opcode, in code: [UInt8], at offset: Int) -> Int? {
+func immediateLength(of opcode: Opcode, in code: [UInt8], at offset: Int,
+                     traits: [OpcodeTraits] = Opcode.traitsTable) -> Int? {
     if opcode == .rjumpv {
         guard offset + 1 < code.count else { return nil }
         return 1 + 2 * (Int(code[offset + 1]) + 1)
     }
-    return opcode.definition.immediateSize
+    return traits[Int(opcode.rawValue)].immediateSize
 }
 
 @inline(__always)
@@ -138,13 +139,17 @@ func readUInt16(_ code: [UInt8], at offset: Int) -> Int {
 }
 
 /// What the verifier learns about one function: where instructions start, their stack
-/// heights, jump targets, and where basic blocks begin.
+/// heights, jump targets, and where basic blocks begin. Tables are arrays by byte offset, not
+/// dictionaries, and nothing is allocated per instruction: this runs over every byte of every
+/// contract a node loads (code loading is priced by it, Docs/vm.md §Gas).
 struct FunctionAnalysis {
     /// Offsets of instruction starts, in order.
     var starts: [Int] = []
     var opcodes: [Opcode] = []
+    /// The targets of each jump instruction, by its offset.
     var jumpTargets: [Int: [Int]] = [:]
-    var blockStarts: Set<Int> = [0]
+    /// Whether a basic block begins at each byte offset.
+    var isBlockStart: [Bool]
     var maxHeight = 0
 
     init(functions: [Function], index: Int, dataSize: Int, section: VerificationError.Section) throws(VerificationError) {
@@ -153,23 +158,28 @@ struct FunctionAnalysis {
         func fail(_ reason: VerificationError.Reason, at offset: Int) -> VerificationError {
             VerificationError(reason, section: section, function: index, offset: offset)
         }
+        // Read once: each access to the global goes through its lazy-initialisation check.
+        let table = Opcode.traitsTable
+        isBlockStart = [Bool](repeating: false, count: max(code.count, 1))
+        isBlockStart[0] = true
         if index == 0 && (function.inputs != 0 || function.outputs != 0) {
             throw fail(.entryFunctionSignature(inputs: Int(function.inputs), outputs: Int(function.outputs)), at: 0)
         }
         guard !code.isEmpty else { throw fail(.emptyFunction, at: 0) }
 
-        // Pass 1: instruction boundaries and immediates.
-        var isStart = [Bool](repeating: false, count: code.count)
+        // Pass 1: instruction boundaries and immediates. `positionOf` maps an instruction's
+        // offset to its index in `starts` (-1 inside immediates).
+        var positionOf = [Int](repeating: -1, count: code.count)
         var offset = 0
         while offset < code.count {
             let byte = code[offset]
-            guard let opcode = Opcode(rawValue: byte), !opcode.definition.flags.contains(.internalOnly) else {
+            guard let opcode = Opcode(rawValue: byte), !table[Int(byte)].flags.contains(.internalOnly) else {
                 throw fail(.unknownOpcode(byte), at: offset)
             }
-            guard let length = immediateLength(of: opcode, in: code, at: offset), offset + 1 + length <= code.count else {
+            guard let length = immediateLength(of: opcode, in: code, at: offset, traits: table), offset + 1 + length <= code.count else {
                 throw fail(.truncatedImmediate, at: offset)
             }
-            isStart[offset] = true
+            positionOf[offset] = starts.count
             starts.append(offset)
             opcodes.append(opcode)
             offset += 1 + length
@@ -179,13 +189,17 @@ struct FunctionAnalysis {
         for (position, offset) in starts.enumerated() {
             let opcode = opcodes[position]
             let next = position + 1 < starts.count ? starts[position + 1] : code.count
-            var targets: [Int] = []
             switch opcode {
-            case .rjump, .rjumpi:
-                targets = [next + readInt16(code, at: offset + 1)]
-            case .rjumpv:
-                let count = Int(code[offset + 1]) + 1
-                targets = (0..<count).map { next + readInt16(code, at: offset + 2 + 2 * $0) }
+            case .rjump, .rjumpi, .rjumpv:
+                let targets = opcode == .rjumpv
+                    ? (0..<(Int(code[offset + 1]) + 1)).map { next + readInt16(code, at: offset + 2 + 2 * $0) }
+                    : [next + readInt16(code, at: offset + 1)]
+                for target in targets {
+                    guard target >= 0, target < code.count else { throw fail(.jumpOutOfBounds(target: target), at: offset) }
+                    guard positionOf[target] >= 0 else { throw fail(.jumpIntoImmediate(target: target), at: offset) }
+                    isBlockStart[target] = true
+                }
+                jumpTargets[offset] = targets
             case .callf:
                 let callee = readUInt16(code, at: offset + 1)
                 guard callee < functions.count else { throw fail(.invalidFunctionIndex(callee), at: offset) }
@@ -196,31 +210,32 @@ struct FunctionAnalysis {
                 guard dataOffset + 32 <= dataSize else { throw fail(.dataOffsetOutOfBounds(offset: dataOffset, dataSize: dataSize), at: offset) }
             default: break
             }
-            for target in targets {
-                guard target >= 0, target < code.count else { throw fail(.jumpOutOfBounds(target: target), at: offset) }
-                guard isStart[target] else { throw fail(.jumpIntoImmediate(target: target), at: offset) }
-                blockStarts.insert(target)
-            }
-            if !targets.isEmpty { jumpTargets[offset] = targets }
-            let flags = opcode.definition.flags
+            let flags = table[Int(opcode.rawValue)].flags
             if (flags.contains(.jump) || flags.contains(.endsBlock) || flags.contains(.terminator)) && next < code.count {
-                blockStarts.insert(next)
+                isBlockStart[next] = true
             }
         }
 
         // Pass 3: one stack height per instruction, over every path (a worklist over the
         // control-flow graph; backward jumps are joins like any other).
-        var positionOf = [Int: Int]()
-        for (position, offset) in starts.enumerated() { positionOf[offset] = position }
         var heights = [Int](repeating: -1, count: starts.count)
         heights[0] = Int(function.inputs)
         maxHeight = heights[0]
         var worklist = [0]
+        func reach(_ successor: Int, at height: Int) throws(VerificationError) {
+            if heights[successor] < 0 {
+                heights[successor] = height
+                worklist.append(successor)
+            } else if heights[successor] != height {
+                throw fail(.stackHeightMismatch(expected: heights[successor], found: height), at: starts[successor])
+            }
+        }
         while let position = worklist.popLast() {
             let offset = starts[position]
             let opcode = opcodes[position]
             let height = heights[position]
-            var (inputs, outputs) = (opcode.definition.inputs, opcode.definition.outputs)
+            let traits = table[Int(opcode.rawValue)]
+            var (inputs, outputs) = (traits.inputs, traits.outputs)
             if opcode == .callf {
                 let callee = functions[readUInt16(code, at: offset + 1)]
                 (inputs, outputs) = (Int(callee.inputs), Int(callee.outputs))
@@ -232,18 +247,13 @@ struct FunctionAnalysis {
             if opcode == .retf && height != Int(function.outputs) {
                 throw fail(.returnHeightMismatch(declared: Int(function.outputs), found: height), at: offset)
             }
-            var successors = (jumpTargets[offset] ?? []).map { positionOf[$0]! }
-            if !opcode.definition.flags.contains(.terminator) {
-                guard position + 1 < starts.count else { throw fail(.missingTerminator, at: offset) }
-                successors.append(position + 1)
+            if traits.flags.contains(.jump), let targets = jumpTargets[offset] {
+                // Every target was checked to be an instruction start in pass 2.
+                for target in targets { try reach(positionOf[target], at: after) }
             }
-            for successor in successors {
-                if heights[successor] < 0 {
-                    heights[successor] = after
-                    worklist.append(successor)
-                } else if heights[successor] != after {
-                    throw fail(.stackHeightMismatch(expected: heights[successor], found: after), at: starts[successor])
-                }
+            if !traits.flags.contains(.terminator) {
+                guard position + 1 < starts.count else { throw fail(.missingTerminator, at: offset) }
+                try reach(position + 1, at: after)
             }
         }
         if let unreachable = heights.firstIndex(of: -1) { throw fail(.unreachableCode, at: starts[unreachable]) }
@@ -257,17 +267,19 @@ struct Emitter {
     var jumpTables: [Int32] = []
 
     mutating func emit(_ analysis: FunctionAnalysis, code: [UInt8]) {
-        var indexOfBlock = [Int: Int32]()
+        // The decoded index of the BEGINBLOCK at each byte offset where a block starts.
+        var indexOfBlock = [Int32](repeating: -1, count: code.count)
         var fixups: [(instruction: Int, targets: [Int], table: Int?)] = []
         var blockHeader = -1
+        let traits = Opcode.traitsTable
         for (position, offset) in analysis.starts.enumerated() {
             let opcode = analysis.opcodes[position]
-            if analysis.blockStarts.contains(offset) {
+            if analysis.isBlockStart[offset] {
                 blockHeader = instructions.count
                 indexOfBlock[offset] = Int32(blockHeader)
                 instructions.append(Instruction(.beginBlock, 0))
             }
-            let gas = instructions[blockHeader].argument + Int32(opcode.definition.gas)
+            let gas = instructions[blockHeader].argument + Int32(traits[Int(opcode.rawValue)].gas)
             instructions[blockHeader] = Instruction(.beginBlock, gas)
             switch opcode {
             case .push0:
@@ -275,7 +287,7 @@ struct Emitter {
             case .push1, .push2, .push3, .push4, .push5, .push6, .push7, .push8, .push9, .push10, .push11,
                  .push12, .push13, .push14, .push15, .push16, .push17, .push18, .push19, .push20, .push21,
                  .push22, .push23, .push24, .push25, .push26, .push27, .push28, .push29, .push30, .push31, .push32:
-                let size = opcode.definition.immediateSize
+                let size = traits[Int(opcode.rawValue)].immediateSize
                 let value = UInt256(bigEndianBytes: code[(offset + 1)...(offset + size)])!
                 if let small = value.exactUInt64, small <= UInt64(Int32.max) {
                     instructions.append(Instruction(.pushInline, Int32(small)))
@@ -301,9 +313,9 @@ struct Emitter {
         }
         for fixup in fixups {
             if let table = fixup.table {
-                for (slot, target) in fixup.targets.enumerated() { jumpTables[table + 1 + slot] = indexOfBlock[target]! }
+                for (slot, target) in fixup.targets.enumerated() { jumpTables[table + 1 + slot] = indexOfBlock[target] }
             } else {
-                instructions[fixup.instruction] = Instruction(instructions[fixup.instruction].opcode, indexOfBlock[fixup.targets[0]]!)
+                instructions[fixup.instruction] = Instruction(instructions[fixup.instruction].opcode, indexOfBlock[fixup.targets[0]])
             }
         }
     }

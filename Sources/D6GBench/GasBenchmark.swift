@@ -51,16 +51,14 @@ struct GasBenchmark: ParsableCommand {
     func run() throws {
         let world = try GasWorld(accounts: accounts, datadir: datadir, cacheMegabytes: cacheMegabytes)
         var results: [(GasClass, GasMeasurement)] = []
-        let classes = GasClass.all.filter { only == nil || only!.split(separator: ",").contains(Substring($0.name)) }
+        let chosen = only.map { Set($0.split(separator: ",").map(String.init)) }
+        let classes = GasClass.all.filter { chosen?.contains($0.name) ?? true }
         print("class                 gas used    ms (median)   ns/gas")
-        var offset: UInt64 = 0
         for gasClass in classes {
             var samples: [GasMeasurement] = []
-            for _ in 0..<runs {
-                // Each run starts where the last stopped, so cold reads stay cold.
-                let measurement = try world.measure(gasClass, gas: min(gas, gasClass.gasCap), startIndex: offset)
-                offset += 100_000
-                samples.append(measurement)
+            for run in 0..<UInt64(runs) {
+                // Each run starts at fresh keys (each class has its own), so cold reads stay cold.
+                samples.append(try world.measure(gasClass, gas: gas, startIndex: run * GasWorld.runStride))
             }
             let middle = samples.sorted { $0.nanosecondsPerGas < $1.nanosecondsPerGas }[samples.count / 2]
             results.append((gasClass, middle))
@@ -73,7 +71,7 @@ struct GasBenchmark: ParsableCommand {
         let worst = results.max { $0.1.nanosecondsPerGas < $1.1.nanosecondsPerGas }!
         print(String(format: "median %.2f ns/gas; worst %@ at %.2f ns/gas = %.2f× the median (target ≤ 2×)",
                      median, worst.0.name, worst.1.nanosecondsPerGas, worst.1.nanosecondsPerGas / median))
-        let block = try world.fullBlock(of: worst.0, startIndex: offset)
+        let block = try world.fullBlock(of: worst.0, startIndex: UInt64(runs) * GasWorld.runStride)
         print(String(format: "worst-case block: %d transactions of %@, %d gas, built in %.0f ms wall (target ≤ 1000 ms)",
                      block.transactions, worst.0.name, block.gasUsed, block.milliseconds))
     }
@@ -115,7 +113,8 @@ struct GasClass {
         code.push(0).op(.mstore).push(32).push(0).op(.keccak256)
     }
 
-    static var all: [GasClass] {
+    /// Built once: the ecrecover class signs its constant digest.
+    static let all: [GasClass] = {
         let key = DevNetwork.key(seed: "d6g-bench gas")
         let digest = Keccak256.hash(Array("d6g-bench gas".utf8))
         let signature = try? key.signature(for: digest)
@@ -140,13 +139,14 @@ struct GasClass {
                 addressOfIndex($0.op(.dup1)).op(.balance, .pop).push(1).op(.add)
             },
             looping("call-cold-code", gasCap: 4_000_000, setup: { $0.push(0).op(.calldataload) }) {
-                // STATICCALL(gas, address of coded account i, 0, 0, 0, 0)
-                addressOfIndex($0.push(0).push(0).push(0).push(0).op(.dup5).push(UInt256(GasWorld.codedBase)).op(.add))
+                // STATICCALL(gas, address of coded account (i mod codedCount), 0, 0, 0, 0)
+                addressOfIndex($0.push(0).push(0).push(0).push(0).op(.dup5).push(UInt256(UInt64(GasWorld.codedCount)))
+                    .op(.swap1, .mod).push(UInt256(GasWorld.codedBase)).op(.add))
                     .op(.gas, .staticcall, .pop).push(1).op(.add)
             },
             looping("log", gasCap: 900_000) { $0.push(UInt256(digest)).push(32).push(0).op(.log1) },
         ]
-    }
+    }()
 
     func startingWith(_ value: UInt64) -> GasClass {
         // The arithmetic and stack loops need one item to work on.
@@ -162,6 +162,11 @@ struct GasClass {
 /// keccak("class name"), and a class contract's storage of `slots` slots for cold reads.
 final class GasWorld {
     static let codedBase: UInt64 = 1 << 40
+    /// Where consecutive runs and the transactions of one run start in a class's keys: far enough
+    /// apart that no key is read twice, and not multiples of `codedCount`, so the modular range of
+    /// coded contracts moves too.
+    static let runStride: UInt64 = 20_173
+    static let transactionStride: UInt64 = 1_009
     static let codedCount = 2_000
     static let slots = 400_000
 
@@ -182,36 +187,44 @@ final class GasWorld {
 
     init(accounts: Int, datadir: String, cacheMegabytes: Int) throws {
         sender = DevNetwork.accountKeys[0]
-        var genesis = DevNetwork.genesis()
-        let built = FileManager.default.fileExists(atPath: datadir + "/.complete")
-        if !built {
-            try? FileManager.default.removeItem(atPath: datadir)
-            print("building the state: \(accounts) accounts, \(Self.codedCount) contracts of 24 KiB, \(Self.slots) storage slots …")
-        }
-        for index in 0..<UInt64(accounts) { genesis.alloc[Self.indexAddress(index)] = GenesisAccount(balance: UInt256(1)) }
-        for index in 0..<UInt64(Self.codedCount) {
-            genesis.alloc[Self.indexAddress(Self.codedBase + index)] = GenesisAccount(balance: .zero, code: Self.codedContainer(index))
-        }
-        for gasClass in GasClass.all {
-            var account = GenesisAccount(balance: .zero, code: gasClass.runtimeContainer)
-            if gasClass.name == "sload-cold" {
-                for slot in 0..<UInt64(Self.slots) { account.storage[UInt256(slot)] = UInt256(slot + 1) }
-            }
-            genesis.alloc[Self.classAddress(gasClass.name)] = account
-        }
+        // The marker names what was built (the account count, the class contracts' code), so a
+        // different --accounts or changed classes build afresh.
+        let marker = datadir + "/.complete"
+        let identity = "\(accounts) \(Keccak256.hash(GasClass.all.flatMap(\.runtimeContainer)).hexString)"
+        let built = (try? String(contentsOfFile: marker, encoding: .utf8)) == identity
+        if !built { try? FileManager.default.removeItem(atPath: datadir) }
         var configuration = RocksDBConfiguration()
         configuration.blockCacheBytes = cacheMegabytes << 20
         rocks = try RocksDBStore(path: datadir, families: ChainSchema.families, configuration: configuration)
         store = ChainStore(storage: rocks)
         if !built {
+            print("building the state: \(accounts) accounts, \(Self.codedCount) contracts of 24 KiB, \(Self.slots) storage slots …")
             let started = wallSeconds()
-            _ = try store.initialize(with: genesis)
-            FileManager.default.createFile(atPath: datadir + "/.complete", contents: Data())
+            _ = try store.initialize(with: Self.stateGenesis(accounts: accounts))
+            FileManager.default.createFile(atPath: marker, contents: Data(identity.utf8))
             print(String(format: "state built in %.1f s", wallSeconds() - started))
         }
-        self.genesis = genesis
+        // Chain id, rules and gas limit are the devnet's; the allocation lives in the database.
+        genesis = DevNetwork.genesis()
         guard let head = try store.block(number: 0)?.block.header else { throw ValidationError("no block 0 in \(datadir)") }
         self.head = head
+    }
+
+    /// The devnet with the benchmark's accounts, coded contracts and class contracts allocated.
+    static func stateGenesis(accounts: Int) -> Genesis {
+        var genesis = DevNetwork.genesis()
+        for index in 0..<UInt64(accounts) { genesis.alloc[indexAddress(index)] = GenesisAccount(balance: UInt256(1)) }
+        for index in 0..<UInt64(codedCount) {
+            genesis.alloc[indexAddress(codedBase + index)] = GenesisAccount(balance: .zero, code: codedContainer(index))
+        }
+        for gasClass in GasClass.all {
+            var account = GenesisAccount(balance: .zero, code: gasClass.runtimeContainer)
+            if gasClass.name == "sload-cold" {
+                for slot in 0..<UInt64(slots) { account.storage[UInt256(slot)] = UInt256(slot + 1) }
+            }
+            genesis.alloc[classAddress(gasClass.name)] = account
+        }
+        return genesis
     }
 
     /// A 24 KiB runtime container: function 0 STOPs; function 1, never run, is GAS POP pairs (the
@@ -238,20 +251,26 @@ final class GasWorld {
         return try signed.recovered(onChain: genesis.chainId)
     }
 
-    /// One transaction of `gasClass` in a fresh block on the stored state, with a fresh program
-    /// cache (so code loading is measured, as after a restart): wall time of include + finish.
+    /// `gas` worth of `gasClass` in a fresh block on the stored state — one transaction, or
+    /// several where the class caps a transaction's gas (so every class is timed over about the
+    /// same work) — with a fresh program cache (code loading is measured, as after a restart):
+    /// wall time of include + finish.
     func measure(_ gasClass: GasClass, gas: UInt64, startIndex: UInt64) throws -> GasMeasurement {
         nonce = 0
-        let transaction = try transaction(to: gasClass, gas: gas, startIndex: startIndex)
+        let perTransaction = min(gas, gasClass.gasCap)
+        let transactions = try (0..<max(1, gas / perTransaction)).map { index in
+            try transaction(to: gasClass, gas: perTransaction, startIndex: startIndex + index * Self.transactionStride)
+        }
         let executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime(programs: ProgramCache()))
         let started = wallSeconds()
         let builder = BlockBuilder(executor: executor, context: context(), state: try store.state(at: head))
-        if let rejection = try builder.include(transaction) { throw ValidationError("\(gasClass.name): \(rejection)") }
+        for transaction in transactions {
+            if let rejection = try builder.include(transaction) { throw ValidationError("\(gasClass.name): \(rejection)") }
+        }
         let execution = try builder.finish()
         let elapsed = wallSeconds() - started
-        let receipt = execution.transactions[0].receipt
-        return GasMeasurement(gasUsed: receipt.cumulativeGasUsed, milliseconds: elapsed * 1000,
-                              outcome: receipt.succeeded ? "ok" : "failed")
+        return GasMeasurement(gasUsed: execution.gasUsed, milliseconds: elapsed * 1000,
+                              outcome: execution.receipts.allSatisfy(\.succeeded) ? "ok" : "failed")
     }
 
     /// A block filled to the gas limit with transactions of `gasClass`, built and finished.
@@ -261,7 +280,8 @@ final class GasWorld {
         let count = Int(genesis.gasLimit / perTransaction)
         var transactions: [RecoveredTransaction] = []
         for index in 0..<count {
-            transactions.append(try transaction(to: gasClass, gas: perTransaction, startIndex: startIndex + UInt64(index) * 10_000))
+            transactions.append(try transaction(to: gasClass, gas: perTransaction,
+                                                startIndex: startIndex + UInt64(index) * Self.transactionStride))
         }
         let executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime(programs: ProgramCache()))
         let started = wallSeconds()

@@ -2,13 +2,6 @@
 // The figures follow the EVM where the work is alike, so that fees read familiar, and were then
 // set by measurement (`d6g-bench gas`, Docs/benchmarks.md §Gas): state reads are cold or warm
 // per transaction as in EIP-2929; storage writes use the simple pre-EIP-2200 rule (no refunds).
-import LedgerPrimitives
-
-/// A storage slot of an account, as the warm set of a transaction holds it.
-struct StorageSlot: Hashable {
-    var address: Address
-    var key: UInt256
-}
 
 public enum Gas {
     public static let memoryPerWord: Int64 = 3
@@ -31,10 +24,10 @@ public enum Gas {
     /// the base cost (which is the warm cost).
     public static let coldAccountSurcharge: Int64 = 18_000
     /// SLOAD or SSTORE of a slot the transaction has not touched yet, on top of the base cost.
-    public static let coldSlotSurcharge: Int64 = 20_200
+    public static let coldSlotSurcharge: Int64 = 25_000
     /// Per 32-byte word of a contract's code and data, the first time a transaction runs it:
     /// reading, verifying and decoding it (charged whether or not a cache has it).
-    public static let codeLoadPerWord: Int64 = 125
+    public static let codeLoadPerWord: Int64 = 520
     /// How much gas runs between two questions to the host whether to stop (simulations with a
     /// time limit). Small enough that the slowest gas (a few ns each) answers within a millisecond.
     public static let stopCheckInterval: Int64 = 100_000

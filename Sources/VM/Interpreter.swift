@@ -8,6 +8,12 @@
 import Bytecode
 import LedgerPrimitives
 
+/// A storage slot of an account, as the warm set of a transaction holds it.
+struct StorageSlot: Hashable {
+    var address: Address
+    var key: UInt256
+}
+
 /// One transaction's worth of nested calls: the host, the contracts on the call stack, and what
 /// the transaction has touched so far (Docs/vm.md §Gas: warm and cold access).
 final class Session {
