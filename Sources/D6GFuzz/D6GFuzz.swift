@@ -3,6 +3,7 @@
 // (`make fuzz-build`), the libFuzzer driver over every target instead (LibFuzzer.swift).
 import Bytecode
 import Foundation
+import FuzzTargets
 import FuzzSupport
 import LedgerPrimitives
 
@@ -12,6 +13,7 @@ struct D6GFuzz {
         usage: d6g-fuzz vm [--runs N] [--seed S] [--show K]   differential run; shows the first K divergences
                d6g-fuzz vm --dump I [--seed S]               the full report of case I (0-based) of seed S
                d6g-fuzz vm-asm FILE [--gas N] [--input HEX]  the three runs of a runtime container in assembly
+               d6g-fuzz mutate TARGET [--runs N] [--seed S]  unguided mutants of Fuzz/corpus/TARGET in this build
         """
 
     static func main() {
@@ -19,6 +21,7 @@ struct D6GFuzz {
         if LibFuzzerEntry.isLibFuzzerBuild { LibFuzzerEntry.run() }
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "vm-asm" { runAssembly(Array(arguments.dropFirst())) }
+        if arguments.first == "mutate" { runMutation(Array(arguments.dropFirst())) }
         guard arguments.first == "vm" else { fail(usage) }
         arguments.removeFirst()
         var options = ["--runs": 10_000, "--seed": 1, "--show": 3, "--dump": -1]
@@ -49,6 +52,19 @@ struct D6GFuzz {
         print("divergences \(summary.divergenceCount)")
         print("exec/s \(Int(Double(runs) / seconds)) (\(String(format: "%.1f", seconds)) s)")
         if summary.divergenceCount > 0 { exit(1) }
+    }
+
+    /// `mutate TARGET [--runs N] [--seed S]`, from the repository root.
+    static func runMutation(_ arguments: [String]) -> Never {
+        guard let name = arguments.first, let target = FuzzTarget.decoders.first(where: { $0.name == name }),
+              arguments.count % 2 == 1 else { fail(usage) }
+        var options = ["--runs": 100_000, "--seed": 1]
+        for index in stride(from: 1, to: arguments.count, by: 2) {
+            guard options[arguments[index]] != nil, let value = Int(arguments[index + 1]), value >= 0 else { fail(usage) }
+            options[arguments[index]] = value
+        }
+        MutationRun.run(target: target, corpus: "Fuzz/corpus/\(name)", findings: "Fuzz/findings/\(name)",
+                        runs: options["--runs"] ?? 0, seed: UInt64(options["--seed"] ?? 1))
     }
 
     /// `vm-asm FILE [--gas N] [--input HEX]`: a reproducer through the three runs.
