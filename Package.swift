@@ -66,6 +66,13 @@ let package = Package(
         .target(name: "VM", dependencies: ["Bytecode", "LedgerPrimitives", "LedgerCrypto"]),
         // Differential fuzzing of the VM: a reference interpreter and a program generator.
         .target(name: "FuzzSupport", dependencies: ["Bytecode", "VM", "LedgerPrimitives"]),
+        // The contract DSL (declarations only) and its compiler (pure), Docs/contract-dsl.md.
+        .target(name: "ContractDSL", dependencies: ["LedgerPrimitives"]),
+        .target(name: "ContractCompiler", dependencies: ["ContractDSL", "Bytecode", "LedgerPrimitives"]),
+        // Off-chain tests of compiled contracts: deploy and call in an in-memory world.
+        .target(name: "ContractTesting", dependencies: ["ContractCompiler", "ContractDSL", "VM", "Bytecode", "LedgerPrimitives"]),
+        // The contracts in Contracts/, written in the DSL.
+        .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts"),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
@@ -106,6 +113,7 @@ let package = Package(
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -89,6 +89,11 @@ public struct CodeBuilder: Sendable {
     // MARK: Output
 
     public func assembled() throws(AssemblyError) -> [UInt8] {
+        try assembledWithLabels().code
+    }
+
+    /// The code and where each label landed (a compiler's source map is labels placed in code).
+    public func assembledWithLabels() throws(AssemblyError) -> (code: [UInt8], labels: [String: Int]) {
         // Every piece has a fixed size, so one pass finds the labels and a second emits.
         var labels: [String: Int] = [:]
         var offset = 0
@@ -124,6 +129,6 @@ public struct CodeBuilder: Sendable {
                 for target in targets { out += try relative(target, from: next) }
             }
         }
-        return out
+        return (out, labels)
     }
 }

@@ -54,6 +54,9 @@ public final class TestHost: Host {
 
     public func code(at address: Address) -> [UInt8]? { codes[address] }
 
+    /// Every nonzero slot a contract holds (differential tests compare whole storages).
+    public func storageSlots(of address: Address) -> [UInt256: UInt256] { (slots[address] ?? [:]).filter { !$0.value.isZero } }
+
     public func clearLogs() { logs.removeAll() }
 
     /// Asked between slices of gas whether to stop the run (a harness's time limit); nil runs to the end.

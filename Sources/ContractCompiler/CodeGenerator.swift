@@ -1,0 +1,568 @@
+// Lowers checked functions to the intermediate form (Docs/contract-dsl.md §Pipeline, §ABI).
+// Operand order follows the VM: the top of the stack is an operation's first operand, so `a - b`
+// pushes b, then a, then SUB. Memory: 0–63 is scratch for hashing map keys, then the
+// memory-homed locals, then the free area where ABI payloads are built. Every payload's values
+// are evaluated onto the stack before any is written, so nested calls and hashes cannot
+// overwrite a payload half built.
+import Bytecode
+import ContractDSL
+import LedgerPrimitives
+
+struct CodeGenerator {
+    private(set) var program = IRProgram()
+    var data: DataSection
+    private var nextLabel = 0
+    private var localBase = 0
+    /// Constructor arguments are the whole call data; function arguments follow the selector.
+    private var argumentsOffset = 4
+    private var isConstructor = false
+
+    init(data: DataSection) {
+        self.data = data
+    }
+
+    // MARK: Sections
+
+    /// The runtime code: the dispatcher and every public function.
+    mutating func emitRuntime(_ functions: [TypedFunction]) {
+        emit(.push(.zero), .op(.calldataload), .push(UInt256(224)), .op(.shr))
+        let sorted = functions.sorted { $0.selector < $1.selector }
+        var labels: [Int] = []
+        for function in sorted {
+            let label = newLabel()
+            labels.append(label)
+            emit(.op(.dup1), .push(UInt256(UInt64(function.selector))), .op(.eq), .jumpIf(label))
+        }
+        // No function has this selector (plain transfers included): revert without data.
+        emit(.push(.zero), .push(.zero), .op(.revert))
+        for (function, label) in zip(sorted, labels) {
+            emit(.label(label), .op(.pop))
+            emitFunction(function)
+        }
+    }
+
+    /// The init code: the constructor, then an empty RETURN (the runtime code is stored as is).
+    mutating func emitConstructor(_ constructor: TypedFunction?) {
+        isConstructor = true
+        argumentsOffset = 0
+        if let constructor {
+            emitFunction(constructor)
+        } else {
+            failUnless { $0.emit(.op(.callvalue), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
+        }
+        emit(.push(.zero), .push(.zero), .op(.ret))
+    }
+
+    private mutating func emitFunction(_ function: TypedFunction) {
+        localBase = program.locals.count
+        program.locals += function.locals.map { LocalInfo(name: $0.name, type: $0.type, position: $0.position) }
+        emit(.source(function.location))
+        if function.mutability != .payable {
+            failUnless { $0.emit(.op(.callvalue), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
+        }
+        if !function.parameters.isEmpty {
+            let needed = UInt256(UInt64(argumentsOffset + 32 * function.parameters.count))
+            // Too short call data reverts (needed > size is the failure).
+            failUnless { $0.emit(.push(needed), .op(.calldatasize), .op(.lt), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
+        }
+        for (index, parameter) in function.parameters.enumerated() {
+            emit(.push(UInt256(UInt64(argumentsOffset + 32 * index))), .op(.calldataload))
+            emitValidation(of: function.locals[parameter].type)
+            emit(.bindLocal(localBase + parameter))
+        }
+        if !function.allowedCallers.isEmpty {
+            emitRoleGuard(function.allowedCallers)
+        }
+        emitBlock(function.body)
+        if !function.body.terminates {
+            emit(isConstructor ? .source(function.location) : .op(.stop))
+        }
+    }
+
+    // MARK: Statements
+
+    private mutating func emitBlock(_ statements: [TypedStatement]) {
+        var declared: [LocalID] = []
+        for statement in statements {
+            emit(.source(statement.location))
+            if case .define(let id, _) = statement.kind { declared.append(id) }
+            emitStatement(statement)
+            if statement.terminates { return }
+        }
+        for id in declared.reversed() { emit(.dropLocal(localBase + id)) }
+    }
+
+    private mutating func emitStatement(_ statement: TypedStatement) {
+        switch statement.kind {
+        case .define(let id, let value):
+            emitExpression(value)
+            emit(.bindLocal(localBase + id))
+        case .assignLocal(let id, let value):
+            emitExpression(value)
+            emit(.setLocal(localBase + id))
+        case .store(let reference, let value):
+            emitExpression(value)
+            emitSlot(reference)
+            emit(.op(.sstore))
+        case .updateLocal(let id, let operation, let value):
+            let type = program.locals[localBase + id].type
+            emitUpdate(operation, type: type, value: value) { $0.emit(.getLocal($0.localBase + id)) }
+            emit(.setLocal(localBase + id))
+        case .updateStorage(let reference, let operation, let value):
+            guard case .value(let type) = reference.type else { return }
+            emitSlot(reference)
+            emitUpdate(operation, type: type, value: value) { $0.emit(.op(.dup2), .op(.sload)) }
+            emit(.op(.swap1), .op(.sstore))
+        case .if(let condition, let then, let otherwise):
+            if let constant = condition.constantValue {
+                // Dead branch removed: only the branch that runs is compiled.
+                emitBlock(constant.isZero ? otherwise : then)
+                return
+            }
+            let elseLabel = newLabel(), endLabel = newLabel()
+            emitExpression(condition)
+            emit(.op(.iszero), .jumpIf(elseLabel))
+            emitBlock(then)
+            if !then.terminates { emit(.jump(endLabel)) }
+            emit(.label(elseLabel))
+            emitBlock(otherwise)
+            emit(.label(endLabel))
+        case .loop(let variable, let start, let end, let endValue, let maxIterations, let body):
+            emitLoop(variable: localBase + variable, start: start, end: localBase + end, endValue: endValue,
+                     maxIterations: maxIterations, body: body, location: statement.location)
+        case .require(let condition, let failure):
+            failUnless { $0.emitExpression(condition) } with: { $0.emitFailure(failure) }
+        case .revert(let failure):
+            emitFailure(failure)
+        case .return(let value):
+            if let value {
+                emitExpression(value)
+                emit(.push(.zero), .op(.mstore), .push(UInt256(32)), .push(.zero), .op(.ret))
+            } else if isConstructor {
+                emit(.push(.zero), .push(.zero), .op(.ret))
+            } else {
+                emit(.op(.stop))
+            }
+        case .emit(let topic, let indexed, let data):
+            for value in indexed.reversed() { emitExpression(value) }
+            for value in data { emitExpression(value) }
+            for index in data.indices.reversed() { emit(.pushFreeMemory(32 * index), .op(.mstore)) }
+            emit(.push(topic), .push(UInt256(UInt64(32 * data.count))), .pushFreeMemory(0))
+            emit(.op([Opcode.log1, .log2, .log3, .log4][indexed.count]))
+        case .evaluate(let value):
+            emitExpression(value)
+            if case .external(let call) = value, call.returns == nil { return }
+            emit(.op(.pop))
+        case .append(let reference, let value):
+            // [value, slot, length] → length + 1 stored at slot → element slot.
+            emitExpression(value)
+            emitSlot(reference)
+            emit(.op(.dup1), .op(.sload), .op(.dup1), .push(.one), .op(.add), .op(.dup3), .op(.sstore))
+            emitElementSlot(slotsPerElement: 1)
+            emit(.op(.swap1), .op(.pop), .op(.sstore))
+        case .removeLast(let reference, let slotsPerElement):
+            emitSlot(reference)
+            // [slot, length]: fails on an empty array, else stores length − 1 and clears the element.
+            emit(.op(.dup1), .op(.sload))
+            failUnless { $0.emit(.op(.dup1)) } with: { $0.emitPanic(0x32) }
+            emit(.push(.one), .op(.swap1), .op(.sub), .op(.dup1), .op(.dup3), .op(.sstore))
+            emitElementSlot(slotsPerElement: slotsPerElement)
+            emit(.op(.swap1), .op(.pop))
+            for offset in 0..<slotsPerElement {
+                emit(.push(.zero), .op(.dup2))
+                if offset > 0 { emit(.push(UInt256(UInt64(offset))), .op(.wadd)) }
+                emit(.op(.sstore))
+            }
+            emit(.op(.pop))
+        }
+    }
+
+    /// [slot, index] → [slot, element slot]: keccak(slot) + index × size.
+    private mutating func emitElementSlot(slotsPerElement: Int) {
+        if slotsPerElement > 1 { emit(.push(UInt256(UInt64(slotsPerElement))), .op(.mul)) }
+        emit(.op(.dup2), .push(.zero), .op(.mstore), .push(UInt256(32)), .push(.zero), .op(.keccak256), .op(.wadd))
+    }
+
+    /// `old op value`: the value (b) first, then the old value (a) from `pushOld`, then a op b,
+    /// checked as the type's arithmetic.
+    private mutating func emitUpdate(_ operation: BinaryOperator, type: ValueType, value: TypedExpression,
+                                     pushOld: (inout CodeGenerator) -> Void) {
+        emitExpression(value)
+        pushOld(&self)
+        emitArithmetic(operation, type: type)
+    }
+
+    private mutating func emitLoop(variable: LocalID, start: TypedExpression, end: LocalID, endValue: TypedExpression,
+                                   maxIterations: Int, body: [TypedStatement], location: SourceLocation) {
+        emitExpression(start)
+        emit(.bindLocal(variable))
+        emitExpression(endValue)
+        emit(.bindLocal(end))
+        // More than maxIterations runs (end > start and end − start > max) fails before the first.
+        let type = program.locals[variable].type
+        failUnless {
+            $0.emit(.getLocal(variable), .getLocal(end), .op(.wsub), .push(UInt256(UInt64(maxIterations))), .op(.lt))
+            $0.emit(.getLocal(variable), .getLocal(end), .op(type.isSigned ? .sgt : .gt), .op(.and), .op(.iszero))
+        } with: { $0.emitMessageRevert("loop bound exceeded") }
+        let top = newLabel(), exit = newLabel()
+        emit(.label(top))
+        emit(.getLocal(end), .getLocal(variable), .op(type.isSigned ? .slt : .lt), .op(.iszero), .jumpIf(exit))
+        emitBlock(body)
+        emit(.source(location))
+        emit(.getLocal(variable), .push(.one), .op(.wadd), .setLocal(variable), .jump(top))
+        emit(.label(exit), .dropLocal(end), .dropLocal(variable))
+    }
+
+    /// Runs `condition` (leaving 1 word) and continues when it is nonzero; else runs `failure`,
+    /// which must end the call.
+    private mutating func failUnless(_ condition: (inout CodeGenerator) -> Void, with failure: (inout CodeGenerator) -> Void) {
+        let passed = newLabel()
+        condition(&self)
+        emit(.jumpIf(passed))
+        failure(&self)
+        emit(.label(passed))
+    }
+
+    private mutating func emitRevertWithoutData() {
+        emit(.push(.zero), .push(.zero), .op(.revert))
+    }
+
+    /// Fails the call as an overflowing checked operation does (arithmeticOverflow), so a narrow
+    /// type's overflow looks the same as uint256's.
+    private mutating func emitOverflow() {
+        emit(.push(.zero), .op(.not), .push(.one), .op(.add), .op(.invalid))
+    }
+
+    /// `Panic(uint256)` as Solidity encodes it (0x32: array index out of bounds or empty pop).
+    private mutating func emitPanic(_ code: UInt64) {
+        emit(.push(UInt256(UInt64(0x4e48_7b71)) << 224), .push(.zero), .op(.mstore), .push(UInt256(code)), .push(UInt256(4)), .op(.mstore),
+             .push(UInt256(36)), .push(.zero), .op(.revert))
+    }
+
+    private mutating func emitMessageRevert(_ message: String) {
+        let blob = Self.errorString(message)
+        let offset = data.offset(of: blob)
+        let length = UInt256(UInt64(blob.count))
+        emit(.push(length), .push(UInt256(UInt64(offset))), .pushFreeMemory(0), .op(.datacopy), .push(length), .pushFreeMemory(0), .op(.revert))
+    }
+
+    private mutating func emitFailure(_ failure: TypedFailure) {
+        switch failure {
+        case .message(let text): emitMessageRevert(text)
+        case .error(let selector, let arguments):
+            for argument in arguments { emitExpression(argument) }
+            emitPayload(selector: selector, argumentCount: arguments.count)
+            emit(.push(UInt256(UInt64(4 + 32 * arguments.count))), .pushFreeMemory(0), .op(.revert))
+        }
+    }
+
+    /// Writes selector + the `argumentCount` words on the stack (last on top) to free memory.
+    private mutating func emitPayload(selector: UInt32, argumentCount: Int) {
+        emit(.push(UInt256(UInt64(selector)) << 224), .pushFreeMemory(0), .op(.mstore))
+        for index in (0..<argumentCount).reversed() { emit(.pushFreeMemory(4 + 32 * index), .op(.mstore)) }
+    }
+
+    private mutating func emitRoleGuard(_ allowed: [TypedExpression]) {
+        failUnless {
+            for (index, address) in allowed.enumerated() {
+                $0.emitExpression(address)
+                $0.emit(.op(.caller), .op(.eq))
+                if index > 0 { $0.emit(.op(.or)) }
+            }
+        } with: {
+            $0.emit(.op(.caller))
+            $0.emitPayload(selector: ContractModel.selector(of: "Unauthorized(address)"), argumentCount: 1)
+            $0.emit(.push(UInt256(36)), .pushFreeMemory(0), .op(.revert))
+        }
+    }
+
+    /// The ABI `Error(string)` payload of a message.
+    static func errorString(_ message: String) -> [UInt8] {
+        let text = Array(message.utf8)
+        let padded = text + [UInt8](repeating: 0, count: (32 - text.count % 32) % 32)
+        return [0x08, 0xc3, 0x79, 0xa0] + UInt256(32).bigEndianBytes + UInt256(UInt64(text.count)).bigEndianBytes + padded
+    }
+
+    // MARK: Values from outside
+
+    /// Fails (revert without data) unless the word on top is a valid `type`; keeps it.
+    private mutating func emitValidation(of type: ValueType) {
+        switch type {
+        case .unsigned(256), .signed(256), .fixedBytes(32): return
+        case .unsigned(let bits): failUnless { $0.emitHighBitsClear(bits) } with: { $0.emitRevertWithoutData() }
+        case .address: failUnless { $0.emitHighBitsClear(160) } with: { $0.emitRevertWithoutData() }
+        case .bool: failUnless { $0.emitHighBitsClear(1) } with: { $0.emitRevertWithoutData() }
+        case .signed(let bits): failUnless { $0.emitFitsSigned(bits) } with: { $0.emitRevertWithoutData() }
+        case .fixedBytes(let count):
+            failUnless { $0.emit(.op(.dup1), .push(UInt256(UInt64(8 * count))), .op(.shl), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
+        }
+    }
+
+    /// [v] → [v, v >> bits == 0].
+    private mutating func emitHighBitsClear(_ bits: Int) {
+        emit(.op(.dup1), .push(UInt256(UInt64(bits))), .op(.shr), .op(.iszero))
+    }
+
+    /// [v] → [v, v is a sign-extended `bits`-bit value].
+    private mutating func emitFitsSigned(_ bits: Int) {
+        emit(.op(.dup1), .op(.dup1), .push(UInt256(UInt64(bits / 8 - 1))), .op(.signextend), .op(.eq))
+    }
+
+    // MARK: Expressions
+
+    mutating func emitExpression(_ expression: TypedExpression) {
+        switch expression {
+        case .constant(let value, _):
+            emit(.push(value))
+        case .local(let id, _):
+            emit(.getLocal(localBase + id))
+        case .load(let reference, _):
+            emitSlot(reference)
+            emit(.op(.sload))
+        case .environment(let value):
+            let opcode: Opcode = switch value {
+            case .sender: .caller
+            case .origin: .origin
+            case .callValue: .callvalue
+            case .blockNumber: .number
+            case .blockTimestamp: .timestamp
+            case .chainID: .chainid
+            case .contractAddress: .address
+            case .contractBalance: .selfbalance
+            }
+            emit(.op(opcode))
+        case .unary(let operation, let operand, let type):
+            emitExpression(operand)
+            switch operation {
+            case .not: emit(.op(.iszero))
+            case .bitwiseNot:
+                emit(.op(.not))
+                emitMask(type)
+            case .negate:
+                guard case .signed(let bits) = type else { return }
+                let minimum = (UInt256.one << (bits - 1)).negated()
+                failUnless { $0.emit(.op(.dup1), .push(minimum), .op(.eq), .op(.iszero)) } with: { $0.emitOverflow() }
+                emit(.push(.zero), .op(.wsub))
+            }
+        case .binary(let operation, let lhs, let rhs, let operandType, _):
+            emitBinary(operation, lhs, rhs, operandType: operandType)
+        case .convert(let value, let source, let target):
+            emitExpression(value)
+            emitConversion(from: source, to: target)
+        case .builtin(let builtin, let arguments, _):
+            switch builtin {
+            case .keccak256, .sha256:
+                for argument in arguments { emitExpression(argument) }
+                for index in arguments.indices.reversed() { emit(.pushFreeMemory(32 * index), .op(.mstore)) }
+                emit(.push(UInt256(UInt64(32 * arguments.count))), .pushFreeMemory(0), .op(builtin == .keccak256 ? .keccak256 : .sha256))
+            case .recoverSigner:
+                for argument in arguments.reversed() { emitExpression(argument) }
+                emit(.op(.ecrecover))
+            }
+        case .external(let call):
+            emitExternalCall(call)
+        }
+    }
+
+    private mutating func emitBinary(_ operation: BinaryOperator, _ lhs: TypedExpression, _ rhs: TypedExpression, operandType: ValueType) {
+        switch operation {
+        case .and, .or:
+            let end = newLabel()
+            emitExpression(lhs)
+            emit(.op(.dup1))
+            if operation == .and { emit(.op(.iszero)) }
+            emit(.jumpIf(end), .op(.pop))
+            emitExpression(rhs)
+            emit(.label(end))
+            return
+        case .shiftLeft, .shiftRight:
+            emitExpression(lhs)
+            emitExpression(rhs)
+            if operation == .shiftRight {
+                emit(.op(operandType.isSigned ? .sar : .shr))
+            } else {
+                emit(.op(.shl))
+                emitMask(operandType)
+            }
+            return
+        default:
+            break
+        }
+        emitExpression(rhs)
+        emitExpression(lhs)
+        let signed = operandType.isSigned
+        switch operation {
+        case .less: emit(.op(signed ? .slt : .lt))
+        case .greater: emit(.op(signed ? .sgt : .gt))
+        case .lessOrEqual: emit(.op(signed ? .sgt : .gt), .op(.iszero))
+        case .greaterOrEqual: emit(.op(signed ? .slt : .lt), .op(.iszero))
+        case .equal: emit(.op(.eq))
+        case .notEqual: emit(.op(.eq), .op(.iszero))
+        case .bitwiseAnd: emit(.op(.and))
+        case .bitwiseOr: emit(.op(.or))
+        case .bitwiseXor: emit(.op(.xor))
+        default: emitArithmetic(operation, type: operandType)
+        }
+    }
+
+    /// [b, a] → [a op b], checked for `type` unless the operation wraps.
+    private mutating func emitArithmetic(_ operation: BinaryOperator, type: ValueType) {
+        switch type {
+        case .unsigned(let bits):
+            switch operation {
+            case .add: emit(.op(.add))
+            case .subtract: emit(.op(.sub))
+            case .multiply: emit(.op(.mul))
+            case .divide: emit(.op(.div))
+            case .remainder: emit(.op(.mod))
+            case .power: emit(.op(.exp))
+            case .wrappingAdd: emit(.op(.wadd)); emitMask(type); return
+            case .wrappingSubtract: emit(.op(.wsub)); emitMask(type); return
+            case .wrappingMultiply: emit(.op(.wmul)); emitMask(type); return
+            default: return
+            }
+            if bits < 256 && [.add, .multiply, .power].contains(operation) {
+                failUnless { $0.emitHighBitsClear(bits) } with: { $0.emitOverflow() }
+            }
+        case .signed(let bits):
+            switch operation {
+            case .add: emitSignedAdd()
+            case .subtract: emitSignedSubtract()
+            case .multiply: emitSignedMultiply()
+            case .divide: emit(.op(.sdiv))
+            case .remainder: emit(.op(.smod))
+            case .wrappingAdd: emit(.op(.wadd)); emitMask(type); return
+            case .wrappingSubtract: emit(.op(.wsub)); emitMask(type); return
+            case .wrappingMultiply: emit(.op(.wmul)); emitMask(type); return
+            default: return
+            }
+            if bits < 256 && operation != .remainder {
+                failUnless { $0.emitFitsSigned(bits) } with: { $0.emitOverflow() }
+            }
+        default:
+            return
+        }
+    }
+
+    /// [b, a] → [a + b], failing when the signed 256-bit sum overflows (r^a)&(r^b) < 0.
+    private mutating func emitSignedAdd() {
+        emit(.op(.dup2), .op(.dup2), .op(.wadd))
+        failUnless {
+            $0.emit(.op(.dup1), .op(.dup3), .op(.xor), .op(.dup2), .op(.dup5), .op(.xor), .op(.and), .push(UInt256(255)), .op(.shr), .op(.iszero))
+        } with: { $0.emitOverflow() }
+        emit(.op(.swap2), .op(.pop), .op(.pop))
+    }
+
+    /// [b, a] → [a − b], failing when (a^b)&(a^r) < 0.
+    private mutating func emitSignedSubtract() {
+        emit(.op(.dup2), .op(.dup2), .op(.wsub))
+        failUnless {
+            $0.emit(.op(.dup3), .op(.dup3), .op(.xor), .op(.dup2), .op(.dup4), .op(.xor), .op(.and), .push(UInt256(255)), .op(.shr), .op(.iszero))
+        } with: { $0.emitOverflow() }
+        emit(.op(.swap2), .op(.pop), .op(.pop))
+    }
+
+    /// [b, a] → [a × b], failing unless a = 0, or r ÷ a = b and not (a = −1 and b = MIN).
+    private mutating func emitSignedMultiply() {
+        let done = newLabel()
+        emit(.op(.dup2), .op(.dup2), .op(.wmul))
+        emit(.op(.dup2), .op(.iszero), .jumpIf(done))
+        failUnless {
+            $0.emit(.op(.dup2), .push(.max), .op(.eq), .op(.dup4), .push(.signedMin), .op(.eq), .op(.and), .op(.iszero))
+        } with: { $0.emitOverflow() }
+        failUnless { $0.emit(.op(.dup2), .op(.dup2), .op(.sdiv), .op(.dup4), .op(.eq)) } with: { $0.emitOverflow() }
+        emit(.label(done), .op(.swap2), .op(.pop), .op(.pop))
+    }
+
+    /// Keeps a wrapped result inside its type: the low bits of uintN, the sign-extended low bits of
+    /// intN, the high bytes of bytesN.
+    private mutating func emitMask(_ type: ValueType) {
+        switch type {
+        case .unsigned(let bits) where bits < 256: emit(.push(Folding.maximum(bits: bits)), .op(.and))
+        case .signed(let bits) where bits < 256: emit(.push(UInt256(UInt64(bits / 8 - 1))), .op(.signextend))
+        case .fixedBytes(let count) where count < 32: emit(.push(~Folding.maximum(bits: 8 * (32 - count))), .op(.and))
+        default: break
+        }
+    }
+
+    private mutating func emitConversion(from source: ValueType, to target: ValueType) {
+        switch (source, target) {
+        case (.unsigned(let from), .unsigned(let to)) where to < from:
+            failUnless { $0.emitHighBitsClear(to) } with: { $0.emitOverflow() }
+        case (.address, .unsigned(let to)) where to < 160:
+            failUnless { $0.emitHighBitsClear(to) } with: { $0.emitOverflow() }
+        case (.unsigned(let from), .address) where from > 160:
+            failUnless { $0.emitHighBitsClear(160) } with: { $0.emitOverflow() }
+        case (.signed(let from), .signed(let to)) where to < from:
+            failUnless { $0.emitFitsSigned(to) } with: { $0.emitOverflow() }
+        case (.unsigned(let from), .signed(let to)) where from >= to:
+            failUnless { $0.emitHighBitsClear(to - 1) } with: { $0.emitOverflow() }
+        case (.signed, .unsigned(let to)):
+            failUnless { $0.emitHighBitsClear(min(to, 255)) } with: { $0.emitOverflow() }
+        default:
+            break
+        }
+    }
+
+    private mutating func emitExternalCall(_ call: TypedExpression.ExternalCall) {
+        emitExpression(call.target)
+        for argument in call.arguments { emitExpression(argument) }
+        emitPayload(selector: call.selector, argumentCount: call.arguments.count)
+        // [target] → CALL(gas, target, value 0, in, in length, out, out length) or STATICCALL.
+        let inputLength = UInt256(UInt64(4 + 32 * call.arguments.count))
+        emit(.push(call.returns == nil ? .zero : UInt256(32)), .pushFreeMemory(0), .push(inputLength), .pushFreeMemory(0))
+        if call.isStatic {
+            emit(.op(.dup5), .op(.gas), .op(.staticcall))
+        } else {
+            emit(.push(.zero), .op(.dup6), .op(.gas), .op(.call))
+        }
+        emit(.op(.swap1), .op(.pop))
+        // A failed call fails this one with the callee's revert data.
+        failUnless { _ in } with: {
+            $0.emit(.op(.returndatasize), .push(.zero), .pushFreeMemory(0), .op(.returndatacopy),
+                    .op(.returndatasize), .pushFreeMemory(0), .op(.revert))
+        }
+        guard let returns = call.returns else { return }
+        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
+        emit(.pushFreeMemory(0), .op(.mload))
+        emitValidation(of: returns)
+    }
+
+    // MARK: Storage
+
+    /// Pushes the slot of `reference` (Docs/contract-dsl.md §Storage layout).
+    private mutating func emitSlot(_ reference: StorageReference) {
+        emit(.push(reference.slot))
+        for step in reference.steps {
+            switch step {
+            case .mapKey(let key):
+                // keccak256(key . slot), as Solidity lays out mappings.
+                emitExpression(key)
+                emit(.push(.zero), .op(.mstore), .push(UInt256(32)), .op(.mstore), .push(UInt256(64)), .push(.zero), .op(.keccak256))
+            case .arrayElement(let index, let slotsPerElement):
+                emitExpression(index)
+                // [slot, index]: index < length, else Panic(0x32).
+                failUnless { $0.emit(.op(.dup2), .op(.sload), .op(.dup2), .op(.lt)) } with: { $0.emitPanic(0x32) }
+                emitElementSlot(slotsPerElement: slotsPerElement)
+                emit(.op(.swap1), .op(.pop))
+            case .field(let offset):
+                if offset > 0 { emit(.push(UInt256(UInt64(offset))), .op(.wadd)) }
+            }
+        }
+    }
+
+    // MARK: Output
+
+    private mutating func newLabel() -> Int {
+        defer { nextLabel += 1 }
+        return nextLabel
+    }
+
+    private mutating func emit(_ instructions: IRInstruction...) {
+        program.instructions += instructions
+    }
+
+    private mutating func emit(_ instructions: [IRInstruction]) {
+        program.instructions += instructions
+    }
+}

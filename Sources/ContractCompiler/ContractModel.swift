@@ -1,0 +1,159 @@
+// The declarations of a contract resolved once: storage slots, records, events, errors and
+// interfaces by name, with their ABI signatures (Docs/contract-dsl.md §Storage layout, §ABI).
+import ContractDSL
+import LedgerPrimitives
+
+struct ContractModel {
+    struct StorageVariable {
+        var name: String
+        var slot: UInt256
+        var type: StorageType
+        var location: SourceLocation
+    }
+
+    let contract: Contract
+    private(set) var storage: [String: StorageVariable] = [:]
+    private(set) var storageOrder: [StorageVariable] = []
+    private(set) var records: [String: RecordDeclaration] = [:]
+    private(set) var events: [String: EventDeclaration] = [:]
+    private(set) var errors: [String: ErrorDeclaration] = [:]
+    private(set) var interfaces: [String: InterfaceDeclaration] = [:]
+    private(set) var constructor: FunctionDeclaration?
+    private(set) var functions: [FunctionDeclaration] = []
+    private(set) var problems: [CompileError] = []
+
+    /// The error every role guard reverts with.
+    static let unauthorized = ErrorDeclaration(name: "Unauthorized", fields: [Field("caller", .address)],
+                                               location: SourceLocation(file: "ContractCompiler", line: 0))
+
+    init(_ contract: Contract) {
+        self.contract = contract
+        var names: [String: SourceLocation] = [:]
+        func claim(_ kind: String, _ name: String, _ location: SourceLocation) -> Bool {
+            guard isIdentifier(name) else {
+                problems.append(CompileError("'\(name)' is not a valid \(kind) name (letters, digits and _, not starting with a digit)", at: location))
+                return false
+            }
+            if let previous = names["\(kind) \(name)"] {
+                problems.append(CompileError("\(kind) '\(name)' is declared twice (first at \(previous))", at: location))
+                return false
+            }
+            names["\(kind) \(name)"] = location
+            return true
+        }
+        // Records first: storage types refer to them.
+        for case .record(let record) in contract.members where claim("record", record.name, record.location) {
+            records[record.name] = record
+            for field in record.fields { checkValueType(field.type, at: record.location) }
+            if record.fields.isEmpty { problems.append(CompileError("record '\(record.name)' has no fields", at: record.location)) }
+            if Set(record.fields.map(\.name)).count != record.fields.count {
+                problems.append(CompileError("record '\(record.name)' has two fields of the same name", at: record.location))
+            }
+        }
+        var nextSlot = 0
+        for member in contract.members {
+            switch member {
+            case .storage(let declaration):
+                guard claim("storage variable", declaration.name, declaration.location) else { continue }
+                checkStorageType(declaration.type, at: declaration.location)
+                let variable = StorageVariable(name: declaration.name, slot: UInt256(UInt64(nextSlot)), type: declaration.type,
+                                               location: declaration.location)
+                storage[declaration.name] = variable
+                storageOrder.append(variable)
+                nextSlot += slotCount(of: declaration.type)
+            case .event(let event):
+                guard claim("event", event.name, event.location) else { continue }
+                for field in event.fields { checkValueType(field.field.type, at: event.location) }
+                if event.fields.filter(\.isIndexed).count > 3 {
+                    problems.append(CompileError("event '\(event.name)' has more than 3 indexed fields", at: event.location))
+                }
+                events[event.name] = event
+            case .error(let error):
+                guard claim("error", error.name, error.location) else { continue }
+                for field in error.fields { checkValueType(field.type, at: error.location) }
+                errors[error.name] = error
+            case .interface(let interface):
+                guard claim("interface", interface.name, interface.location) else { continue }
+                for function in interface.functions {
+                    function.parameters.forEach { checkValueType($0.type, at: interface.location) }
+                    function.returns.map { checkValueType($0, at: interface.location) }
+                }
+                interfaces[interface.name] = interface
+            case .constructor(let declaration):
+                if constructor != nil {
+                    problems.append(CompileError("a contract has at most one constructor", at: declaration.location))
+                }
+                constructor = declaration
+            case .function(let declaration):
+                guard claim("function", declaration.signature.name, declaration.location) else { continue }
+                functions.append(declaration)
+            case .record:
+                break
+            }
+        }
+        if functions.contains(where: { !$0.allowedCallers.isEmpty }) && errors["Unauthorized"] == nil {
+            errors["Unauthorized"] = Self.unauthorized
+        }
+        var selectors: [UInt32: String] = [:]
+        for function in functions {
+            function.signature.parameters.forEach { checkValueType($0.type, at: function.location) }
+            function.signature.returns.map { checkValueType($0, at: function.location) }
+            let selector = Self.selector(of: function.signature)
+            if let other = selectors[selector] {
+                problems.append(CompileError("function '\(function.signature.name)' has the same selector as '\(other)'", at: function.location))
+            }
+            selectors[selector] = function.signature.name
+        }
+        constructor?.signature.parameters.forEach { checkValueType($0.type, at: constructor?.location ?? contract.location) }
+    }
+
+    /// How many consecutive slots a variable takes at its own slot.
+    func slotCount(of type: StorageType) -> Int {
+        if case .record(let name) = type { return max(records[name]?.fields.count ?? 1, 1) }
+        return 1
+    }
+
+    private mutating func checkValueType(_ type: ValueType, at location: SourceLocation) {
+        if !type.isWellFormed { problems.append(CompileError("'\(type)' is not a valid type", at: location)) }
+    }
+
+    private mutating func checkStorageType(_ type: StorageType, at location: SourceLocation) {
+        switch type {
+        case .value(let value): checkValueType(value, at: location)
+        case .map(let key, let value):
+            checkValueType(key, at: location)
+            checkStorageType(value, at: location)
+        case .array(let element):
+            switch element {
+            case .value, .record: checkStorageType(element, at: location)
+            default: problems.append(CompileError("an array holds values or records, not \(element)", at: location))
+            }
+        case .record(let name):
+            if records[name] == nil { problems.append(CompileError("unknown record '\(name)'", at: location)) }
+        }
+    }
+
+    // MARK: ABI signatures
+
+    static func signature(_ name: String, _ types: [ValueType]) -> String {
+        "\(name)(\(types.map(\.description).joined(separator: ",")))"
+    }
+
+    static func selector(of function: FunctionSignature) -> UInt32 {
+        selector(of: signature(function.name, function.parameters.map(\.type)))
+    }
+
+    static func selector(of signature: String) -> UInt32 {
+        let hash = Keccak256.hash(Array(signature.utf8)).bytes
+        return hash.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    static func topic(of event: EventDeclaration) -> UInt256 {
+        UInt256(Keccak256.hash(Array(signature(event.name, event.fields.map(\.field.type)).utf8)))
+    }
+}
+
+func isIdentifier(_ name: String) -> Bool {
+    guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+    return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+}

@@ -1,0 +1,164 @@
+// Expressions of the contract DSL. Swift sees one type, `Expression`, so that type-checking a
+// contract stays fast; the contract compiler gives every expression its DSL type and reports a
+// mismatch at the statement's line (Docs/contract-dsl.md §Expressions).
+import LedgerPrimitives
+
+/// Values every call can read.
+public enum EnvironmentValue: String, Sendable, Hashable, CaseIterable {
+    /// The authenticated sender of this call (the VM's CALLER).
+    case sender
+    /// The transaction's original signer.
+    case origin
+    /// The value sent with this call.
+    case callValue
+    case blockNumber
+    /// Block time in seconds.
+    case blockTimestamp
+    case chainID
+    /// This contract's own address.
+    case contractAddress
+    case contractBalance
+}
+
+public enum UnaryOperator: String, Sendable, Hashable {
+    case not = "!"
+    case bitwiseNot = "~"
+    case negate = "-"
+}
+
+public enum BinaryOperator: String, Sendable, Hashable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%", power = "**"
+    case wrappingAdd = "&+", wrappingSubtract = "&-", wrappingMultiply = "&*"
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
+    case and = "&&", or = "||"
+    case bitwiseAnd = "&", bitwiseOr = "|", bitwiseXor = "^", shiftLeft = "<<", shiftRight = ">>"
+
+    public var isComparison: Bool { [.less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual].contains(self) }
+    public var isLogical: Bool { self == .and || self == .or }
+    public var isArithmetic: Bool {
+        [.add, .subtract, .multiply, .divide, .remainder, .power, .wrappingAdd, .wrappingSubtract, .wrappingMultiply].contains(self)
+    }
+}
+
+/// Built-in functions over words.
+public enum Builtin: String, Sendable, Hashable {
+    /// keccak-256 of the arguments' 32-byte words, concatenated (abi.encode of static values).
+    case keccak256
+    /// SHA-256 of the same bytes.
+    case sha256
+    /// The signer of (digest, v, r, s), the zero address if none.
+    case recoverSigner
+}
+
+/// An expression of the DSL. Build it with the operators, the `local`/`state` names, the
+/// environment values (`sender`, `blockNumber`, …) and the functions below.
+@dynamicMemberLookup
+public indirect enum Expression: Sendable, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    case integer(UInt256)
+    /// A `literal("…")` text that is not a number; the compiler reports it.
+    case unreadableLiteral(String)
+    case boolean(Bool)
+    /// A parameter or a local, by name.
+    case local(String)
+    /// A storage variable, by name.
+    case state(String)
+    /// A map entry or an array element.
+    case index(Expression, Expression)
+    /// A record field, or an array's `length`.
+    case member(Expression, String)
+    case environment(EnvironmentValue)
+    case unary(UnaryOperator, Expression)
+    case binary(BinaryOperator, Expression, Expression)
+    /// A conversion to another value type, checked where it could lose information.
+    case convert(Expression, ValueType)
+    case builtin(Builtin, [Expression])
+    /// A call of a function of a declared interface on the contract at `target`.
+    case external(interface: String, function: String, target: Expression, arguments: [Expression])
+
+    public init(integerLiteral value: StaticBigInt) { self = .integer(UInt256(integerLiteral: value)) }
+    public init(booleanLiteral value: Bool) { self = .boolean(value) }
+
+    /// `state.agents[who].status`: a field of a record, or `length` of an array.
+    public subscript(dynamicMember name: String) -> Expression { .member(self, name) }
+    /// `state.balances[who]`: a map entry or an array element.
+    public subscript(_ key: Expression) -> Expression { .index(self, key) }
+
+    /// The value as another type: `local.amount.as(.uint64)`.
+    public func `as`(_ type: ValueType) -> Expression { .convert(self, type) }
+
+    /// A call through a declared interface: `state.registry.call("Registry", "isEligible", local.agent)`.
+    /// A `view` function of the interface is called with STATICCALL.
+    public func call(_ interface: String, _ function: String, _ arguments: Expression...) -> Expression {
+        .external(interface: interface, function: function, target: self, arguments: arguments)
+    }
+}
+
+/// Names of parameters and locals: `local.amount`.
+@dynamicMemberLookup
+public struct LocalNames: Sendable {
+    public subscript(dynamicMember name: String) -> Expression { .local(name) }
+}
+
+/// Names of storage variables: `state.balances`.
+@dynamicMemberLookup
+public struct StateNames: Sendable {
+    public subscript(dynamicMember name: String) -> Expression { .state(name) }
+}
+
+public let local = LocalNames()
+public let state = StateNames()
+
+public let sender = Expression.environment(.sender)
+public let origin = Expression.environment(.origin)
+public let callValue = Expression.environment(.callValue)
+public let blockNumber = Expression.environment(.blockNumber)
+public let blockTimestamp = Expression.environment(.blockTimestamp)
+public let chainID = Expression.environment(.chainID)
+public let contractAddress = Expression.environment(.contractAddress)
+public let contractBalance = Expression.environment(.contractBalance)
+
+/// A literal written in hex or decimal text, for values beyond Swift's integer literals in a
+/// readable form: `literal("0xffff…")`. An unreadable text is reported by the compiler.
+public func literal(_ text: String) -> Expression {
+    if let value = text.hasPrefix("0x") ? UInt256(hexString: text.dropFirst(2)) : UInt256(decimalString: text) {
+        return .integer(value)
+    }
+    return .unreadableLiteral(text)
+}
+
+public func keccak256(_ words: Expression...) -> Expression { .builtin(.keccak256, words) }
+public func sha256(_ words: Expression...) -> Expression { .builtin(.sha256, words) }
+public func recoverSigner(digest: Expression, v: Expression, r: Expression, s: Expression) -> Expression {
+    .builtin(.recoverSigner, [digest, v, r, s])
+}
+
+// Operators: the checked ones fail the call on overflow; `&+`, `&-`, `&*` wrap.
+extension Expression {
+    public static func + (lhs: Expression, rhs: Expression) -> Expression { .binary(.add, lhs, rhs) }
+    public static func - (lhs: Expression, rhs: Expression) -> Expression { .binary(.subtract, lhs, rhs) }
+    public static func * (lhs: Expression, rhs: Expression) -> Expression { .binary(.multiply, lhs, rhs) }
+    public static func / (lhs: Expression, rhs: Expression) -> Expression { .binary(.divide, lhs, rhs) }
+    public static func % (lhs: Expression, rhs: Expression) -> Expression { .binary(.remainder, lhs, rhs) }
+    public static func &+ (lhs: Expression, rhs: Expression) -> Expression { .binary(.wrappingAdd, lhs, rhs) }
+    public static func &- (lhs: Expression, rhs: Expression) -> Expression { .binary(.wrappingSubtract, lhs, rhs) }
+    public static func &* (lhs: Expression, rhs: Expression) -> Expression { .binary(.wrappingMultiply, lhs, rhs) }
+    public static func < (lhs: Expression, rhs: Expression) -> Expression { .binary(.less, lhs, rhs) }
+    public static func <= (lhs: Expression, rhs: Expression) -> Expression { .binary(.lessOrEqual, lhs, rhs) }
+    public static func > (lhs: Expression, rhs: Expression) -> Expression { .binary(.greater, lhs, rhs) }
+    public static func >= (lhs: Expression, rhs: Expression) -> Expression { .binary(.greaterOrEqual, lhs, rhs) }
+    public static func == (lhs: Expression, rhs: Expression) -> Expression { .binary(.equal, lhs, rhs) }
+    public static func != (lhs: Expression, rhs: Expression) -> Expression { .binary(.notEqual, lhs, rhs) }
+    public static func && (lhs: Expression, rhs: Expression) -> Expression { .binary(.and, lhs, rhs) }
+    public static func || (lhs: Expression, rhs: Expression) -> Expression { .binary(.or, lhs, rhs) }
+    public static func & (lhs: Expression, rhs: Expression) -> Expression { .binary(.bitwiseAnd, lhs, rhs) }
+    public static func | (lhs: Expression, rhs: Expression) -> Expression { .binary(.bitwiseOr, lhs, rhs) }
+    public static func ^ (lhs: Expression, rhs: Expression) -> Expression { .binary(.bitwiseXor, lhs, rhs) }
+    public static func << (lhs: Expression, rhs: Expression) -> Expression { .binary(.shiftLeft, lhs, rhs) }
+    public static func >> (lhs: Expression, rhs: Expression) -> Expression { .binary(.shiftRight, lhs, rhs) }
+    public static prefix func ! (operand: Expression) -> Expression { .unary(.not, operand) }
+    public static prefix func ~ (operand: Expression) -> Expression { .unary(.bitwiseNot, operand) }
+    public static prefix func - (operand: Expression) -> Expression { .unary(.negate, operand) }
+
+    /// `base ** exponent`, checked.
+    public func power(_ exponent: Expression) -> Expression { .binary(.power, self, exponent) }
+}
