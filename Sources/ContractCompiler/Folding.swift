@@ -37,6 +37,9 @@ enum Folding {
             let decides = operation == .and ? left.isZero : !left.isZero
             return decides ? .constant(left, .bool) : rhs
         }
+        if operation == .divide || operation == .remainder, rhs.constantValue?.isZero == true {
+            throw FoldingError(message: "division by zero")
+        }
         guard let a = lhs.constantValue, let b = rhs.constantValue else { return node }
         func overflow() -> FoldingError { FoldingError(message: "this constant expression overflows \(operandType)") }
         switch operation {

@@ -206,4 +206,11 @@ public struct Function: ContractMemberConvertible {
         let signature = FunctionSignature(name: name, parameters: parameters.map { Field($0.0, $0.1) }, returns: returns, mutability: mutability)
         members = [.function(FunctionDeclaration(signature: signature, allowedCallers: allowedCallers, body: body(), location: SourceLocation(file, line)))]
     }
+
+    /// `Function("pause", .view) { … }`: no parameters, no result.
+    public init(_ name: String, _ mutability: Mutability, only allowedCallers: [Expression] = [], file: StaticString = #fileID,
+                line: UInt = #line, @StatementBuilder _ body: () -> [Statement]) {
+        let signature = FunctionSignature(name: name, parameters: [], returns: nil, mutability: mutability)
+        members = [.function(FunctionDeclaration(signature: signature, allowedCallers: allowedCallers, body: body(), location: SourceLocation(file, line)))]
+    }
 }

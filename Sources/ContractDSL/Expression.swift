@@ -75,7 +75,16 @@ public indirect enum Expression: Sendable, ExpressibleByIntegerLiteral, Expressi
     /// A call of a function of a declared interface on the contract at `target`.
     case external(interface: String, function: String, target: Expression, arguments: [Expression])
 
-    public init(integerLiteral value: StaticBigInt) { self = .integer(UInt256(integerLiteral: value)) }
+    /// A Swift integer literal; `-5` is the negation of 5, checked against the type it meets.
+    public init(integerLiteral value: StaticBigInt) {
+        guard value.bitWidth <= 257 else {
+            self = .unreadableLiteral("a literal of \(value.bitWidth) bits")
+            return
+        }
+        let word = UInt256(limb0: UInt64(truncatingIfNeeded: value[0]), limb1: UInt64(truncatingIfNeeded: value[1]),
+                           limb2: UInt64(truncatingIfNeeded: value[2]), limb3: UInt64(truncatingIfNeeded: value[3]))
+        self = value.signum() < 0 ? .unary(.negate, .integer(word.negated())) : .integer(word)
+    }
     public init(booleanLiteral value: Bool) { self = .boolean(value) }
 
     /// `state.agents[who].status`: a field of a record, or `length` of an array.

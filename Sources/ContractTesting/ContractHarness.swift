@@ -94,6 +94,11 @@ public final class ContractHarness {
         guard result.succeeded else {
             throw HarnessError.deploymentFailed(Self.failure(result.outcome, output: result.output, abi: artifact.abi))
         }
+        // The VM keeps the program it built at deployment (fused); loading the stored code through
+        // the harness's cache gives the program its `fusing` setting asks for.
+        if let code = host.code(at: address) {
+            do { try host.installCode(code, at: address) } catch { throw HarnessError.badArtifact("stored code does not load: \(error)") }
+        }
         deployed[address] = artifact
         return DeployedContract(harness: self, address: address, artifact: artifact)
     }

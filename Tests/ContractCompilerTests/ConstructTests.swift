@@ -236,6 +236,10 @@ private let consumer = Contract("Consumer") {
     let artifact = try ContractCompiler.compile(lab)
     let fused = try ContractHarness(fusing: true).deploy(artifact)
     let plain = try ContractHarness(fusing: false).deploy(artifact)
+    // The two really run different programs.
+    let fusedCount = fused.harness.host.program(at: fused.address)?.instructionCount ?? 0
+    let plainCount = plain.harness.host.program(at: plain.address)?.instructionCount ?? 0
+    #expect(fusedCount > 0 && fusedCount < plainCount)
     var random = SplitMix64(seed: 99)
     let calls: [(String, Int)] = [("addSmall", 2), ("wrapSmall", 2), ("subtract", 2), ("signedAdd", 2), ("signedMultiply", 2),
                                   ("classify", 1), ("sumTo", 1), ("manyLocals", 1), ("setSmall", 1), ("bumpSmall", 1),
