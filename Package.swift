@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "d6g-node", targets: ["D6GNode"]),
         .executable(name: "d6g-bench", targets: ["D6GBench"]),
         .executable(name: "d6g-fuzz", targets: ["D6GFuzz"]),
+        .executable(name: "d6g-contract", targets: ["D6GContract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,7 +73,7 @@ let package = Package(
         // Off-chain tests of compiled contracts: deploy and call in an in-memory world.
         .target(name: "ContractTesting", dependencies: ["ContractCompiler", "ContractDSL", "VM", "Bytecode", "LedgerPrimitives"]),
         // The contracts in Contracts/, written in the DSL.
-        .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts"),
+        .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts", exclude: ["SimpleStore.asm", "SimpleStore.abi.json"]),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
@@ -91,6 +92,7 @@ let package = Package(
 
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", argumentParser]),
 

@@ -124,7 +124,11 @@ public enum Disassembler {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func text(of code: [UInt8]) -> [String] {
+    static func text(of code: [UInt8]) -> [String] { listing(of: code).map(\.text) }
+
+    /// One function's code as lines of text, each with the byte offset of the instruction it
+    /// shows or precedes (a label line), for listings beside a source map.
+    public static func listing(of code: [UInt8]) -> [(offset: Int, text: String)] {
         // First pass: instruction starts, so only jumps onto them become labels.
         var starts = Set<Int>()
         var offset = 0
@@ -170,10 +174,10 @@ public enum Disassembler {
             body.append((offset, text))
             offset = next
         }
-        var lines: [String] = []
+        var lines: [(offset: Int, text: String)] = []
         for (offset, text) in body {
-            if labels.contains(offset) { lines.append("L\(offset):") }
-            lines.append(text)
+            if labels.contains(offset) { lines.append((offset, "L\(offset):")) }
+            lines.append((offset, text))
         }
         return lines
     }

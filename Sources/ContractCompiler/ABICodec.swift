@@ -51,8 +51,12 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
 public enum ABICodec {
     /// Call data: the 4-byte selector of `signature` ("transfer(address,uint256)"), then the words.
     public static func callData(_ signature: String, _ arguments: [ABIValue]) -> [UInt8] {
-        let selector = Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)
-        return Array(selector) + encode(arguments)
+        selector(signature) + encode(arguments)
+    }
+
+    /// The first 4 bytes of keccak-256 of a signature.
+    public static func selector(_ signature: String) -> [UInt8] {
+        Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4))
     }
 
     public static func encode(_ values: [ABIValue]) -> [UInt8] {

@@ -8,6 +8,12 @@ public struct ABIParameter: Codable, Sendable, Equatable {
     public var name: String
     public var type: String
     public var indexed: Bool?
+
+    public init(name: String, type: String, indexed: Bool? = nil) {
+        self.name = name
+        self.type = type
+        self.indexed = indexed
+    }
 }
 
 public struct ABIEntry: Codable, Sendable, Equatable {
@@ -18,6 +24,16 @@ public struct ABIEntry: Codable, Sendable, Equatable {
     public var outputs: [ABIParameter]?
     public var stateMutability: String?
     public var anonymous: Bool?
+
+    public init(type: String, name: String? = nil, inputs: [ABIParameter], outputs: [ABIParameter]? = nil,
+                stateMutability: String? = nil, anonymous: Bool? = nil) {
+        self.type = type
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.stateMutability = stateMutability
+        self.anonymous = anonymous
+    }
 }
 
 public struct StorageSlot: Codable, Sendable, Equatable {

@@ -32,21 +32,6 @@ public enum CallFailure: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An event log decoded by the ABI.
-public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
-    public var name: String
-    public var values: [String: ABIValue]
-    public var address: Address
-
-    public init(name: String, values: [String: ABIValue], address: Address) {
-        self.name = name
-        self.values = values
-        self.address = address
-    }
-
-    public var description: String { "\(name)(\(values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))" }
-}
-
 public struct CallResult: Sendable {
     /// The decoded return value, nil for none or on failure.
     public var value: ABIValue?
@@ -108,21 +93,7 @@ public final class ContractHarness {
     /// Decodes the logs of a call by the ABIs of the contracts that emitted them.
     func decode(_ logs: [Log]) -> [DecodedEvent] {
         logs.compactMap { log in
-            guard let artifact = deployed[log.address], let topic = log.topics.first else { return nil }
-            for entry in artifact.abi where entry.type == "event" {
-                let types = entry.inputs.compactMap { ABICodec.valueType(named: $0.type) }
-                let signature = "\(entry.name ?? "")(\(types.map(\.description).joined(separator: ",")))"
-                guard Keccak256.hash(Array(signature.utf8)) == topic else { continue }
-                var values: [String: ABIValue] = [:]
-                var topics = log.topics.dropFirst().makeIterator()
-                var words = (ABICodec.words(log.data) ?? []).makeIterator()
-                for (input, type) in zip(entry.inputs, types) {
-                    let word = input.indexed == true ? topics.next().map { UInt256($0) } : words.next()
-                    if let word, let value = ABIValue.decode(word, as: type) { values[input.name] = value }
-                }
-                return DecodedEvent(name: entry.name ?? "", values: values, address: log.address)
-            }
-            return nil
+            deployed[log.address].flatMap { DecodedEvent(topics: log.topics, data: log.data, address: log.address, abi: $0.abi) }
         }
     }
 
@@ -130,22 +101,14 @@ public final class ContractHarness {
         switch outcome {
         case .failure(let failure): return .failure(failure)
         case .success: return .revert(output)
-        case .revert: break
+        case .revert:
+            switch RevertReason(output: output, abi: abi) {
+            case .message(let text): return .message(text)
+            case .error(let name, let values): return .error(name: name, values: values)
+            case .panic(let code): return .panic(code)
+            case .data(let data): return .revert(data)
+            }
         }
-        guard output.count >= 4 else { return .revert(output) }
-        let selector = Array(output.prefix(4))
-        let words = ABICodec.words(Array(output.dropFirst(4))) ?? []
-        if selector == [0x08, 0xc3, 0x79, 0xa0], words.count >= 2, let length = words[1].exactInt, length <= output.count - 68 {
-            return .message(String(decoding: output[68..<(68 + length)], as: UTF8.self))
-        }
-        if selector == [0x4e, 0x48, 0x7b, 0x71], let code = words.first { return .panic(code) }
-        for entry in abi where entry.type == "error" {
-            let types = entry.inputs.compactMap { ABICodec.valueType(named: $0.type) }
-            let signature = "\(entry.name ?? "")(\(types.map(\.description).joined(separator: ",")))"
-            guard Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)) == selector, words.count == types.count else { continue }
-            return .error(name: entry.name ?? "", values: zip(words, types).compactMap { ABIValue.decode($0, as: $1) })
-        }
-        return .revert(output)
     }
 }
 

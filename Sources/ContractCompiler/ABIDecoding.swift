@@ -1,0 +1,153 @@
+// Reading what a contract answers by its ABI (Docs/contract-dsl.md §ABI): revert data
+// (`Error(string)`, `Panic(uint256)`, declared errors), event logs, and argument text typed on a
+// command line. Shared by the test harness and d6g-contract.
+import ContractDSL
+import LedgerPrimitives
+
+/// Why a call reverted, decoded.
+public enum RevertReason: Sendable, Equatable, CustomStringConvertible {
+    /// `Require`/`Revert` with a message.
+    case message(String)
+    /// A declared error with its values.
+    case error(name: String, values: [ABIValue])
+    /// `Panic(uint256)`: 0x32 for an index out of bounds or RemoveLast on an empty array.
+    case panic(UInt256)
+    /// Other data (empty for bad call data or a missing function).
+    case data([UInt8])
+
+    /// Decodes revert `output` with the errors of `abi`.
+    public init(output: [UInt8], abi: [ABIEntry]) {
+        guard output.count >= 4 else {
+            self = .data(output)
+            return
+        }
+        let selector = Array(output.prefix(4))
+        let words = ABICodec.words(Array(output.dropFirst(4))) ?? []
+        if selector == [0x08, 0xc3, 0x79, 0xa0], words.count >= 2, let length = words[1].exactInt, length <= output.count - 68 {
+            self = .message(String(decoding: output[68..<(68 + length)], as: UTF8.self))
+            return
+        }
+        if selector == [0x4e, 0x48, 0x7b, 0x71], words.count == 1 {
+            self = .panic(words[0])
+            return
+        }
+        for entry in abi where entry.type == "error" {
+            guard let types = entry.valueTypes, Array(ABICodec.selector(entry.signature(types)).prefix(4)) == selector,
+                  words.count == types.count else { continue }
+            let values = zip(words, types).compactMap { ABIValue.decode($0, as: $1) }
+            guard values.count == types.count else { continue }
+            self = .error(name: entry.name ?? "", values: values)
+            return
+        }
+        self = .data(output)
+    }
+
+    public var description: String {
+        switch self {
+        case .message(let text): return "reverted: \(text)"
+        case .error(let name, let values): return "reverted: \(name)(\(values.map(\.description).joined(separator: ", ")))"
+        case .panic(let code): return "panic 0x\(code.hexString)"
+        case .data(let data): return data.isEmpty ? "reverted without data" : "reverted with \(Hex.encode(data))"
+        }
+    }
+}
+
+/// An event log decoded by the ABI.
+public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
+    public var name: String
+    public var values: [String: ABIValue]
+    public var address: Address
+
+    public init(name: String, values: [String: ABIValue], address: Address) {
+        self.name = name
+        self.values = values
+        self.address = address
+    }
+
+    /// The event of `abi` that `topics` and `data` are, nil when none matches.
+    public init?(topics: [Hash32], data: [UInt8], address: Address, abi: [ABIEntry]) {
+        guard let topic = topics.first else { return nil }
+        for entry in abi where entry.type == "event" {
+            guard let types = entry.valueTypes, Keccak256.hash(Array(entry.signature(types).utf8)) == topic else { continue }
+            var values: [String: ABIValue] = [:]
+            var remainingTopics = topics.dropFirst().makeIterator()
+            var words = (ABICodec.words(data) ?? []).makeIterator()
+            for (input, type) in zip(entry.inputs, types) {
+                let word = input.indexed == true ? remainingTopics.next().map { UInt256($0) } : words.next()
+                if let word, let value = ABIValue.decode(word, as: type) { values[input.name] = value }
+            }
+            self.init(name: entry.name ?? "", values: values, address: address)
+            return
+        }
+        return nil
+    }
+
+    public var description: String {
+        "\(name)(\(values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))"
+    }
+}
+
+extension ABIEntry {
+    /// The inputs' types, nil if one is not a type the DSL knows.
+    public var valueTypes: [ValueType]? {
+        let types = inputs.compactMap { ABICodec.valueType(named: $0.type) }
+        return types.count == inputs.count ? types : nil
+    }
+
+    /// "name(type,…)".
+    public func signature(_ types: [ValueType]) -> String {
+        "\(name ?? "")(\(types.map(\.description).joined(separator: ",")))"
+    }
+}
+
+/// Argument text that is not a value of its type.
+public struct ABIArgumentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+}
+
+extension ABIValue {
+    /// Parses command-line text as `type`: decimal or 0x-hex integers (underscores allowed, a
+    /// leading - for signed types), true/false, 0x + 40 hex digits for an address, 0x + 2N hex
+    /// digits for bytesN.
+    public static func parse(_ text: String, as type: ValueType) throws(ABIArgumentError) -> ABIValue {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        func integer(_ digits: Substring) -> UInt256? {
+            digits.hasPrefix("0x") ? UInt256(hexString: digits.dropFirst(2)) : UInt256(decimalString: digits)
+        }
+        func fail(_ expected: String) -> ABIArgumentError {
+            ABIArgumentError(description: "'\(text)' is not a \(type): expected \(expected)")
+        }
+        switch type {
+        case .unsigned(let bits):
+            guard let value = integer(Substring(cleaned)), let decoded = decode(value, as: type) else {
+                throw fail("a whole number from 0 to 2^\(bits) − 1, decimal or 0x hex")
+            }
+            return decoded
+        case .signed(let bits):
+            let negative = cleaned.hasPrefix("-")
+            guard let magnitude = integer(negative ? cleaned.dropFirst() : Substring(cleaned)) else {
+                throw fail("a whole number from −2^\(bits - 1) to 2^\(bits - 1) − 1")
+            }
+            let word = negative ? magnitude.negated() : magnitude
+            let limit = UInt256.one << (bits - 1)
+            guard negative ? magnitude <= limit : magnitude < limit else { throw fail("a whole number from −2^\(bits - 1) to 2^\(bits - 1) − 1") }
+            return .signed(word)
+        case .bool:
+            switch cleaned.lowercased() {
+            case "true", "1": return .bool(true)
+            case "false", "0": return .bool(false)
+            default: throw fail("true or false")
+            }
+        case .address:
+            guard cleaned.hasPrefix("0x"), cleaned.count == 42, let value = UInt256(hexString: cleaned.dropFirst(2)) else {
+                throw fail("0x and 40 hex digits")
+            }
+            return .address(Address(truncating: value))
+        case .fixedBytes(let count):
+            guard cleaned.hasPrefix("0x"), cleaned.count == 2 + 2 * count, let value = UInt256(hexString: cleaned.dropFirst(2)) else {
+                throw fail("0x and \(2 * count) hex digits")
+            }
+            return .fixedBytes(value << (8 * (32 - count)))
+        }
+    }
+}

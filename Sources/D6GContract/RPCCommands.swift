@@ -1,0 +1,243 @@
+// `d6g-contract deploy | call | send`: a contract over JSON-RPC, with arguments typed as the ABI
+// says and answers decoded the same way (Docs/contract-dsl.md §The command line).
+import ArgumentParser
+import ContractCompiler
+import ContractDSL
+import Foundation
+import LedgerClient
+import LedgerCrypto
+import LedgerPrimitives
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Connection: ParsableArguments {
+    @Option(help: "The node's JSON-RPC URL.")
+    var rpc: String = "http://127.0.0.1:8545"
+
+    @Option(help: "Seconds to wait for a receipt.")
+    var timeout: Double = 60
+
+    func client() throws -> LedgerClient {
+        do { return LedgerClient(transport: try HTTPTransport(url: rpc)) } catch {
+            throw ValidationError("--rpc \(rpc): \(error)")
+        }
+    }
+}
+
+struct Credentials: ParsableArguments {
+    @Option(help: "A file holding the sender's private key in hex.")
+    var key: String?
+
+    @Option(help: "An Ethereum keystore (v3) file; the password comes from $D6G_KEYSTORE_PASSWORD or a prompt.")
+    var keystore: String?
+
+    func signer() throws -> Signer {
+        switch (key, keystore) {
+        case (let path?, nil):
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read the key file \(path)") }
+            do { return try Signer(privateKeyHex: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+                throw ValidationError("\(path) does not hold a private key in hex: \(error)")
+            }
+        case (nil, let path?):
+            let password: String
+            if let fromEnvironment = ProcessInfo.processInfo.environment["D6G_KEYSTORE_PASSWORD"] {
+                password = fromEnvironment
+            } else if let typed = getpass("password for \(path): ") {
+                password = String(cString: typed)
+            } else {
+                throw ValidationError("no password: set D6G_KEYSTORE_PASSWORD")
+            }
+            do { return try Signer(keystoreFile: path, password: password) } catch {
+                throw ValidationError("cannot open the keystore \(path): \(error)")
+            }
+        default:
+            throw ValidationError("give exactly one of --key FILE and --keystore FILE")
+        }
+    }
+}
+
+/// Parses `arguments` for the ABI `inputs`, with errors that name the parameter.
+func parseArguments(_ arguments: [String], for entry: ABIEntry, what: String) throws -> [ABIValue] {
+    guard let types = entry.valueTypes else { throw ValidationError("\(what) has parameter types this tool does not know") }
+    guard arguments.count == types.count else {
+        let expected = zip(entry.inputs, types).map { "\($0.name): \($1)" }.joined(separator: ", ")
+        throw ValidationError("\(what) takes \(types.count) argument\(types.count == 1 ? "" : "s") (\(expected)), \(arguments.count) given")
+    }
+    return try zip(zip(arguments, types), entry.inputs).map { pair, input in
+        do { return try ABIValue.parse(pair.0, as: pair.1) } catch {
+            throw ValidationError("argument \(input.name): \(error)")
+        }
+    }
+}
+
+func function(named name: String, in artifact: ContractArtifact) throws -> ABIEntry {
+    guard let entry = artifact.abi.first(where: { $0.type == "function" && $0.name == name }) else {
+        let names = artifact.abi.filter { $0.type == "function" }.compactMap(\.name).joined(separator: ", ")
+        throw ValidationError("\(artifact.contractName) has no function \(name) (it has: \(names))")
+    }
+    return entry
+}
+
+func parseAddress(_ text: String) throws -> Address {
+    guard case .address(let address) = try? ABIValue.parse(text, as: .address) else {
+        throw ValidationError("'\(text)' is not an address: expected 0x and 40 hex digits")
+    }
+    return address
+}
+
+/// Waits for a receipt, redrawing one progress line on standard error.
+func waitForReceipt(_ hash: Hash32, client: LedgerClient, timeout: Double) async throws -> TransactionReceipt {
+    let started = ContinuousClock.now
+    while true {
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(Data("\r  waiting for the receipt of \(hash) … \(String(format: "%.1f", seconds)) s".utf8))
+        if let receipt = try await client.receipt(for: hash) {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            return receipt
+        }
+        if seconds > timeout {
+            FileHandle.standardError.write(Data("\n".utf8))
+            throw ValidationError("no receipt for \(hash) after \(Int(timeout)) s; the transaction may still be pending — check later with its hash")
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
+/// The revert reason in an eth_call or eth_estimateGas error, when the node sent its data.
+func revertReason(of error: any Error, abi: [ABIEntry]) -> String {
+    guard let error = error as? ClientError, case .rpc(_, let message, let data) = error else { return "\(error)" }
+    if let text = data?.stringValue, let bytes = try? Hex.decode(text) {
+        return RevertReason(output: bytes, abi: abi).description
+    }
+    return message
+}
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deploy a contract with its constructor arguments; prints its address, the transaction hash and the gas used.",
+        discussion: "Example: d6g-contract deploy Token --key dev.key 1000000")
+
+    @OptionGroup var source: ContractSource
+    @Argument(help: "Constructor arguments, as the ABI types them (decimal or 0x hex numbers, true/false, 0x addresses).")
+    var arguments: [String] = []
+    @OptionGroup var connection: Connection
+    @OptionGroup var credentials: Credentials
+
+    func run() async throws {
+        let artifact = try source.artifact()
+        let constructor = artifact.abi.first { $0.type == "constructor" } ?? ABIEntry(type: "constructor", inputs: [])
+        let values = try parseArguments(arguments, for: constructor, what: "the constructor of \(artifact.contractName)")
+        guard let payload = try? Hex.decode(artifact.bytecode) else { throw ValidationError("the artifact's bytecode is not hex") }
+        let client = try connection.client()
+        let sender = TransactionSender(client: client, signer: try credentials.signer())
+        let data = payload + ABICodec.encode(values)
+        let hash: Hash32
+        do { hash = try await sender.send(TransactionRequest(to: nil, data: data)) } catch {
+            throw ValidationError("deployment refused: \(revertReason(of: error, abi: artifact.abi))")
+        }
+        let receipt = try await waitForReceipt(hash, client: client, timeout: connection.timeout)
+        guard receipt.succeeded, let address = receipt.contractAddress else {
+            throw ValidationError("deployment failed in block \(receipt.blockNumber) (transaction \(hash), gas used \(receipt.gasUsed))")
+        }
+        print("\(artifact.contractName) deployed")
+        print("  address      \(address)")
+        print("  transaction  \(hash)")
+        print("  block        \(receipt.blockNumber)")
+        print("  gas used     \(receipt.gasUsed)")
+    }
+}
+
+struct CallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a function without a transaction (eth_call) and print its decoded result.",
+        discussion: "Example: d6g-contract call Token --at 0x… balanceOf 0x…")
+
+    @OptionGroup var source: ContractSource
+    @Option(help: "The contract's address.")
+    var at: String
+    @Argument(help: "The function's name.")
+    var function: String
+    @Argument(help: "Its arguments.")
+    var arguments: [String] = []
+    @Option(help: "The sender the call is made as (role guards check it).")
+    var from: String?
+    @OptionGroup var connection: Connection
+
+    func run() async throws {
+        let artifact = try source.artifact()
+        let entry = try ContractCommands.function(named: function, in: artifact)
+        let values = try parseArguments(arguments, for: entry, what: function)
+        let data = ABICodec.callData(entry.signature(entry.valueTypes ?? []), values)
+        let request = CallRequest(from: try from.map(parseAddress), to: try parseAddress(at), data: data)
+        let output: [UInt8]
+        do { output = try await connection.client().call(request) } catch {
+            throw ValidationError("\(function) \(revertReason(of: error, abi: artifact.abi))")
+        }
+        guard let type = entry.outputs?.first.flatMap({ ABICodec.valueType(named: $0.type) }) else {
+            print("ok (no result)")
+            return
+        }
+        guard let word = ABICodec.words(output)?.first, let value = ABIValue.decode(word, as: type) else {
+            throw ValidationError("\(function) answered \(Hex.encode(output)), which is not a \(type); is --at the right contract?")
+        }
+        print(value)
+    }
+}
+
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Call a function in a signed transaction, wait for it, and print its status, gas and events.",
+        discussion: "Example: d6g-contract send Token --at 0x… --key dev.key transfer 0x… 25")
+
+    @OptionGroup var source: ContractSource
+    @Option(help: "The contract's address.")
+    var at: String
+    @Argument(help: "The function's name.")
+    var function: String
+    @Argument(help: "Its arguments.")
+    var arguments: [String] = []
+    @Option(help: "Value to send with the call, in wei (payable functions only).")
+    var value: String = "0"
+    @OptionGroup var connection: Connection
+    @OptionGroup var credentials: Credentials
+
+    func run() async throws {
+        let artifact = try source.artifact()
+        let entry = try ContractCommands.function(named: function, in: artifact)
+        let values = try parseArguments(arguments, for: entry, what: function)
+        guard case .unsigned(let amount) = try? ABIValue.parse(value, as: .uint256) else {
+            throw ValidationError("--value \(value) is not an amount of wei")
+        }
+        let address = try parseAddress(at)
+        let client = try connection.client()
+        let sender = TransactionSender(client: client, signer: try credentials.signer())
+        let data = ABICodec.callData(entry.signature(entry.valueTypes ?? []), values)
+        let hash: Hash32
+        do { hash = try await sender.send(TransactionRequest(to: address, value: amount, data: data)) } catch {
+            // Gas estimation runs the call first: a revert shows here, decoded.
+            throw ValidationError("\(function) \(revertReason(of: error, abi: artifact.abi))")
+        }
+        let receipt = try await waitForReceipt(hash, client: client, timeout: connection.timeout)
+        print("\(function) \(receipt.succeeded ? "succeeded" : "failed") in block \(receipt.blockNumber)")
+        print("  transaction  \(hash)")
+        print("  gas used     \(receipt.gasUsed)")
+        for log in receipt.logs where log.address == address {
+            if let event = DecodedEvent(topics: log.topics, data: log.data, address: log.address, abi: artifact.abi) {
+                print("  event        \(event)")
+            }
+        }
+        if !receipt.succeeded { throw ExitCode.failure }
+    }
+}
+
+enum ContractCommands {
+    static func function(named name: String, in artifact: ContractArtifact) throws -> ABIEntry {
+        try D6GContract.function(named: name, in: artifact)
+    }
+}
