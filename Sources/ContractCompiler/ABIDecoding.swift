@@ -106,6 +106,12 @@ public struct ABIArgumentError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 extension ABIValue {
+    /// The value as text for `type`: bytesN shows its N bytes, the rest as `description`.
+    public func text(as type: ValueType) -> String {
+        if case .fixedBytes(let count) = type { return Hex.encode(word.bigEndianBytes.prefix(count)) }
+        return description
+    }
+
     /// Parses command-line text as `type`: decimal or 0x-hex integers (underscores allowed, a
     /// leading - for signed types), true/false, 0x + 40 hex digits for an address, 0x + 2N hex
     /// digits for bytesN.
@@ -115,7 +121,7 @@ extension ABIValue {
             digits.hasPrefix("0x") ? UInt256(hexString: digits.dropFirst(2)) : UInt256(decimalString: digits)
         }
         func fail(_ expected: String) -> ABIArgumentError {
-            ABIArgumentError(description: "'\(text)' is not a \(type): expected \(expected)")
+            ABIArgumentError(description: "'\(text)' is not a valid \(type): expected \(expected)")
         }
         switch type {
         case .unsigned(let bits):

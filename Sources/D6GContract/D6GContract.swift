@@ -11,7 +11,8 @@ struct D6GContractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-contract",
         abstract: "Compile, inspect, deploy and call the contracts written in the DSL (Contracts/).",
-        subcommands: [CompileCommand.self, ABICommand.self, InspectCommand.self, DeployCommand.self, CallCommand.self, SendCommand.self]
+        subcommands: [CompileCommand.self, ABICommand.self, InspectCommand.self, DeployCommand.self, CallCommand.self, SendCommand.self,
+                      EncodeCommand.self, DecodeCommand.self]
     )
 }
 

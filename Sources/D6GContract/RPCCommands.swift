@@ -122,7 +122,7 @@ struct DeployCommand: AsyncParsableCommand {
         discussion: "Example: d6g-contract deploy Token --key dev.key 1000000")
 
     @OptionGroup var source: ContractSource
-    @Argument(help: "Constructor arguments, as the ABI types them (decimal or 0x hex numbers, true/false, 0x addresses).")
+    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
     var arguments: [String] = []
     @OptionGroup var connection: Connection
     @OptionGroup var credentials: Credentials
@@ -162,7 +162,7 @@ struct CallCommand: AsyncParsableCommand {
     var at: String
     @Argument(help: "The function's name.")
     var function: String
-    @Argument(help: "Its arguments.")
+    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
     var arguments: [String] = []
     @Option(help: "The sender the call is made as (role guards check it).")
     var from: String?
@@ -185,7 +185,7 @@ struct CallCommand: AsyncParsableCommand {
         guard let word = ABICodec.words(output)?.first, let value = ABIValue.decode(word, as: type) else {
             throw ValidationError("\(function) answered \(Hex.encode(output)), which is not a \(type); is --at the right contract?")
         }
-        print(value)
+        print(value.text(as: type))
     }
 }
 
@@ -200,7 +200,7 @@ struct SendCommand: AsyncParsableCommand {
     var at: String
     @Argument(help: "The function's name.")
     var function: String
-    @Argument(help: "Its arguments.")
+    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
     var arguments: [String] = []
     @Option(help: "Value to send with the call, in wei (payable functions only).")
     var value: String = "0"
