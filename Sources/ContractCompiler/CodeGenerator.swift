@@ -153,7 +153,11 @@ struct CodeGenerator {
             emitExpression(value)
             if case .external(let call) = value, call.returns == nil { return }
             emit(.op(.pop))
-        case .append(let reference, let value):
+        case .append(let reference, nil):
+            // A record array grows by one record, whose slots are still zero.
+            emitSlot(reference)
+            emit(.op(.dup1), .op(.sload), .push(.one), .op(.add), .op(.swap1), .op(.sstore))
+        case .append(let reference, let value?):
             // [value, slot, length] → length + 1 stored at slot → element slot.
             emitExpression(value)
             emitSlot(reference)
@@ -164,7 +168,7 @@ struct CodeGenerator {
             emitSlot(reference)
             // [slot, length]: fails on an empty array, else stores length − 1 and clears the element.
             emit(.op(.dup1), .op(.sload))
-            failUnless { $0.emit(.op(.dup1)) } with: { $0.emitPanic(0x32) }
+            failUnless { $0.emit(.op(.dup1)) } with: { $0.emitPanic(0x31) }
             emit(.push(.one), .op(.swap1), .op(.sub), .op(.dup1), .op(.dup3), .op(.sstore))
             emitElementSlot(slotsPerElement: slotsPerElement)
             emit(.op(.swap1), .op(.pop))
@@ -233,7 +237,8 @@ struct CodeGenerator {
         emit(.push(.zero), .op(.not), .push(.one), .op(.add), .op(.invalid))
     }
 
-    /// `Panic(uint256)` as Solidity encodes it (0x32: array index out of bounds or empty pop).
+    /// `Panic(uint256)` as Solidity encodes it (0x31: RemoveLast on an empty array, 0x32: index
+    /// out of bounds).
     private mutating func emitPanic(_ code: UInt64) {
         emit(.push(UInt256(UInt64(0x4e48_7b71)) << 224), .push(.zero), .op(.mstore), .push(UInt256(code)), .push(UInt256(4)), .op(.mstore),
              .push(UInt256(36)), .push(.zero), .op(.revert))
@@ -380,6 +385,8 @@ struct CodeGenerator {
             emitExpression(rhs)
             if operation == .shiftRight {
                 emit(.op(operandType.isSigned ? .sar : .shr))
+                // bytesN shifted right keeps only its N bytes.
+                if case .fixedBytes = operandType { emitMask(operandType) }
             } else {
                 emit(.op(.shl))
                 emitMask(operandType)

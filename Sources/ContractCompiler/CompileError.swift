@@ -14,7 +14,8 @@ public struct CompileError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { "\(location): error: \(message)" }
 }
 
-/// Every error found in one compilation, in source order.
+/// Every error found in one compilation: declarations first, then functions in declaration order,
+/// the constructor last.
 public struct CompileErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [CompileError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }

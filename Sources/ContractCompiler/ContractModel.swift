@@ -91,8 +91,12 @@ struct ContractModel {
                 break
             }
         }
-        if functions.contains(where: { !$0.allowedCallers.isEmpty }) && errors["Unauthorized"] == nil {
-            errors["Unauthorized"] = Self.unauthorized
+        if let guarded = functions.first(where: { !$0.allowedCallers.isEmpty }) {
+            if let declared = errors["Unauthorized"], declared.fields.map(\.type) != [.address] {
+                problems.append(CompileError("role guards revert with Unauthorized(address); this contract declares Unauthorized with other fields",
+                                             at: guarded.location))
+            }
+            errors["Unauthorized"] = errors["Unauthorized"] ?? Self.unauthorized
         }
         var selectors: [UInt32: String] = [:]
         for function in functions {

@@ -40,9 +40,8 @@ struct TypeChecker {
         let body = block(declaration.body, newScope: false)
         location = declaration.location
         if returns != nil && !body.terminates {
-            report("function '\(declaration.signature.name)' can reach its end without returning a \(returns!)")
+            report("function '\(declaration.signature.name)' can reach its end without returning \(article: returns!)")
         }
-        if isConstructor && mutability == .view { report("a constructor cannot be a view") }
         return TypedFunction(name: declaration.signature.name, selector: ContractModel.selector(of: declaration.signature),
                              parameters: parameters, returns: returns, mutability: mutability, allowedCallers: guards,
                              body: body, locals: locals, location: declaration.location)
@@ -65,7 +64,7 @@ struct TypeChecker {
             return nil
         }
         if let existing = lookup(name) {
-            report("'\(name)' shadows the \(existing < 0 ? "" : "local ")'\(locals[existing].name)' already in scope; choose another name")
+            report("'\(name)' shadows the local '\(locals[existing].name)' already in scope; choose another name")
             return nil
         }
         let id = locals.count
@@ -133,10 +132,11 @@ struct TypeChecker {
         case .update(let target, let operation, let value):
             guard let resolved = assignable(target) else { return nil }
             guard resolved.type.isInteger else {
-                report("cannot \(operation == .add ? "increase" : "decrease") a \(resolved.type)")
+                report("cannot \(operation == .add ? "increase" : "decrease") \(article: resolved.type)")
                 return nil
             }
-            guard let typed = expression(value, expected: resolved.type), expect(typed, resolved.type, "add") else { return nil }
+            guard let typed = expression(value, expected: resolved.type),
+                  expect(typed, resolved.type, operation == .add ? "add" : "subtract") else { return nil }
             switch resolved {
             case .local(let id, _): kind = .updateLocal(id, operation, typed)
             case .storage(let reference, _):
@@ -179,7 +179,7 @@ struct TypeChecker {
             switch (value, returns) {
             case (nil, nil): kind = .return(nil)
             case (nil, let type?):
-                report("return a \(type) here")
+                report("return \(article: type) here")
                 return nil
             case (_?, nil):
                 report("this function returns nothing; declare returns: to return a value")
@@ -219,12 +219,19 @@ struct TypeChecker {
                 report("Append needs a storage array, not \(reference.type)")
                 return nil
             }
-            guard case .value(let elementType) = element else {
-                report("Append adds values; an array of records grows by assigning its fields")
+            switch (element, value) {
+            case (.value(let elementType), let value?):
+                guard let typed = expression(value, expected: elementType), expect(typed, elementType, "append") else { return nil }
+                kind = .append(reference, typed)
+            case (.value(let elementType), nil):
+                report("Append to an array of \(elementType) needs the value to add")
+                return nil
+            case (_, nil):
+                kind = .append(reference, nil)
+            case (_, _?):
+                report("an array of records grows with Append(array) and its new last element's fields are then assigned")
                 return nil
             }
-            guard let typed = expression(value, expected: elementType), expect(typed, elementType, "append") else { return nil }
-            kind = .append(reference, typed)
         case .removeLast(let array):
             requireWrite("write state")
             guard let reference = storageReference(array) else { return nil }
@@ -260,7 +267,7 @@ struct TypeChecker {
 
     private mutating func expect(_ expression: TypedExpression, _ type: ValueType, _ verb: String) -> Bool {
         guard expression.type == type else {
-            report("cannot \(verb) a \(expression.type) where a \(type) is expected; convert it with .as(.\(type))")
+            report("cannot \(verb) \(article: expression.type) where \(article: type) is expected; convert it with .as(.\(type))")
             return false
         }
         return true
@@ -317,7 +324,7 @@ struct TypeChecker {
             case .map(let keyType, let value):
                 guard let typedKey = self.expression(key, expected: keyType) else { return nil }
                 guard typedKey.type == keyType else {
-                    report("this map's key is a \(keyType), not a \(typedKey.type)")
+                    report("this map's key is \(article: keyType), not \(article: typedKey.type)")
                     return nil
                 }
                 reference.steps.append(.mapKey(typedKey))
@@ -325,21 +332,21 @@ struct TypeChecker {
             case .array(let element):
                 guard let index = self.expression(key, expected: .uint256) else { return nil }
                 guard case .unsigned = index.type else {
-                    report("an array index is an unsigned integer, not a \(index.type)")
+                    report("an array index is an unsigned integer, not \(article: index.type)")
                     return nil
                 }
                 reference.steps.append(.arrayElement(index.type == .uint256 ? index : .convert(index, from: index.type, to: .uint256),
                                                      slotsPerElement: model.slotCount(of: element)))
                 reference.type = element
             default:
-                report("cannot index a \(reference.type)")
+                report("cannot index \(article: reference.type)")
                 return nil
             }
             return reference
         case .member(let base, let name):
             guard var reference = storageReference(base, quiet: quiet) else { return nil }
             guard case .record(let recordName) = reference.type, let record = model.records[recordName] else {
-                if !quiet { report("a \(reference.type) has no field '\(name)'") }
+                if !quiet { report("\(article: reference.type) has no field '\(name)'") }
                 return nil
             }
             guard let offset = record.fields.firstIndex(where: { $0.name == name }) else {
@@ -384,7 +391,7 @@ struct TypeChecker {
         case .state, .index, .member:
             guard let reference = storageReference(expression) else { return nil }
             guard case .value(let type) = reference.type else {
-                report("a \(reference.type) is not a value; index it or read one of its fields")
+                report("\(article: reference.type) is not a value; index it or read one of its fields")
                 return nil
             }
             return .load(reference, type)
@@ -469,7 +476,7 @@ struct TypeChecker {
         case .bool: fits = false
         }
         guard fits else {
-            report("the literal \(negative ? "-" : "")\(magnitude) does not fit a \(type)")
+            report("the literal \(negative ? "-" : "")\(magnitude) does not fit \(article: type)")
             return nil
         }
         return .constant(value, type)
@@ -487,8 +494,12 @@ struct TypeChecker {
                 report("the right side of \(operation.rawValue) is an unsigned integer, not \(rhs.type)")
                 return nil
             }
+            if operation == .power && lhs.type.isSigned {
+                report("power applies to unsigned integers, not \(lhs.type)")
+                return nil
+            }
             guard lhs.type.isInteger || (operation != .power && { if case .fixedBytes = lhs.type { return true }; return false }()) else {
-                report("cannot apply \(operation.rawValue) to a \(lhs.type)")
+                report("cannot apply \(operation.rawValue) to \(article: lhs.type)")
                 return nil
             }
             let amount = rhs.type == .uint256 ? rhs : .convert(rhs, from: rhs.type, to: .uint256)
@@ -505,7 +516,7 @@ struct TypeChecker {
             (lhs, rhs) = (typedLeft, typedRight)
         }
         guard lhs.type == rhs.type else {
-            report("cannot apply \(operation.rawValue) to a \(lhs.type) and a \(rhs.type); convert one with .as(…)")
+            report("cannot apply \(operation.rawValue) to \(article: lhs.type) and \(article: rhs.type); convert one with .as(…)")
             return nil
         }
         let type = lhs.type
@@ -520,7 +531,7 @@ struct TypeChecker {
         let isBitwise = operation == .bitwiseAnd || operation == .bitwiseOr || operation == .bitwiseXor
         let isFixedBytes: Bool = { if case .fixedBytes = type { return true }; return false }()
         guard type.isInteger || (isBitwise && isFixedBytes) else {
-            report("cannot apply \(operation.rawValue) to a \(type)")
+            report("cannot apply \(operation.rawValue) to \(article: type)")
             return nil
         }
         return fold(operation, lhs, rhs, operandType: type, type: type)
@@ -553,14 +564,14 @@ struct TypeChecker {
              (.address, .unsigned), (.unsigned, .address), (.fixedBytes(32), .unsigned(256)), (.unsigned(256), .fixedBytes(32)):
             if let constant = value.constantValue {
                 guard Folding.fits(constant, from: source, in: target) else {
-                    report("the constant \(constant) does not fit a \(target)")
+                    report("the constant \(constant) does not fit \(article: target)")
                     return nil
                 }
                 return .constant(constant, target)
             }
             return .convert(value, from: source, to: target)
         default:
-            report("cannot convert a \(source) to a \(target)")
+            report("cannot convert \(article: source) to \(article: target)")
             return nil
         }
     }
@@ -590,6 +601,14 @@ struct TypeChecker {
     private func suggestion(_ name: String, among candidates: [String]) -> String {
         let close = candidates.filter { editDistance($0.lowercased(), name.lowercased()) <= max(1, name.count / 3) }.sorted()
         return close.isEmpty ? "" : "; did you mean '\(close[0])'?"
+    }
+}
+
+extension DefaultStringInterpolation {
+    /// "a uint8", "an int8", "an address": a type with its article, for messages.
+    mutating func appendInterpolation(article type: some CustomStringConvertible) {
+        let text = type.description
+        appendLiteral((text.first.map { "aeio".contains($0) } ?? false ? "an " : "a ") + text)
     }
 }
 

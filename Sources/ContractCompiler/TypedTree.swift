@@ -85,7 +85,8 @@ struct TypedStatement {
         case `return`(TypedExpression?)
         case emit(topic: UInt256, indexed: [TypedExpression], data: [TypedExpression])
         case evaluate(TypedExpression)
-        case append(StorageReference, TypedExpression)
+        /// A value array gets the value; a record array grows by one zeroed record (nil).
+        case append(StorageReference, TypedExpression?)
         case removeLast(StorageReference, slotsPerElement: Int)
     }
     var kind: Kind

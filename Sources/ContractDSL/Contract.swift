@@ -174,6 +174,10 @@ public struct InterfaceFunction: Sendable {
     public init(_ name: String, _ parameters: (String, ValueType)..., returns: ValueType? = nil, _ mutability: Mutability = .nonpayable) {
         signature = FunctionSignature(name: name, parameters: parameters.map { Field($0.0, $0.1) }, returns: returns, mutability: mutability)
     }
+    /// `InterfaceFunction("pause", .nonpayable)`: no parameters, no result.
+    public init(_ name: String, _ mutability: Mutability) {
+        signature = FunctionSignature(name: name, parameters: [], returns: nil, mutability: mutability)
+    }
 }
 
 /// `Interface("Registry", InterfaceFunction("isEligible", ("agent", .address), returns: .bool, .view))`:

@@ -126,8 +126,8 @@ public let chainID = Expression.environment(.chainID)
 public let contractAddress = Expression.environment(.contractAddress)
 public let contractBalance = Expression.environment(.contractBalance)
 
-/// A literal written in hex or decimal text, for values beyond Swift's integer literals in a
-/// readable form: `literal("0xffff…")`. An unreadable text is reported by the compiler.
+/// A literal written as hex or decimal text, `literal("0xffff…")`, for values kept as text
+/// (hashes, masks copied from elsewhere). An unreadable text is reported by the compiler.
 public func literal(_ text: String) -> Expression {
     if let value = text.hasPrefix("0x") ? UInt256(hexString: text.dropFirst(2)) : UInt256(decimalString: text) {
         return .integer(value)

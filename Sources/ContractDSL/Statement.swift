@@ -24,8 +24,8 @@ public struct Statement: Sendable {
         case emit(event: String, arguments: [Expression])
         /// An expression run for its effect (an external call).
         case evaluate(Expression)
-        /// Appends to a storage array.
-        case append(array: Expression, value: Expression)
+        /// Appends a value to a storage array, or (nil) grows an array of records by one.
+        case append(array: Expression, value: Expression?)
         /// Removes a storage array's last element.
         case removeLast(array: Expression)
     }
@@ -162,11 +162,15 @@ public struct Evaluate: StatementConvertible {
     }
 }
 
-/// `Append(state.members, local.agent)`: pushes onto a storage array.
+/// `Append(state.members, local.agent)`: pushes onto a storage array; `Append(state.rounds)`
+/// grows an array of records by one record whose fields are zero, to be assigned next.
 public struct Append: StatementConvertible {
     public let statements: [Statement]
     public init(_ array: Expression, _ value: Expression, file: StaticString = #fileID, line: UInt = #line) {
         statements = [Statement(.append(array: array, value: value), at: SourceLocation(file, line))]
+    }
+    public init(_ array: Expression, file: StaticString = #fileID, line: UInt = #line) {
+        statements = [Statement(.append(array: array, value: nil), at: SourceLocation(file, line))]
     }
 }
 

@@ -42,6 +42,7 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
     public static let int128 = ValueType.signed(bits: 128)
     public static let int64 = ValueType.signed(bits: 64)
     public static let int32 = ValueType.signed(bits: 32)
+    public static let int16 = ValueType.signed(bits: 16)
     public static let int8 = ValueType.signed(bits: 8)
     public static let bytes32 = ValueType.fixedBytes(32)
     public static let bytes4 = ValueType.fixedBytes(4)

@@ -118,7 +118,7 @@ public struct DeployedContract {
     public let address: Address
     public let artifact: ContractArtifact
 
-    /// Calls `function` (a name, or a full signature when names repeat) with `arguments`.
+    /// Calls `function` (by name; a contract's function names are unique) with `arguments`.
     public func call(_ function: String, _ arguments: ABIValue..., from sender: Address = ContractHarness.defaultSender,
                      value: UInt256 = .zero, gas: Int64 = 10_000_000) throws -> CallResult {
         guard let entry = artifact.abi.first(where: { $0.type == "function" && $0.name == function }) else {

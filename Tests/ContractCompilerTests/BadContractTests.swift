@@ -39,7 +39,7 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
 
 @Test func typeMismatchesAreRefused() {
     var (contract, line) = (Contract("A") { Storage("owner", .address); Function("f", ("n", .uint256)) { Assign(state.owner, local.n) } }, #line)
-    expectError(contract, "cannot assign a uint256 where a address is expected", line: line)
+    expectError(contract, "cannot assign a uint256 where an address is expected", line: line)
     (contract, line) = (Contract("A") { Function("f", ("a", .uint8), ("b", .uint16), returns: .bool) { Return(local.a < local.b) } }, #line)
     expectError(contract, "cannot apply < to a uint8 and a uint16", line: line)
     (contract, line) = (Contract("A") { Function("f", ("a", .uint8)) { Require(local.a, "a is zero") } }, #line)
@@ -47,7 +47,7 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
     (contract, line) = (Contract("A") { Function("f", ("a", .uint8), returns: .uint8) { Return(-local.a) } }, #line)
     expectError(contract, "only signed integers can be negated", line: line)
     (contract, line) = (Contract("A") { Function("f", ("a", .bool), returns: .address) { Return(local.a.as(.address)) } }, #line)
-    expectError(contract, "cannot convert a bool to a address", line: line)
+    expectError(contract, "cannot convert a bool to an address", line: line)
     (contract, line) = (Contract("A") { Event("E", .field("v", .uint8)); Function("f") { Emit("E", 1, 2) } }, #line)
     expectError(contract, "event 'E' has 1 fields, 2 given", line: line)
     (contract, line) = (Contract("A") { Function("f") { Let("x", literal("12z")) } }, #line)
@@ -66,7 +66,7 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
     (contract, line) = (Contract("A") { Function("f", ("a", .uint256), returns: .uint256) { Return(local.a / 0) } }, #line)
     expectError(contract, "division by zero", line: line)
     (contract, line) = (Contract("A") { Function("f") { Let("x", .int8, -129) } }, #line)
-    expectError(contract, "does not fit a int8", line: line)
+    expectError(contract, "does not fit an int8", line: line)
 }
 
 @Test func viewFunctionsCannotChangeState() {

@@ -152,7 +152,7 @@ private let overflow = CallFailure.failure(.arithmeticOverflow)
     #expect(try contract.call("bumpSmall", .uint(5)).succeeded)
     #expect(try contract.call("bumpSmall", .uint(1)).failure == overflow)
     #expect(contract.storage(at: .zero) == UInt256(255))
-    #expect(try contract.call("pop").failure == .panic(UInt256(0x32)))
+    #expect(try contract.call("pop").failure == .panic(UInt256(0x31)))
     for value: UInt64 in [7, 8, 9] { #expect(try contract.call("push", .uint(value)).succeeded) }
     #expect(try contract.call("count").value == .uint(3))
     #expect(try contract.call("item", .uint(2)).value == .uint(9))

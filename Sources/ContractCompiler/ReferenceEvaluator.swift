@@ -1,0 +1,486 @@
+// The reference evaluator (Docs/contract-dsl.md §Testing): runs a checked contract tree directly,
+// with the semantics the compiled code must have, for differential tests — for the same call
+// data, the bytecode on the VM and this evaluator must agree on return data, revert data,
+// storage and logs. It shares the type checker with the compiler, nothing after it: code
+// generation, scheduling, assembly, verification and the VM are what it checks.
+//
+// Evaluation order is part of the semantics (it decides which failure is reported): binary
+// arithmetic and comparisons evaluate the right operand first; shifts, && and || the left first;
+// an event's indexed values in reverse, then its data values; everything else left to right.
+import ContractDSL
+import LedgerPrimitives
+
+public struct ReferenceLog: Sendable, Equatable {
+    public var topics: [UInt256]
+    public var data: [UInt8]
+}
+
+public struct ReferenceOutcome: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        case success
+        case revert
+        /// A failure the VM reports instead of a revert: "arithmeticOverflow", "divisionByZero".
+        case failure(String)
+    }
+    public var status: Status
+    public var output: [UInt8]
+    public var logs: [ReferenceLog]
+}
+
+/// What a call can see outside the contract.
+public struct ReferenceEnvironment {
+    public var caller: Address
+    public var origin: Address
+    public var value: UInt256
+    public var blockNumber: UInt64
+    public var timestamp: UInt64
+    public var chainID: UInt64
+    public var contractAddress: Address
+    public var contractBalance: UInt256
+    public var sha256: ([UInt8]) -> Hash32
+    public var recoverSigner: (Hash32, UInt256, UInt256, UInt256) -> Address?
+    /// An external call: (target, call data, static) → (succeeded, output).
+    public var call: (Address, [UInt8], Bool) -> (Bool, [UInt8])
+
+    public init(caller: Address, origin: Address? = nil, value: UInt256 = .zero, blockNumber: UInt64 = 1, timestamp: UInt64 = 0,
+                chainID: UInt64 = 1, contractAddress: Address, contractBalance: UInt256 = .zero,
+                sha256: @escaping ([UInt8]) -> Hash32, recoverSigner: @escaping (Hash32, UInt256, UInt256, UInt256) -> Address?,
+                call: @escaping (Address, [UInt8], Bool) -> (Bool, [UInt8]) = { _, _, _ in (true, []) }) {
+        self.caller = caller
+        self.origin = origin ?? caller
+        self.value = value
+        self.blockNumber = blockNumber
+        self.timestamp = timestamp
+        self.chainID = chainID
+        self.contractAddress = contractAddress
+        self.contractBalance = contractBalance
+        self.sha256 = sha256
+        self.recoverSigner = recoverSigner
+        self.call = call
+    }
+}
+
+/// One contract's state and its checked functions.
+public final class ReferenceContract {
+    public private(set) var storage: [UInt256: UInt256] = [:]
+    private let functions: [UInt32: TypedFunction]
+    private let constructor: TypedFunction?
+
+    public init(_ contract: Contract) throws(CompileErrors) {
+        let model = ContractModel(contract)
+        var checker = TypeChecker(model: model)
+        let checked = model.functions.map { checker.check($0, isConstructor: false) }
+        let constructor = model.constructor.map { checker.check($0, isConstructor: true) }
+        let errors = model.problems + checker.errors
+        guard errors.isEmpty else { throw CompileErrors(errors: errors) }
+        functions = Dictionary(checked.map { ($0.selector, $0) }, uniquingKeysWith: { first, _ in first })
+        self.constructor = constructor
+    }
+
+    /// Nonzero slots only, as the VM's world keeps them.
+    public var nonzeroStorage: [UInt256: UInt256] { storage.filter { !$0.value.isZero } }
+
+    public func deploy(arguments: [UInt8], environment: ReferenceEnvironment) -> ReferenceOutcome {
+        guard let constructor else {
+            return environment.value.isZero ? ReferenceOutcome(status: .success, output: [], logs: [])
+                                            : ReferenceOutcome(status: .revert, output: [], logs: [])
+        }
+        return run(constructor, input: arguments, argumentsOffset: 0, environment: environment, isConstructor: true)
+    }
+
+    public func call(_ data: [UInt8], environment: ReferenceEnvironment) -> ReferenceOutcome {
+        var selectorWord = UInt256.zero
+        for index in 0..<4 { selectorWord = selectorWord << 8 | UInt256(UInt64(index < data.count ? data[index] : 0)) }
+        guard let function = functions[UInt32(selectorWord.limb0)] else { return ReferenceOutcome(status: .revert, output: [], logs: []) }
+        return run(function, input: data, argumentsOffset: 4, environment: environment, isConstructor: false)
+    }
+
+    private func run(_ function: TypedFunction, input: [UInt8], argumentsOffset: Int, environment: ReferenceEnvironment,
+                     isConstructor: Bool) -> ReferenceOutcome {
+        var frame = Frame(storage: storage, locals: Array(repeating: .zero, count: function.locals.count),
+                          localTypes: function.locals.map(\.type), environment: environment, isConstructor: isConstructor)
+        let result: Frame.Exit
+        do {
+            try frame.enter(function, input: input, argumentsOffset: argumentsOffset)
+            try frame.block(function.body)
+            result = .returned([])
+        } catch {
+            result = error
+        }
+        switch result {
+        case .returned(let output):
+            storage = frame.storage
+            return ReferenceOutcome(status: .success, output: output, logs: frame.logs)
+        case .reverted(let output):
+            return ReferenceOutcome(status: .revert, output: output, logs: [])
+        case .failed(let kind):
+            return ReferenceOutcome(status: .failure(kind), output: [], logs: [])
+        }
+    }
+}
+
+private struct Frame {
+    enum Exit: Error {
+        case returned([UInt8])
+        case reverted([UInt8])
+        case failed(String)
+    }
+
+    var storage: [UInt256: UInt256]
+    var locals: [UInt256]
+    let localTypes: [ValueType]
+    let environment: ReferenceEnvironment
+    let isConstructor: Bool
+    var logs: [ReferenceLog] = []
+
+    static let overflow = Exit.failed("arithmeticOverflow")
+
+    mutating func enter(_ function: TypedFunction, input: [UInt8], argumentsOffset: Int) throws(Exit) {
+        if function.mutability != .payable && !environment.value.isZero { throw .reverted([]) }
+        if input.count < argumentsOffset + 32 * function.parameters.count { throw .reverted([]) }
+        for (index, parameter) in function.parameters.enumerated() {
+            let start = argumentsOffset + 32 * index
+            let word = UInt256(bigEndianBytes: input[start..<(start + 32)]) ?? .zero
+            guard Self.isValid(word, as: function.locals[parameter].type) else { throw .reverted([]) }
+            locals[parameter] = word
+        }
+        if !function.allowedCallers.isEmpty {
+            var allowed = false
+            for address in function.allowedCallers where try evaluate(address) == UInt256(environment.caller) { allowed = true }
+            if !allowed {
+                throw .reverted(ABICodecSelector.of("Unauthorized(address)") + UInt256(environment.caller).bigEndianBytes)
+            }
+        }
+    }
+
+    static func isValid(_ word: UInt256, as type: ValueType) -> Bool {
+        switch type {
+        case .unsigned(let bits): return bits == 256 || word >> bits == .zero
+        case .signed(let bits): return word.signExtend(fromByte: bits / 8 - 1) == word
+        case .bool: return word <= .one
+        case .address: return word >> 160 == .zero
+        case .fixedBytes(let count): return count == 32 || (word << (8 * count)).isZero
+        }
+    }
+
+    // MARK: Statements
+
+    mutating func block(_ statements: [TypedStatement]) throws(Exit) {
+        for statement in statements { try execute(statement) }
+    }
+
+    mutating func execute(_ statement: TypedStatement) throws(Exit) {
+        switch statement.kind {
+        case .define(let id, let value), .assignLocal(let id, let value):
+            locals[id] = try evaluate(value)
+        case .store(let reference, let value):
+            let word = try evaluate(value)
+            storage[try slot(of: reference)] = word
+        case .updateLocal(let id, let operation, let value):
+            let operand = try evaluate(value)
+            let type = localType(id)
+            locals[id] = try arithmetic(operation, locals[id], operand, type: type)
+        case .updateStorage(let reference, let operation, let value):
+            guard case .value(let type) = reference.type else { return }
+            let key = try slot(of: reference)
+            let operand = try evaluate(value)
+            storage[key] = try arithmetic(operation, storage[key] ?? .zero, operand, type: type)
+        case .if(let condition, let then, let otherwise):
+            try block(try evaluate(condition).isZero ? otherwise : then)
+        case .loop(let variable, let start, let end, let endValue, let maxIterations, let body):
+            locals[variable] = try evaluate(start)
+            locals[end] = try evaluate(endValue)
+            let signed = localType(variable).isSigned
+            let runs = signed ? locals[variable].signedLessThan(locals[end]) : locals[variable] < locals[end]
+            if runs && (locals[end] &- locals[variable]) > UInt256(UInt64(maxIterations)) {
+                throw .reverted(Self.errorString("loop bound exceeded"))
+            }
+            while signed ? locals[variable].signedLessThan(locals[end]) : locals[variable] < locals[end] {
+                try block(body)
+                locals[variable] = locals[variable] &+ .one
+            }
+        case .require(let condition, let failure):
+            if try evaluate(condition).isZero { throw try self.failure(failure) }
+        case .revert(let failure):
+            throw try self.failure(failure)
+        case .return(let value):
+            if let value { throw .returned(try evaluate(value).bigEndianBytes) }
+            throw .returned([])
+        case .emit(let topic, let indexed, let data):
+            var topics: [UInt256] = Array(repeating: .zero, count: indexed.count)
+            for index in indexed.indices.reversed() { topics[index] = try evaluate(indexed[index]) }
+            var words: [UInt256] = []
+            for value in data { words.append(try evaluate(value)) }
+            logs.append(ReferenceLog(topics: [topic] + topics, data: words.flatMap(\.bigEndianBytes)))
+        case .evaluate(let value):
+            _ = try evaluate(value)
+        case .append(let reference, let value):
+            let word = try value.map { (value: TypedExpression) throws(Exit) in try evaluate(value) }
+            let key = try slot(of: reference)
+            let length = storage[key] ?? .zero
+            storage[key] = try checkedAdd(length, .one)
+            if let word { storage[Self.elementBase(key) &+ length] = word }
+        case .removeLast(let reference, let slotsPerElement):
+            let key = try slot(of: reference)
+            let length = storage[key] ?? .zero
+            guard !length.isZero else { throw Self.panic(0x31) }
+            let last = length &- .one
+            storage[key] = last
+            let element = Self.elementBase(key) &+ last &* UInt256(UInt64(slotsPerElement))
+            for offset in 0..<slotsPerElement { storage[element &+ UInt256(UInt64(offset))] = .zero }
+        }
+    }
+
+    private func localType(_ id: LocalID) -> ValueType { localTypes[id] }
+
+    mutating func failure(_ failure: TypedFailure) throws(Exit) -> Exit {
+        switch failure {
+        case .message(let text): return .reverted(Self.errorString(text))
+        case .error(let selector, let arguments):
+            var words: [UInt256] = []
+            for argument in arguments { words.append(try evaluate(argument)) }
+            return .reverted(Self.selectorBytes(selector) + words.flatMap(\.bigEndianBytes))
+        }
+    }
+
+    static func selectorBytes(_ selector: UInt32) -> [UInt8] {
+        [UInt8(selector >> 24), UInt8(truncatingIfNeeded: selector >> 16), UInt8(truncatingIfNeeded: selector >> 8), UInt8(truncatingIfNeeded: selector)]
+    }
+
+    static func errorString(_ message: String) -> [UInt8] {
+        let text = Array(message.utf8)
+        return [0x08, 0xc3, 0x79, 0xa0] + UInt256(32).bigEndianBytes + UInt256(UInt64(text.count)).bigEndianBytes
+            + text + [UInt8](repeating: 0, count: (32 - text.count % 32) % 32)
+    }
+
+    static func panic(_ code: UInt64) -> Exit {
+        .reverted([0x4e, 0x48, 0x7b, 0x71] + UInt256(code).bigEndianBytes)
+    }
+
+    static func elementBase(_ slot: UInt256) -> UInt256 { UInt256(Keccak256.hash(slot.bigEndianBytes)) }
+
+    // MARK: Storage
+
+    mutating func slot(of reference: StorageReference) throws(Exit) -> UInt256 {
+        var slot = reference.slot
+        for step in reference.steps {
+            switch step {
+            case .mapKey(let key):
+                slot = UInt256(Keccak256.hash(try evaluate(key).bigEndianBytes + slot.bigEndianBytes))
+            case .arrayElement(let index, let slotsPerElement):
+                let position = try evaluate(index)
+                guard position < storage[slot] ?? .zero else { throw Self.panic(0x32) }
+                slot = Self.elementBase(slot) &+ position &* UInt256(UInt64(slotsPerElement))
+            case .field(let offset):
+                slot = slot &+ UInt256(UInt64(offset))
+            }
+        }
+        return slot
+    }
+
+    // MARK: Expressions
+
+    mutating func evaluate(_ expression: TypedExpression) throws(Exit) -> UInt256 {
+        switch expression {
+        case .constant(let value, _): return value
+        case .local(let id, _): return locals[id]
+        case .load(let reference, _): return storage[try slot(of: reference)] ?? .zero
+        case .environment(let value):
+            switch value {
+            case .sender: return UInt256(environment.caller)
+            case .origin: return UInt256(environment.origin)
+            case .callValue: return environment.value
+            case .blockNumber: return UInt256(environment.blockNumber)
+            case .blockTimestamp: return UInt256(environment.timestamp)
+            case .chainID: return UInt256(environment.chainID)
+            case .contractAddress: return UInt256(environment.contractAddress)
+            case .contractBalance: return environment.contractBalance
+            }
+        case .unary(let operation, let operand, let type):
+            let value = try evaluate(operand)
+            switch operation {
+            case .not: return value.isZero ? .one : .zero
+            case .bitwiseNot: return Self.masked(~value, type)
+            case .negate:
+                guard case .signed(let bits) = type, value != (UInt256.one << (bits - 1)).negated() else { throw Self.overflow }
+                return value.negated()
+            }
+        case .binary(let operation, let lhs, let rhs, let operandType, _):
+            return try binary(operation, lhs, rhs, operandType)
+        case .convert(let value, _, let target):
+            let word = try evaluate(value)
+            guard Self.fitsConversion(word, from: expression, to: target) else { throw Self.overflow }
+            return word
+        case .builtin(let builtin, let arguments, _):
+            switch builtin {
+            case .keccak256, .sha256:
+                var words: [UInt256] = []
+                for argument in arguments { words.append(try evaluate(argument)) }
+                let bytes = words.flatMap(\.bigEndianBytes)
+                return UInt256(builtin == .keccak256 ? Keccak256.hash(bytes) : environment.sha256(bytes))
+            case .recoverSigner:
+                var values = Array(repeating: UInt256.zero, count: 4)
+                for index in (0..<4).reversed() { values[index] = try evaluate(arguments[index]) }
+                return environment.recoverSigner(Hash32(values[0]), values[1], values[2], values[3]).map { UInt256($0) } ?? .zero
+            }
+        case .external(let call):
+            let target = try evaluate(call.target)
+            var words: [UInt256] = []
+            for argument in call.arguments { words.append(try evaluate(argument)) }
+            let (succeeded, output) = environment.call(Address(truncating: target), Self.selectorBytes(call.selector) + words.flatMap(\.bigEndianBytes),
+                                                       call.isStatic)
+            guard succeeded else { throw .reverted(output) }
+            guard let returns = call.returns else { return .zero }
+            guard output.count >= 32, let word = UInt256(bigEndianBytes: output.prefix(32)), Self.isValid(word, as: returns) else {
+                throw .reverted([])
+            }
+            return word
+        }
+    }
+
+    static func fitsConversion(_ word: UInt256, from expression: TypedExpression, to target: ValueType) -> Bool {
+        guard case .convert(_, let source, _) = expression else { return true }
+        switch target {
+        case .unsigned(let bits):
+            if source.isSigned { return word >> min(bits, 255) == .zero }
+            return bits == 256 || word >> bits == .zero
+        case .signed(let bits):
+            if source.isSigned { return word.signExtend(fromByte: bits / 8 - 1) == word }
+            return word >> (bits - 1) == .zero
+        case .address: return word >> 160 == .zero
+        default: return true
+        }
+    }
+
+    static func masked(_ value: UInt256, _ type: ValueType) -> UInt256 {
+        switch type {
+        case .unsigned(let bits) where bits < 256: return value & Folding.maximum(bits: bits)
+        case .signed(let bits) where bits < 256: return value.signExtend(fromByte: bits / 8 - 1)
+        case .fixedBytes(let count) where count < 32: return value & ~Folding.maximum(bits: 8 * (32 - count))
+        default: return value
+        }
+    }
+
+    mutating func binary(_ operation: BinaryOperator, _ lhs: TypedExpression, _ rhs: TypedExpression, _ type: ValueType) throws(Exit) -> UInt256 {
+        switch operation {
+        case .and:
+            let left = try evaluate(lhs)
+            return left.isZero ? left : try evaluate(rhs)
+        case .or:
+            let left = try evaluate(lhs)
+            return left.isZero ? try evaluate(rhs) : left
+        case .shiftLeft, .shiftRight:
+            let value = try evaluate(lhs)
+            let amount = try evaluate(rhs)
+            if operation == .shiftRight { return type.isSigned ? value.sar(amount) : Self.masked(value >> amount, type) }
+            return Self.masked(value << amount, type)
+        default:
+            break
+        }
+        let b = try evaluate(rhs)
+        let a = try evaluate(lhs)
+        let signed = type.isSigned
+        switch operation {
+        case .less: return (signed ? a.signedLessThan(b) : a < b) ? .one : .zero
+        case .greater: return (signed ? b.signedLessThan(a) : b < a) ? .one : .zero
+        case .lessOrEqual: return (signed ? b.signedLessThan(a) : b < a) ? .zero : .one
+        case .greaterOrEqual: return (signed ? a.signedLessThan(b) : a < b) ? .zero : .one
+        case .equal: return a == b ? .one : .zero
+        case .notEqual: return a == b ? .zero : .one
+        case .bitwiseAnd: return a & b
+        case .bitwiseOr: return a | b
+        case .bitwiseXor: return a ^ b
+        default: return try arithmetic(operation, a, b, type: type)
+        }
+    }
+
+    func checkedAdd(_ a: UInt256, _ b: UInt256) throws(Exit) -> UInt256 {
+        let (sum, carry) = a.addingReportingOverflow(b)
+        if carry { throw Self.overflow }
+        return sum
+    }
+
+    /// a op b in `type`, checked unless the operation wraps; the true result, then its range.
+    func arithmetic(_ operation: BinaryOperator, _ a: UInt256, _ b: UInt256, type: ValueType) throws(Exit) -> UInt256 {
+        switch operation {
+        case .wrappingAdd: return Self.masked(a &+ b, type)
+        case .wrappingSubtract: return Self.masked(a &- b, type)
+        case .wrappingMultiply: return Self.masked(a &* b, type)
+        default: break
+        }
+        switch type {
+        case .unsigned(let bits):
+            let limit = Folding.maximum(bits: bits)
+            switch operation {
+            case .add:
+                let sum = try checkedAdd(a, b)
+                guard sum <= limit else { throw Self.overflow }
+                return sum
+            case .subtract:
+                guard b <= a else { throw Self.overflow }
+                return a &- b
+            case .multiply:
+                let (product, carry) = a.multipliedReportingOverflow(by: b)
+                guard !carry, product <= limit else { throw Self.overflow }
+                return product
+            case .divide, .remainder:
+                guard !b.isZero else { throw .failed("divisionByZero") }
+                return operation == .divide ? a / b : a % b
+            case .power:
+                var result = UInt256.one
+                var base = a, exponent = b
+                // Square and multiply with overflow checks; a product past 2^256 overflows.
+                while !exponent.isZero {
+                    if exponent.limb0 & 1 == 1 {
+                        let (product, carry) = result.multipliedReportingOverflow(by: base)
+                        guard !carry else { throw Self.overflow }
+                        result = product
+                    }
+                    exponent = exponent >> 1
+                    if !exponent.isZero {
+                        let (square, carry) = base.multipliedReportingOverflow(by: base)
+                        guard !carry else { throw Self.overflow }
+                        base = square
+                    }
+                }
+                guard result <= limit else { throw Self.overflow }
+                return result
+            default: return .zero
+            }
+        case .signed(let bits):
+            let result: UInt256
+            switch operation {
+            case .add:
+                result = a &+ b
+                if a.isNegative == b.isNegative && result.isNegative != a.isNegative { throw Self.overflow }
+            case .subtract:
+                result = a &- b
+                if a.isNegative != b.isNegative && result.isNegative != a.isNegative { throw Self.overflow }
+            case .multiply:
+                if a.isZero || b.isZero { return .zero }
+                if (a == .max && b == .signedMin) || (b == .max && a == .signedMin) { throw Self.overflow }
+                let product = a.signedMagnitude.multipliedReportingOverflow(by: b.signedMagnitude)
+                let negative = a.isNegative != b.isNegative
+                let limit = negative ? UInt256.signedMin : UInt256.signedMax
+                guard !product.overflow, product.partialValue <= limit else { throw Self.overflow }
+                result = negative ? product.partialValue.negated() : product.partialValue
+            case .divide:
+                guard !b.isZero else { throw .failed("divisionByZero") }
+                if a == .signedMin && b == .max { throw Self.overflow }
+                result = a.sdiv(b)
+            case .remainder:
+                guard !b.isZero else { throw .failed("divisionByZero") }
+                return a.smod(b)
+            default: return .zero
+            }
+            guard bits == 256 || result.signExtend(fromByte: bits / 8 - 1) == result else { throw Self.overflow }
+            return result
+        default:
+            return .zero
+        }
+    }
+}
+
+enum ABICodecSelector {
+    static func of(_ signature: String) -> [UInt8] { Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)) }
+}
