@@ -15,7 +15,7 @@ RUNS=${FUZZ_RUNS:-10000000}
 SECONDS_EACH=${FUZZ_SECONDS:-600}
 JOBS=${FUZZ_JOBS:-2}
 TARGETS=("$@")
-if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(rlp transaction json container assembly rpc vm); fi
+if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(rlp transaction json container assembly rpc vm dsl); fi
 mkdir -p Fuzz/logs
 
 # The VM differential runs fastest as seeded structured runs of the plain release build (its
@@ -54,8 +54,26 @@ fuzz_mutated() {
     echo "$target (mutants): $total executions in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) exec/s, $findings findings"
 }
 
+# The compiler's differential (random DSL contracts, compiled and evaluated), seeded like vm, in
+# chunks of 500 contracts with 20 calls each.
+fuzz_dsl_seeded() {
+    local started=$SECONDS total=0 seed=${FUZZ_DSL_SEED:-$RANDOM} divergences=0
+    : > Fuzz/logs/dsl.log
+    while [ "$total" -lt "$RUNS" ] && [ $((SECONDS - started)) -lt "$SECONDS_EACH" ]; do
+        if ! "$VM_BINARY" dsl --runs 500 --calls 20 --seed "$seed" >> Fuzz/logs/dsl.log 2>&1; then
+            divergences=$((divergences + 1))
+            echo "seed $seed diverged: d6g-fuzz dsl --runs 500 --seed $seed" >> Fuzz/logs/dsl.log
+        fi
+        total=$((total + 10000))
+        seed=$((seed + 1))
+    done
+    local elapsed=$((SECONDS - started))
+    echo "dsl (seeded): $total calls in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) calls/s, $divergences diverging chunks"
+}
+
 fuzz_one() {
     local target=$1
+    if [ "$target" = dsl ]; then fuzz_dsl_seeded; return; fi
     if [ "$target" = vm ] && [ "${FUZZ_VM_LIBFUZZER:-0}" = 0 ]; then fuzz_vm_seeded; return; fi
     if [ "$target" != vm ] && [ "${FUZZ_MUTATE:-0}" = 1 ]; then fuzz_mutated "$target"; return; fi
     mkdir -p "Fuzz/corpus/$target" "Fuzz/findings/$target"

@@ -13,6 +13,11 @@ import LedgerPrimitives
 public struct ReferenceLog: Sendable, Equatable {
     public var topics: [UInt256]
     public var data: [UInt8]
+
+    public init(topics: [UInt256], data: [UInt8]) {
+        self.topics = topics
+        self.data = data
+    }
 }
 
 public struct ReferenceOutcome: Sendable, Equatable {

@@ -612,16 +612,6 @@ extension DefaultStringInterpolation {
     }
 }
 
-extension Expression {
-    /// An integer literal (possibly negated) that takes the type of what it meets.
-    var isUntypedLiteral: Bool {
-        switch self {
-        case .integer, .unary(.negate, .integer): return true
-        default: return false
-        }
-    }
-}
-
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     guard !a.isEmpty else { return b.count }

@@ -51,6 +51,13 @@ public struct FunctionSignature: Sendable {
     public var parameters: [Field]
     public var returns: ValueType?
     public var mutability: Mutability
+
+    public init(name: String, parameters: [Field], returns: ValueType?, mutability: Mutability) {
+        self.name = name
+        self.parameters = parameters
+        self.returns = returns
+        self.mutability = mutability
+    }
 }
 
 public struct InterfaceDeclaration: Sendable {
@@ -66,6 +73,13 @@ public struct FunctionDeclaration: Sendable {
     public var allowedCallers: [Expression]
     public var body: [Statement]
     public var location: SourceLocation
+
+    public init(signature: FunctionSignature, allowedCallers: [Expression], body: [Statement], location: SourceLocation) {
+        self.signature = signature
+        self.allowedCallers = allowedCallers
+        self.body = body
+        self.location = location
+    }
 }
 
 /// One member of a contract's declaration.

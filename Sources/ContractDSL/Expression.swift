@@ -92,6 +92,14 @@ public indirect enum Expression: Sendable, ExpressibleByIntegerLiteral, Expressi
     /// `state.balances[who]`: a map entry or an array element.
     public subscript(_ key: Expression) -> Expression { .index(self, key) }
 
+    /// An integer literal (possibly negated): it takes the type of what it meets.
+    public var isUntypedLiteral: Bool {
+        switch self {
+        case .integer, .unary(.negate, .integer): return true
+        default: return false
+        }
+    }
+
     /// The value as another type: `local.amount.as(.uint64)`.
     public func `as`(_ type: ValueType) -> Expression { .convert(self, type) }
 

@@ -3,6 +3,7 @@
 // (`make fuzz-build`), the libFuzzer driver over every target instead (LibFuzzer.swift).
 import Bytecode
 import Foundation
+import ContractTesting
 import FuzzTargets
 import FuzzSupport
 import LedgerPrimitives
@@ -14,6 +15,7 @@ struct D6GFuzz {
                d6g-fuzz vm --dump I [--seed S]               the full report of case I (0-based) of seed S
                d6g-fuzz vm-asm FILE [--gas N] [--input HEX]  the three runs of a runtime container in assembly
                d6g-fuzz mutate TARGET [--runs N] [--seed S]  unguided mutants of Fuzz/corpus/TARGET in this build
+               d6g-fuzz dsl [--runs N] [--seed S] [--calls C] N random DSL contracts, compiled and evaluated, C calls each
         """
 
     static func main() {
@@ -22,6 +24,7 @@ struct D6GFuzz {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "vm-asm" { runAssembly(Array(arguments.dropFirst())) }
         if arguments.first == "mutate" { runMutation(Array(arguments.dropFirst())) }
+        if arguments.first == "dsl" { runContracts(Array(arguments.dropFirst())) }
         guard arguments.first == "vm" else { fail(usage) }
         arguments.removeFirst()
         var options = ["--runs": 10_000, "--seed": 1, "--show": 3, "--dump": -1]
@@ -52,6 +55,27 @@ struct D6GFuzz {
         print("divergences \(summary.divergenceCount)")
         print("exec/s \(Int(Double(runs) / seconds)) (\(String(format: "%.1f", seconds)) s)")
         if summary.divergenceCount > 0 { exit(1) }
+    }
+
+    /// `dsl [--runs N] [--seed S] [--calls C]`: the compiler against the reference evaluator.
+    static func runContracts(_ arguments: [String]) -> Never {
+        var options = ["--runs": 100, "--seed": 1, "--calls": 20]
+        guard arguments.count % 2 == 0 else { fail(usage) }
+        for index in stride(from: 0, to: arguments.count, by: 2) {
+            guard options[arguments[index]] != nil, let value = Int(arguments[index + 1]), value >= 0 else { fail(usage) }
+            options[arguments[index]] = value
+        }
+        var summary = ContractDifferential.Summary()
+        let elapsed = ContinuousClock().measure {
+            summary = ContractDifferential.run(seed: UInt64(options["--seed"] ?? 1), count: options["--runs"] ?? 0, calls: options["--calls"] ?? 0)
+        }
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-9)
+        for divergence in summary.divergences { print(divergence, "\n") }
+        print("contracts \(summary.contracts), calls \(summary.calls), compared \(summary.compared)")
+        print("outcomes: " + summary.outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("divergences \(summary.divergences.count)")
+        print("calls/s \(Int(Double(summary.calls) / seconds)) (\(String(format: "%.1f", seconds)) s)")
+        exit(summary.divergences.isEmpty ? 0 : 1)
     }
 
     /// `mutate TARGET [--runs N] [--seed S]`, from the repository root.

@@ -260,3 +260,12 @@ private let consumer = Contract("Consumer") {
     }
     #expect(fused.harness.host.storageSlots(of: fused.address) == plain.harness.host.storageSlots(of: plain.address))
 }
+
+/// The compiler against the reference evaluator on random contracts (d6g-fuzz dsl runs many more).
+@Test func randomContractsAgreeWithTheReferenceEvaluator() {
+    let summary = ContractDifferential.run(seed: 2026, count: 150, calls: 20)
+    #expect(summary.divergences.isEmpty, "\(summary.divergences)")
+    #expect(summary.compared > 2_500)
+    // Every kind of outcome happened, so the comparison covered them.
+    #expect(summary.outcomes.count == 4, "\(summary.outcomes)")
+}
