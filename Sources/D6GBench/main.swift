@@ -7,6 +7,7 @@ struct D6GBench: ParsableCommand {
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
         subcommands: [
             UInt256Benchmark.self,
+            DSLBenchmark.self,
             CryptoBenchmark.self,
             KeccakBenchmark.self,
             TransactionBenchmark.self,
