@@ -32,10 +32,19 @@ struct DSLBenchmark: ParsableCommand {
     @Flag(help: "Decode without superinstructions, for comparison.")
     var noFusion = false
 
+    @Option(help: "Run only this workload (and skip compile times and sequences), e.g. for a profiler.")
+    var only: String?
+
     /// P5: time ratios to Vyper on revm that the DSL on our VM must reach.
     static let targets: [String: Double] = ["arithmetic": 0.7, "transfer": 0.7, "keccak": 1.0, "ecrecover": 1.0]
 
     func run() throws {
+        if let only {
+            guard let workload = DSLWorkload.all.first(where: { $0.name == only }) else { throw ValidationError("no workload \(only)") }
+            let result = try workload.measure(runs: runs, fusing: !noFusion)
+            print("\(only): \(format(result.ns)) ns, gas \(result.gas), \(result.codeSize) bytes")
+            return
+        }
         try reportCompileTimes()
         try reportSequences()
         print("\nDSL on the d6g VM beside Vyper 0.4.3 on revm (pyrevm 0.3.7), median of \(runs) runs, thread CPU ns")

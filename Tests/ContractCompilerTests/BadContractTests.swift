@@ -65,6 +65,8 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
     expectError(contract, "below zero", line: line)
     (contract, line) = (Contract("A") { Function("f", ("a", .uint256), returns: .uint256) { Return(local.a / 0) } }, #line)
     expectError(contract, "division by zero", line: line)
+    (contract, line) = (Contract("A") { Function("f", ("a", .int8), returns: .int8) { Return(local.a.power(2)) } }, #line)
+    expectError(contract, "power applies to unsigned integers, not int8", line: line)
     (contract, line) = (Contract("A") { Function("f") { Let("x", .int8, -129) } }, #line)
     expectError(contract, "does not fit an int8", line: line)
 }
@@ -106,6 +108,10 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
     expectError(contract, "unknown record 'Nobody'", line: line)
     (contract, line) = (Contract("A") { Event("E", .indexed("a", .uint8), .indexed("b", .uint8), .indexed("c", .uint8), .indexed("d", .uint8)) }, #line)
     expectError(contract, "more than 3 indexed fields", line: line)
+    (contract, line) = (Contract("A") { Storage("o", .address); CustomError("Unauthorized", ("who", .uint8)); Function("f", .nonpayable, only: [state.o]) {} }, #line)
+    expectError(contract, "role guards revert with Unauthorized(address)", line: line)
+    (contract, line) = (Contract("A") { Storage("rs", .array(.record("R"))); Record("R", ("a", .uint8)); Function("f") { Append(state.rs, 1) } }, #line)
+    expectError(contract, "an array of records grows with Append(array)", line: line)
     (contract, line) = (Contract("A") { Storage("2fast", .uint8) }, #line)
     expectError(contract, "'2fast' is not a valid storage variable name", line: line)
 }

@@ -86,6 +86,15 @@ private let lab = Contract("Lab") {
         Return(recoverSigner(digest: local.digest, v: local.v, r: local.r, s: local.s))
     }
     Function("whoAmI", returns: .address, .view) { Return(sender) }
+    Storage("rounds", .array(.record("Round")))
+    Record("Round", ("deadline", .uint64), ("open", .bool))
+    Function("openRound", ("deadline", .uint64)) {
+        Append(state.rounds)
+        Assign(state.rounds[state.rounds.length - 1].deadline, local.deadline)
+        Assign(state.rounds[state.rounds.length - 1].open, true)
+    }
+    Function("closeLast") { RemoveLast(state.rounds) }
+    Function("roundDeadline", ("index", .uint256), returns: .uint64, .view) { Return(state.rounds[local.index].deadline) }
     Function("deposit", returns: .uint256, .payable) { Return(callValue) }
 }
 
@@ -171,6 +180,18 @@ private let overflow = CallFailure.failure(.arithmeticOverflow)
     let slot = UInt256(Keccak256.hash(UInt256(bob).bigEndianBytes + UInt256(2).bigEndianBytes))
     #expect(contract.storage(at: slot) == UInt256(42))
     #expect(contract.storage(at: slot &+ .one) == ABIValue.int(-3).word)
+}
+
+@Test func arraysOfRecordsGrowAndShrink() throws {
+    let contract = try deployLab()
+    #expect(try contract.call("openRound", .uint(100)).succeeded)
+    #expect(try contract.call("openRound", .uint(200)).succeeded)
+    #expect(try contract.call("roundDeadline", .uint(1)).value == .uint(200))
+    #expect(try contract.call("closeLast").succeeded)
+    #expect(try contract.call("roundDeadline", .uint(1)).failure == .panic(UInt256(0x32)))
+    #expect(try contract.call("roundDeadline", .uint(0)).value == .uint(100))
+    #expect(try contract.call("closeLast").succeeded)
+    #expect(try contract.call("closeLast").failure == .panic(UInt256(0x31)))
 }
 
 @Test func builtinsHashAndRecover() throws {
