@@ -16,6 +16,8 @@ struct CodeGenerator {
     /// Constructor arguments are the whole call data; function arguments follow the selector.
     private var argumentsOffset = 4
     private var isConstructor = false
+    /// Slots hashed once per call (SlotSharing), by their key, and the locals holding them.
+    private var sharedSlots: [String: LocalID] = [:]
 
     init(data: DataSection) {
         self.data = data
@@ -55,7 +57,15 @@ struct CodeGenerator {
 
     private mutating func emitFunction(_ function: TypedFunction) {
         localBase = program.locals.count
-        program.locals += function.locals.map { LocalInfo(name: $0.name, type: $0.type, position: $0.position) }
+        // Storage slots used twice or more by the body's own statements, with keys that cannot
+        // change during the call, are hashed once, after the parameters, into hidden locals.
+        let shared = SlotSharing.candidates(in: function)
+        let parameterCount = function.parameters.count
+        program.locals += function.locals.map {
+            LocalInfo(name: $0.name, type: $0.type, position: $0.position >= parameterCount ? $0.position + shared.count : $0.position)
+        }
+        program.locals += shared.indices.map { LocalInfo(name: "<slot \($0)>", type: .uint256, position: parameterCount + $0) }
+        sharedSlots = [:]
         emit(.source(function.location))
         if function.mutability != .payable {
             failUnless { $0.emit(.op(.callvalue), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
@@ -69,6 +79,11 @@ struct CodeGenerator {
             emit(.push(UInt256(UInt64(argumentsOffset + 32 * index))), .op(.calldataload))
             emitValidation(of: function.locals[parameter].type)
             emit(.bindLocal(localBase + parameter))
+        }
+        for (index, reference) in shared.enumerated() {
+            emitSlot(reference)
+            emit(.bindLocal(localBase + function.locals.count + index))
+            sharedSlots[SlotSharing.key(of: reference)] = localBase + function.locals.count + index
         }
         if !function.allowedCallers.isEmpty {
             emitRoleGuard(function.allowedCallers)
@@ -539,6 +554,10 @@ struct CodeGenerator {
 
     /// Pushes the slot of `reference` (Docs/contract-dsl.md §Storage layout).
     private mutating func emitSlot(_ reference: StorageReference) {
+        if let local = sharedSlots[SlotSharing.key(of: reference)] {
+            emit(.getLocal(local))
+            return
+        }
         emit(.push(reference.slot))
         for step in reference.steps {
             switch step {
@@ -571,5 +590,102 @@ struct CodeGenerator {
 
     private mutating func emit(_ instructions: [IRInstruction]) {
         program.instructions += instructions
+    }
+}
+
+/// Which storage slots a function hashes once (Docs/contract-dsl.md §Optimisations): a map entry
+/// (or a field of one) whose keys are constants, call-wide values (sender, origin, this address,
+/// block and chain values) or parameters the function never assigns, used at least twice by the
+/// body's top-level statements — so the hash is never paid on a path that would not have paid it.
+enum SlotSharing {
+    static func candidates(in function: TypedFunction) -> [StorageReference] {
+        var assigned = Set<LocalID>()
+        collectAssignments(function.body, into: &assigned)
+        let stableLocals = Set(function.parameters).subtracting(assigned)
+        var counts: [String: (reference: StorageReference, count: Int)] = [:]
+        var order: [String] = []
+        func note(_ reference: StorageReference) {
+            guard !reference.steps.isEmpty, let key = stableKey(of: reference, stableLocals: stableLocals) else { return }
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: (reference, 0)].count += 1
+        }
+        for statement in function.body { references(in: statement, note: note) }
+        return order.compactMap { counts[$0]!.count >= 2 ? counts[$0]!.reference : nil }
+    }
+
+    /// The reference as text, for matching.
+    static func key(of reference: StorageReference) -> String {
+        stableKey(of: reference, stableLocals: nil) ?? ""
+    }
+
+    /// nil unless every key is stable (with `stableLocals` nil, any local counts as stable).
+    private static func stableKey(of reference: StorageReference, stableLocals: Set<LocalID>?) -> String? {
+        var text = reference.slot.description
+        for step in reference.steps {
+            switch step {
+            case .mapKey(let key):
+                switch key {
+                case .constant(let value, _): text += "|c\(value)"
+                case .environment(let value) where value != .callValue && value != .contractBalance: text += "|e\(value.rawValue)"
+                case .local(let id, _) where stableLocals?.contains(id) ?? true: text += "|l\(id)"
+                default: return nil
+                }
+            case .field(let offset): text += "|f\(offset)"
+            case .arrayElement: return nil
+            }
+        }
+        return text
+    }
+
+    private static func collectAssignments(_ statements: [TypedStatement], into assigned: inout Set<LocalID>) {
+        for statement in statements {
+            switch statement.kind {
+            case .assignLocal(let id, _), .updateLocal(let id, _, _): assigned.insert(id)
+            case .if(_, let then, let otherwise):
+                collectAssignments(then, into: &assigned)
+                collectAssignments(otherwise, into: &assigned)
+            case .loop(_, _, _, _, _, let body): collectAssignments(body, into: &assigned)
+            default: break
+            }
+        }
+    }
+
+    /// The storage references of one statement, not looking into nested blocks.
+    private static func references(in statement: TypedStatement, note: (StorageReference) -> Void) {
+        func visit(_ expression: TypedExpression) {
+            switch expression {
+            case .load(let reference, _):
+                note(reference)
+                visitSteps(reference)
+            case .unary(_, let operand, _): visit(operand)
+            case .binary(_, let lhs, let rhs, _, _): visit(lhs); visit(rhs)
+            case .convert(let value, _, _): visit(value)
+            case .builtin(_, let arguments, _): arguments.forEach(visit)
+            case .external(let call): visit(call.target); call.arguments.forEach(visit)
+            case .constant, .local, .environment: break
+            }
+        }
+        func visitSteps(_ reference: StorageReference) {
+            for step in reference.steps {
+                if case .mapKey(let key) = step { visit(key) }
+                if case .arrayElement(let index, _) = step { visit(index) }
+            }
+        }
+        func visitFailure(_ failure: TypedFailure) {
+            if case .error(_, let arguments) = failure { arguments.forEach(visit) }
+        }
+        switch statement.kind {
+        case .define(_, let value), .assignLocal(_, let value), .updateLocal(_, _, let value), .evaluate(let value): visit(value)
+        case .store(let reference, let value), .updateStorage(let reference, _, let value):
+            note(reference); visitSteps(reference); visit(value)
+        case .if(let condition, _, _): visit(condition)
+        case .loop(_, let start, _, let end, _, _): visit(start); visit(end)
+        case .require(let condition, let failure): visit(condition); visitFailure(failure)
+        case .revert(let failure): visitFailure(failure)
+        case .return(let value): value.map(visit)
+        case .emit(_, let indexed, let data): indexed.forEach(visit); data.forEach(visit)
+        case .append(let reference, let value): note(reference); visitSteps(reference); value.map(visit)
+        case .removeLast(let reference, _): note(reference); visitSteps(reference)
+        }
     }
 }
