@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
+.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-dsl bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,18 @@ $(PYREVM_STAMP):
 
 bench-vm: build $(PYREVM_STAMP)
 	$(BIN)/d6g-bench vm --dispatch
+
+# The contract DSL beside Vyper on revm (TARGETS.md P5, scripts/bench_vyper.py): vyper, pyrevm and
+# eth-keys in their own venv, .venv-bench, so benchmark tools never change the test venv (.venv);
+# installed on first use and again when a pin (in the stamp's name) changes.
+BENCH_DSL_PACKAGES := pyrevm==0.3.7 vyper==0.4.3 eth-keys==0.8.0 'eth-hash[pycryptodome]==0.8.0'
+BENCH_DSL_STAMP := .venv-bench/.pyrevm-0.3.7-vyper-0.4.3-eth-keys-0.8.0-eth-hash-0.8.0.stamp
+$(BENCH_DSL_STAMP):
+	test -x .venv-bench/bin/python || python3 -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet $(BENCH_DSL_PACKAGES) && touch $@
+
+bench-dsl: build $(BENCH_DSL_STAMP)
+	$(BIN)/d6g-bench dsl --python .venv-bench/bin/python
 
 # ns per gas of every operation class on a 1M-account RocksDB state, and the worst-case block (P8).
 bench-gas: build

@@ -291,7 +291,7 @@ extension ReferenceFrame {
         case .invalid: throw Halt.failure(.invalidInstruction)
         case .beginBlock, .pushInline, .pushConstant, .pushAdd, .pushSub, .pushMul, .pushWadd, .pushWsub, .pushWmul,
              .pushLt, .pushGt, .pushEq, .pushAnd, .pushOr, .pushShl, .pushShr, .pushSwap1Sub, .pushSwap1Wsub,
-             .dup1Rjumpi, .iszeroRjumpi, .ltRjumpi, .gtRjumpi, .eqRjumpi:
+             .dup1Rjumpi, .iszeroRjumpi, .ltRjumpi, .gtRjumpi, .eqRjumpi, .pushMstore, .pushKeccak256:
             throw Halt.fault("internal opcode \(opcode) in a container")
         }
         return nil

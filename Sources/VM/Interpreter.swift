@@ -168,6 +168,20 @@ final class Session {
                 sp[-1] = value
             case .pushSwap1Wsub:
                 sp[-1] = sp[-1] &- Self.immediate(instruction)
+            case .pushMstore:
+                guard let offset = memory.reserve(offset: Self.immediate(instruction), length: 32, gas: &gas) else {
+                    return Self.failed(.outOfGas, gas: gas)
+                }
+                memory.store(sp[-1], at: offset)
+                sp -= 1
+            case .pushKeccak256:
+                guard let offset = memory.reserve(offset: Self.immediate(instruction), length: sp[-1], gas: &gas) else {
+                    return Self.failed(.outOfGas, gas: gas)
+                }
+                let count = Int(sp[-1].limb0)
+                gas -= Gas.keccakPerWord * Gas.words(count)
+                if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
+                sp[-1] = UInt256(Keccak256.hash(memory.buffer(at: offset, count: count)))
             case .dup1Rjumpi:
                 if !sp[-1].isZero { pc = Int(instruction.argument) }
             case .iszeroRjumpi:
