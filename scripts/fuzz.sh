@@ -18,58 +18,38 @@ TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(rlp transaction json container assembly rpc vm dsl); fi
 mkdir -p Fuzz/logs
 
-# The VM differential runs fastest as seeded structured runs of the plain release build (its
-# generator already aims at the edges; under ASan and coverage instrumentation it is ~25× slower),
-# in chunks of 50,000 programs with fresh seeds until the runs or the time are used up.
-fuzz_vm_seeded() {
-    local started=$SECONDS total=0 seed=${FUZZ_VM_SEED:-$RANDOM} divergences=0
-    : > Fuzz/logs/vm.log
+# Runs `d6g-fuzz ARGS…` (the plain release build) in chunks with fresh seeds, until the runs or the
+# time are used up; each chunk counts UNITS executions. "@SEED" in ARGS is the chunk's seed.
+# Usage: fuzz_chunks NAME UNITS FIRST_SEED ARGS…
+fuzz_chunks() {
+    local name=$1 units=$2 seed=$3 started=$SECONDS total=0 failures=0
+    shift 3
+    : > "Fuzz/logs/$name.log"
     while [ "$total" -lt "$RUNS" ] && [ $((SECONDS - started)) -lt "$SECONDS_EACH" ]; do
-        if ! "$VM_BINARY" vm --runs 50000 --seed "$seed" --show 3 >> Fuzz/logs/vm.log 2>&1; then
-            divergences=$((divergences + 1))
-            echo "seed $seed diverged: d6g-fuzz vm --runs 50000 --seed $seed" >> Fuzz/logs/vm.log
+        if ! "$VM_BINARY" "${@//@SEED/$seed}" >> "Fuzz/logs/$name.log" 2>&1; then
+            failures=$((failures + 1))
+            echo "seed $seed failed: d6g-fuzz ${*//@SEED/$seed}" >> "Fuzz/logs/$name.log"
         fi
-        total=$((total + 50000))
+        total=$((total + units))
         seed=$((seed + 1))
     done
     local elapsed=$((SECONDS - started))
-    echo "vm (seeded): $total executions in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) exec/s, $divergences diverging chunks"
+    echo "$name: $total executions in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) exec/s, $failures failing chunks"
 }
 
-# FUZZ_MUTATE=1: unguided mutants of the kept corpus in the plain release build instead of
-# libFuzzer (d6g-fuzz mutate; ~25x the executions per second of the instrumented build for rpc),
-# in chunks of 1,000,000 with fresh seeds.
-fuzz_mutated() {
-    local target=$1 started=$SECONDS total=0 seed=${FUZZ_SEED:-$RANDOM} findings=0
-    : > "Fuzz/logs/$target.mutate.log"
-    while [ "$total" -lt "$RUNS" ] && [ $((SECONDS - started)) -lt "$SECONDS_EACH" ]; do
-        if ! "$VM_BINARY" mutate "$target" --runs 1000000 --seed "$seed" >> "Fuzz/logs/$target.mutate.log" 2>&1; then
-            findings=$((findings + 1))
-            echo "seed $seed: finding, see Fuzz/findings/$target" >> "Fuzz/logs/$target.mutate.log"
-        fi
-        total=$((total + 1000000))
-        seed=$((seed + 1))
-    done
-    local elapsed=$((SECONDS - started))
-    echo "$target (mutants): $total executions in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) exec/s, $findings findings"
-}
+# The VM differential runs fastest as seeded structured runs of the plain release build (its
+# generator already aims at the edges; under ASan and coverage instrumentation it is ~25× slower),
+# in chunks of 50,000 programs.
+fuzz_vm_seeded() { fuzz_chunks vm 50000 "${FUZZ_VM_SEED:-$RANDOM}" vm --runs 50000 --seed @SEED --show 3; }
 
 # The compiler's differential (random DSL contracts, compiled and evaluated), seeded like vm, in
 # chunks of 500 contracts with 20 calls each.
-fuzz_dsl_seeded() {
-    local started=$SECONDS total=0 seed=${FUZZ_DSL_SEED:-$RANDOM} divergences=0
-    : > Fuzz/logs/dsl.log
-    while [ "$total" -lt "$RUNS" ] && [ $((SECONDS - started)) -lt "$SECONDS_EACH" ]; do
-        if ! "$VM_BINARY" dsl --runs 500 --calls 20 --seed "$seed" >> Fuzz/logs/dsl.log 2>&1; then
-            divergences=$((divergences + 1))
-            echo "seed $seed diverged: d6g-fuzz dsl --runs 500 --seed $seed" >> Fuzz/logs/dsl.log
-        fi
-        total=$((total + 10000))
-        seed=$((seed + 1))
-    done
-    local elapsed=$((SECONDS - started))
-    echo "dsl (seeded): $total calls in ${elapsed} s, $((total / (elapsed > 0 ? elapsed : 1))) calls/s, $divergences diverging chunks"
-}
+fuzz_dsl_seeded() { fuzz_chunks dsl 10000 "${FUZZ_DSL_SEED:-$RANDOM}" dsl --runs 500 --calls 20 --seed @SEED; }
+
+# FUZZ_MUTATE=1: unguided mutants of the kept corpus in the plain release build instead of
+# libFuzzer (d6g-fuzz mutate; ~25x the executions per second of the instrumented build for rpc),
+# in chunks of 1,000,000.
+fuzz_mutated() { fuzz_chunks "$1.mutate" 1000000 "${FUZZ_SEED:-$RANDOM}" mutate "$1" --runs 1000000 --seed @SEED; }
 
 fuzz_one() {
     local target=$1

@@ -153,7 +153,7 @@ private struct Frame {
             var allowed = false
             for address in function.allowedCallers where try evaluate(address) == UInt256(environment.caller) { allowed = true }
             if !allowed {
-                throw .reverted(ABICodecSelector.of("Unauthorized(address)") + UInt256(environment.caller).bigEndianBytes)
+                throw .reverted(ABICodec.selector("Unauthorized(address)") + UInt256(environment.caller).bigEndianBytes)
             }
         }
     }
@@ -484,8 +484,4 @@ private struct Frame {
             return .zero
         }
     }
-}
-
-enum ABICodecSelector {
-    static func of(_ signature: String) -> [UInt8] { Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)) }
 }

@@ -42,7 +42,7 @@ struct DSLBenchmark: ParsableCommand {
         if let only {
             guard let workload = DSLWorkload.all.first(where: { $0.name == only }) else { throw ValidationError("no workload \(only)") }
             let result = try workload.measure(runs: runs, fusing: !noFusion)
-            print("\(only): \(format(result.ns)) ns, gas \(result.gas), \(result.codeSize) bytes")
+            print("\(only): \(tableFormat(result.ns)) ns, gas \(result.gas), \(result.codeSize) bytes")
             return
         }
         try reportCompileTimes()
@@ -60,7 +60,7 @@ struct DSLBenchmark: ParsableCommand {
         print("workload     d6g ns   revm ns   ratio   net ratio  target     d6g gas  vyper gas  d6g bytes  vyper bytes")
         for workload in DSLWorkload.all where workload.name != "noop" {
             guard let mine = ours[workload.name] else { continue }
-            var line = pad(workload.name, 11) + pad(format(mine.ns), 9, right: true)
+            var line = pad(workload.name, 11) + pad(tableFormat(mine.ns), 9, right: true)
             if let other = theirs[workload.name], let ns = other["ns_per_iteration"] as? Double {
                 let ratio = mine.ns / ns
                 // Per-call workloads: without the cost of an empty call on each side (pyrevm's
@@ -68,8 +68,8 @@ struct DSLBenchmark: ParsableCommand {
                 let net = workload.perCall ? (mine.ns - ourNoop) / max(ns - noop, 1e-9) : ratio
                 let target = Self.targets[workload.name] ?? 1
                 let verdict = (workload.perCall ? net : ratio) <= target ? "met" : "missed"
-                line += pad(format(ns), 10, right: true) + pad(format(ratio), 8, right: true) + pad(format(net), 11, right: true)
-                line += "  ≤ \(format(target)) \(verdict)"
+                line += pad(tableFormat(ns), 10, right: true) + pad(tableFormat(ratio), 8, right: true) + pad(tableFormat(net), 11, right: true)
+                line += "  ≤ \(tableFormat(target)) \(verdict)"
                 line += pad("\(mine.gas)", 11, right: true) + pad("\(other["gas"] as? Int ?? 0)", 11, right: true)
                 line += pad("\(mine.codeSize)", 11, right: true) + pad("\(other["code_size"] as? Int ?? 0)", 13, right: true)
                 if let output = other["output"] as? String, output != Hex.encode(mine.output, prefix: false) { line += "  (outputs differ!)" }
@@ -78,7 +78,7 @@ struct DSLBenchmark: ParsableCommand {
             }
             print(line)
         }
-        if !noRevm { print("empty call: d6g \(format(ourNoop)) ns, revm through pyrevm \(format(noop)) ns") }
+        if !noRevm { print("empty call: d6g \(tableFormat(ourNoop)) ns, revm through pyrevm \(tableFormat(noop)) ns") }
     }
 
     private func reportCompileTimes() throws {
@@ -90,7 +90,7 @@ struct DSLBenchmark: ParsableCommand {
                 _ = try ContractCompiler.compile(contract)
                 samples.append(Double(threadCPUNanoseconds() - start) / 1e6)
             }
-            print("  \(pad(contract.name, 22)) \(format(median(Array(samples.dropFirst())))) ms (target ≤ 1,000)")
+            print("  \(pad(contract.name, 22)) \(tableFormat(median(Array(samples.dropFirst())))) ms (target ≤ 1,000)")
         }
     }
 
@@ -251,10 +251,3 @@ struct DSLWorkload {
         return Result(ns: median(samples), gas: gasLimit - last.gasLeft, codeSize: code.count, output: last.output)
     }
 }
-
-private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-    let fill = String(repeating: " ", count: max(0, width - text.count))
-    return right ? fill + text : text + fill
-}
-
-private func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }

@@ -47,11 +47,11 @@ struct VMBenchmark: ParsableCommand {
         print("workload     iterations   d6g VM ns/it   revm ns/it   ratio   target")
         for workload in Workload.all {
             let (ns, output) = ours[workload.name]!
-            var line = pad(workload.name, 12) + pad("\(workload.iterations)", 11, right: true) + pad(format(ns), 15, right: true)
+            var line = pad(workload.name, 12) + pad("\(workload.iterations)", 11, right: true) + pad(tableFormat(ns), 15, right: true)
             if let reference = theirs[workload.name] {
                 let ratio = ns / reference.ns
-                let target = Self.targets[workload.name].map { "≤ \(format($0)) " + (ratio <= $0 ? "met" : "missed") } ?? "-"
-                line += pad(format(reference.ns), 13, right: true) + pad(format(ratio), 8, right: true) + "   " + target
+                let target = Self.targets[workload.name].map { "≤ \(tableFormat($0)) " + (ratio <= $0 ? "met" : "missed") } ?? "-"
+                line += pad(tableFormat(reference.ns), 13, right: true) + pad(tableFormat(ratio), 8, right: true) + "   " + target
                 if !reference.output.isEmpty && reference.output != Hex.encode(output, prefix: false) {
                     line += "   (outputs differ!)"
                 }
@@ -148,12 +148,15 @@ struct Workload {
     }
 }
 
-private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+/// `text` padded with spaces to `width` (on the left when `right`, to align numbers). Shared by
+/// the table-printing benchmarks (vm, dsl).
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let fill = String(repeating: " ", count: max(0, width - text.count))
     return right ? fill + text : text + fill
 }
 
-private func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
+/// Two decimals below 10, one above: nanosecond figures and ratios.
+func tableFormat(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
 
 /// Docs/vm.md §Dispatch: the arithmetic loop's decoded program run by three minimal loops that
 /// differ only in how they dispatch — a `switch` over the opcode enum, a table of Swift
@@ -191,11 +194,11 @@ enum DispatchStudy {
         let closures = medianNanosecondsPerIteration { blackHole(closureTableLoop(instructions, constants)) }
         let pointers = medianNanosecondsPerIteration { blackHole(functionPointerLoop(instructions, constants)) }
         print("dispatch study, arithmetic loop, ns per iteration (\(instructions.count) decoded instructions)")
-        print("  full VM (switch)                 \(format(full))")
-        print("  full VM with superinstructions   \(format(fused))")
-        print("  minimal switch loop              \(format(switched))")
-        print("  minimal closure table            \(format(closures))")
-        print("  minimal C function-pointer table \(format(pointers))")
+        print("  full VM (switch)                 \(tableFormat(full))")
+        print("  full VM with superinstructions   \(tableFormat(fused))")
+        print("  minimal switch loop              \(tableFormat(switched))")
+        print("  minimal closure table            \(tableFormat(closures))")
+        print("  minimal C function-pointer table \(tableFormat(pointers))")
     }
 
     static func switchLoop(_ instructions: [Instruction], _ constants: [UInt256]) -> UInt256 {

@@ -58,6 +58,23 @@ struct Credentials: ParsableArguments {
     }
 }
 
+/// Which function of which deployed contract, with its arguments (call and send).
+struct FunctionCall: ParsableArguments {
+    @Option(help: "The contract's address.")
+    var at: String
+    @Argument(help: "The function's name.")
+    var function: String
+    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
+    var arguments: [String] = []
+
+    /// The ABI entry, the call data and the contract's address.
+    func resolve(in artifact: ContractArtifact) throws -> (entry: ABIEntry, data: [UInt8], address: Address) {
+        let entry = try ContractCommands.function(named: function, in: artifact)
+        let values = try parseArguments(arguments, for: entry, what: function)
+        return (entry, ABICodec.callData(entry.signature(entry.valueTypes ?? []), values), try parseAddress(at))
+    }
+}
+
 /// Parses `arguments` for the ABI `inputs`, with errors that name the parameter.
 func parseArguments(_ arguments: [String], for entry: ABIEntry, what: String) throws -> [ABIValue] {
     guard let types = entry.valueTypes else { throw ValidationError("\(what) has parameter types this tool does not know") }
@@ -158,22 +175,16 @@ struct CallCommand: AsyncParsableCommand {
         discussion: "Example: d6g-contract call Token --at 0x… balanceOf 0x…")
 
     @OptionGroup var source: ContractSource
-    @Option(help: "The contract's address.")
-    var at: String
-    @Argument(help: "The function's name.")
-    var function: String
-    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
-    var arguments: [String] = []
+    @OptionGroup var target: FunctionCall
     @Option(help: "The sender the call is made as (role guards check it).")
     var from: String?
     @OptionGroup var connection: Connection
 
     func run() async throws {
         let artifact = try source.artifact()
-        let entry = try ContractCommands.function(named: function, in: artifact)
-        let values = try parseArguments(arguments, for: entry, what: function)
-        let data = ABICodec.callData(entry.signature(entry.valueTypes ?? []), values)
-        let request = CallRequest(from: try from.map(parseAddress), to: try parseAddress(at), data: data)
+        let (entry, data, address) = try target.resolve(in: artifact)
+        let function = target.function
+        let request = CallRequest(from: try from.map(parseAddress), to: address, data: data)
         let output: [UInt8]
         do { output = try await connection.client().call(request) } catch {
             throw ValidationError("\(function) \(revertReason(of: error, abi: artifact.abi))")
@@ -196,12 +207,7 @@ struct SendCommand: AsyncParsableCommand {
         discussion: "Example: d6g-contract send Token --at 0x… --key dev.key transfer 0x… 25")
 
     @OptionGroup var source: ContractSource
-    @Option(help: "The contract's address.")
-    var at: String
-    @Argument(help: "The function's name.")
-    var function: String
-    @Argument(parsing: .allUnrecognized, help: "Its arguments (negative numbers allowed).")
-    var arguments: [String] = []
+    @OptionGroup var target: FunctionCall
     @Option(help: "Value to send with the call, in wei (payable functions only).")
     var value: String = "0"
     @OptionGroup var connection: Connection
@@ -209,15 +215,13 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let artifact = try source.artifact()
-        let entry = try ContractCommands.function(named: function, in: artifact)
-        let values = try parseArguments(arguments, for: entry, what: function)
+        let (_, data, address) = try target.resolve(in: artifact)
+        let function = target.function
         guard case .unsigned(let amount) = try? ABIValue.parse(value, as: .uint256) else {
             throw ValidationError("--value \(value) is not an amount of wei")
         }
-        let address = try parseAddress(at)
         let client = try connection.client()
         let sender = TransactionSender(client: client, signer: try credentials.signer())
-        let data = ABICodec.callData(entry.signature(entry.valueTypes ?? []), values)
         let hash: Hash32
         do { hash = try await sender.send(TransactionRequest(to: address, value: amount, data: data)) } catch {
             // Gas estimation runs the call first: a revert shows here, decoded.
