@@ -261,9 +261,19 @@ struct CodeGenerator {
 
     private mutating func emitMessageRevert(_ message: String) {
         let blob = Self.errorString(message)
-        let offset = data.offset(of: blob)
         let length = UInt256(UInt64(blob.count))
-        emit(.push(length), .push(UInt256(UInt64(offset))), .pushFreeMemory(0), .op(.datacopy), .push(length), .pushFreeMemory(0), .op(.revert))
+        if isConstructor {
+            // The data section is stored with the runtime code: messages only the constructor
+            // uses are written by the init code itself rather than stored (and paid for) forever.
+            for start in stride(from: 0, to: blob.count, by: 32) {
+                let word = Array(blob[start..<min(start + 32, blob.count)])
+                emit(.push(UInt256(bigEndianBytes: word + [UInt8](repeating: 0, count: 32 - word.count))!), .pushFreeMemory(start), .op(.mstore))
+            }
+        } else {
+            let offset = data.offset(of: blob)
+            emit(.push(length), .push(UInt256(UInt64(offset))), .pushFreeMemory(0), .op(.datacopy))
+        }
+        emit(.push(length), .pushFreeMemory(0), .op(.revert))
     }
 
     private mutating func emitFailure(_ failure: TypedFailure) {

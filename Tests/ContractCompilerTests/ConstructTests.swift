@@ -290,3 +290,23 @@ private let consumer = Contract("Consumer") {
     // Every kind of outcome happened, so the comparison covered them.
     #expect(summary.outcomes.count == 4, "\(summary.outcomes)")
 }
+
+@Test func constructorMessagesStayOutOfTheStoredCode() throws {
+    let guarded = Contract("Guarded") {
+        Storage("limit", .uint256)
+        Constructor(("limit", .uint256)) {
+            Require(local.limit > 0, "the limit must be positive; this text is only in the init code")
+            Assign(state.limit, local.limit)
+        }
+        Function("limit", returns: .uint256, .view) { Return(state.limit) }
+    }
+    let artifact = try ContractCompiler.compile(guarded)
+    #expect(!artifact.deployedBytecode.contains(Hex.encode(Array("only in the init code".utf8), prefix: false)))
+    #expect(throws: HarnessError.self) { try ContractHarness().deploy(artifact, .uint(0)) }
+    do {
+        _ = try ContractHarness().deploy(artifact, .uint(0))
+    } catch HarnessError.deploymentFailed(let failure) {
+        #expect(failure == .message("the limit must be positive; this text is only in the init code"))
+    }
+    #expect(try ContractHarness().deploy(artifact, .uint(5)).call("limit").value == .uint(5))
+}
