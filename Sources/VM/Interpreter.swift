@@ -14,6 +14,34 @@ struct StorageSlot: Hashable {
     var key: UInt256
 }
 
+/// A set that keeps its first members in a small array and moves to a hash set past them: a
+/// transaction touches a handful of accounts and slots, and hashing each touch (SipHash of
+/// several words) costs more than comparing a few; a transaction that touches many still gets
+/// constant-time inserts.
+struct TouchSet<Element: Hashable> {
+    private static var arrayLimit: Int { 16 }
+    private var few: [Element] = []
+    private var many: Set<Element>?
+
+    init() { few.reserveCapacity(4) }
+
+    /// Adds `element`; true when it was not there (a first, cold touch).
+    @inline(__always)
+    mutating func insert(_ element: Element) -> Bool {
+        if many != nil { return many!.insert(element).inserted }
+        if few.contains(element) { return false }
+        if few.count < Self.arrayLimit {
+            few.append(element)
+        } else {
+            var set = Set(few)
+            set.insert(element)
+            many = set
+            few = []
+        }
+        return true
+    }
+}
+
 /// One transaction's worth of nested calls: the host, the contracts on the call stack, and what
 /// the transaction has touched so far (Docs/vm.md §Gas: warm and cold access).
 final class Session {
@@ -23,28 +51,28 @@ final class Session {
     /// Accounts and storage slots touched in this transaction: the first touch is cold and costs
     /// more, because it reads the state database; later ones find them in memory. Warmth is never
     /// undone, not even by a revert (the reads happened).
-    var warmAccounts: Set<Address> = []
-    var warmSlots: Set<StorageSlot> = []
+    var warmAccounts = TouchSet<Address>()
+    var warmSlots = TouchSet<StorageSlot>()
     /// Accounts whose code this transaction has loaded (and paid for, per word).
-    var loadedCode: Set<Address> = []
+    var loadedCode = TouchSet<Address>()
     /// LOGs run in this transaction, reverted ones included, and their data bytes.
     var logCount = 0
     var logBytes = 0
 
     init(host: any Host, warm: [Address] = []) {
         self.host = host
-        warmAccounts.formUnion(warm)
+        for address in warm { _ = warmAccounts.insert(address) }
     }
 
     /// Extra gas for touching `address`: the cold surcharge the first time, 0 after.
     @inline(__always)
     func accountAccessSurcharge(_ address: Address) -> Int64 {
-        warmAccounts.insert(address).inserted ? Gas.coldAccountSurcharge : 0
+        warmAccounts.insert(address) ? Gas.coldAccountSurcharge : 0
     }
 
     @inline(__always)
     func slotAccessSurcharge(_ address: Address, _ key: UInt256) -> Int64 {
-        warmSlots.insert(StorageSlot(address: address, key: key)).inserted ? Gas.coldSlotSurcharge : 0
+        warmSlots.insert(StorageSlot(address: address, key: key)) ? Gas.coldSlotSurcharge : 0
     }
 
     /// A call frame: moves the value, refuses what the rules refuse, runs the code, and commits
@@ -67,7 +95,7 @@ final class Session {
         // Loading code costs per word the first time a transaction runs it, whether or not this
         // node has it decoded already: gas must not depend on a cache.
         var message = message
-        if loadedCode.insert(message.recipient).inserted {
+        if loadedCode.insert(message.recipient) {
             message.gas -= Gas.codeLoadPerWord * Gas.words(program.codeSize)
             if message.gas < 0 {
                 host.revert(to: checkpoint)
