@@ -42,11 +42,19 @@ public enum RevertReason: Sendable, Equatable, CustomStringConvertible {
         self = .data(output)
     }
 
+    /// What Solidity's panic codes mean (the DSL raises 0x31 and 0x32).
+    static let panicMeanings: [UInt64: String] = [
+        0x01: "assertion failed", 0x11: "arithmetic overflow", 0x12: "division by zero",
+        0x31: "RemoveLast on an empty array", 0x32: "array index out of bounds",
+    ]
+
     public var description: String {
         switch self {
         case .message(let text): return "reverted: \(text)"
         case .error(let name, let values): return "reverted: \(name)(\(values.map(\.description).joined(separator: ", ")))"
-        case .panic(let code): return "panic 0x\(code.hexString)"
+        case .panic(let code):
+            let meaning = Self.panicMeanings[code.exactUInt64 ?? .max].map { ": \($0)" } ?? ""
+            return "reverted: Panic(\(code.hexString))\(meaning)"
         case .data(let data): return data.isEmpty ? "reverted without data" : "reverted with \(Hex.encode(data))"
         }
     }
@@ -57,11 +65,18 @@ public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public var values: [String: ABIValue]
     public var address: Address
+    /// The fields' names in declaration order, for printing (not part of equality).
+    public var fieldOrder: [String]
 
-    public init(name: String, values: [String: ABIValue], address: Address) {
+    public init(name: String, values: [String: ABIValue], address: Address, fieldOrder: [String] = []) {
         self.name = name
         self.values = values
         self.address = address
+        self.fieldOrder = fieldOrder
+    }
+
+    public static func == (lhs: DecodedEvent, rhs: DecodedEvent) -> Bool {
+        lhs.name == rhs.name && lhs.values == rhs.values && lhs.address == rhs.address
     }
 
     /// The event of `abi` that `topics` and `data` are, nil when none matches.
@@ -76,14 +91,15 @@ public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
                 let word = input.indexed == true ? remainingTopics.next().map { UInt256($0) } : words.next()
                 if let word, let value = ABIValue.decode(word, as: type) { values[input.name] = value }
             }
-            self.init(name: entry.name ?? "", values: values, address: address)
+            self.init(name: entry.name ?? "", values: values, address: address, fieldOrder: entry.inputs.map(\.name))
             return
         }
         return nil
     }
 
     public var description: String {
-        "\(name)(\(values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))"
+        let names = fieldOrder.isEmpty ? values.keys.sorted() : fieldOrder
+        return "\(name)(\(names.compactMap { name in values[name].map { "\(name): \($0)" } }.joined(separator: ", ")))"
     }
 }
 
@@ -145,10 +161,11 @@ extension ABIValue {
             default: throw fail("true or false")
             }
         case .address:
-            guard cleaned.hasPrefix("0x"), cleaned.count == 42, let value = UInt256(hexString: cleaned.dropFirst(2)) else {
-                throw fail("0x and 40 hex digits")
+            guard cleaned.hasPrefix("0x"), cleaned.count == 42 else { throw fail("0x and 40 hex digits") }
+            // Mixed case must be a correct EIP-55 checksum: a wrong one is most likely a typo.
+            do { return .address(try Address(hex: cleaned)) } catch {
+                throw ABIArgumentError(description: "'\(text)': \(error); check it, or write it in lower case")
             }
-            return .address(Address(truncating: value))
         case .fixedBytes(let count):
             guard cleaned.hasPrefix("0x"), cleaned.count == 2 + 2 * count, let value = UInt256(hexString: cleaned.dropFirst(2)) else {
                 throw fail("0x and \(2 * count) hex digits")

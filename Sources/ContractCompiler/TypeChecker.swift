@@ -37,9 +37,12 @@ struct TypeChecker {
         for guardExpression in guards where guardExpression.type != .address {
             report("a role guard compares the sender with an address, not \(guardExpression.type)")
         }
+        let errorsBefore = errors.count
         let body = block(declaration.body, newScope: false)
         location = declaration.location
-        if returns != nil && !body.terminates {
+        // A statement that did not check (a Return among them) is missing from `body`: saying
+        // the function can reach its end would only repeat that error.
+        if returns != nil && !body.terminates && errors.count == errorsBefore {
             report("function '\(declaration.signature.name)' can reach its end without returning \(article: returns!)")
         }
         return TypedFunction(name: declaration.signature.name, selector: ContractModel.selector(of: declaration.signature),
@@ -165,6 +168,10 @@ struct TypeChecker {
             defer { scopes.removeLast(); liveCount = savedLive }
             guard let variable = declare(name, startValue.type) else { return nil }
             let endLocal = declareHidden(endValue.type)
+            if let first = startValue.constantValue, let last = endValue.constantValue,
+               endValue.type.isSigned ? first.signedLessThan(last) : first < last, (last &- first) > UInt256(UInt64(maxIterations)) {
+                report("this loop runs \(last &- first) times, more than its atMost of \(maxIterations), so it would always revert")
+            }
             loopVariables.insert(variable)
             let typedBody = block(body)
             location = statement.location
@@ -267,7 +274,8 @@ struct TypeChecker {
 
     private mutating func expect(_ expression: TypedExpression, _ type: ValueType, _ verb: String) -> Bool {
         guard expression.type == type else {
-            report("cannot \(verb) \(article: expression.type) where \(article: type) is expected; convert it with .as(.\(type))")
+            let advice = type == .bool ? "compare it, e.g. x != 0" : expression.type == .bool ? "choose with If" : "convert it with .as(.\(type))"
+            report("cannot \(verb) \(article: expression.type) where \(article: type) is expected; \(advice)")
             return false
         }
         return true
@@ -391,7 +399,12 @@ struct TypeChecker {
         case .state, .index, .member:
             guard let reference = storageReference(expression) else { return nil }
             guard case .value(let type) = reference.type else {
-                report("\(article: reference.type) is not a value; index it or read one of its fields")
+                let advice = switch reference.type {
+                case .array: "index it, or read its .length"
+                case .map: "index it with a key"
+                default: "read one of its fields"
+                }
+                report("\(article: reference.type) is not a value; \(advice)")
                 return nil
             }
             return .load(reference, type)

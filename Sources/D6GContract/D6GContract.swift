@@ -43,7 +43,7 @@ func compile(_ contract: Contract) throws -> ContractArtifact {
     do {
         return try ContractCompiler.compile(contract)
     } catch {
-        throw ValidationError("\(contract.name) does not compile:\n\(error)")
+        throw ToolError("\(contract.name) does not compile:\n\(error)")
     }
 }
 

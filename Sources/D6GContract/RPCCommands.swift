@@ -12,6 +12,13 @@ import LedgerPrimitives
 import Glibc
 #endif
 
+/// A failure of the work itself (a revert, an unreachable node, a missing receipt), not of the
+/// command line: printed without the usage text, exit status 1.
+struct ToolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 struct Connection: ParsableArguments {
     @Option(help: "The node's JSON-RPC URL.")
     var rpc: String = "http://127.0.0.1:8545"
@@ -107,29 +114,44 @@ func parseAddress(_ text: String) throws -> Address {
 /// Waits for a receipt, redrawing one progress line on standard error.
 func waitForReceipt(_ hash: Hash32, client: LedgerClient, timeout: Double) async throws -> TransactionReceipt {
     let started = ContinuousClock.now
+    let terminal = isatty(STDERR_FILENO) != 0
+    var announced = false
     while true {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        FileHandle.standardError.write(Data("\r  waiting for the receipt of \(hash) … \(String(format: "%.1f", seconds)) s".utf8))
+        if terminal || !announced {
+            announced = true
+            // One line, redrawn on a terminal; written once otherwise (logs stay readable).
+            let line = "  waiting for the receipt of \(hash) … \(String(format: "%.1f", seconds)) s"
+            FileHandle.standardError.write(Data((terminal ? "\r" + line : line + "\n").utf8))
+        }
         if let receipt = try await client.receipt(for: hash) {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             return receipt
         }
         if seconds > timeout {
             FileHandle.standardError.write(Data("\n".utf8))
-            throw ValidationError("no receipt for \(hash) after \(Int(timeout)) s; the transaction may still be pending — check later with its hash")
+            throw ToolError("no receipt for \(hash) after \(Int(timeout)) s; the transaction may still be pending — check later with its hash")
         }
         try await Task.sleep(for: .milliseconds(200))
     }
 }
 
-/// The revert reason in an eth_call or eth_estimateGas error, when the node sent its data.
-func revertReason(of error: any Error, abi: [ABIEntry]) -> String {
-    guard let error = error as? ClientError, case .rpc(_, let message, let data) = error else { return "\(error)" }
-    if let text = data?.stringValue, let bytes = try? Hex.decode(text) {
-        return RevertReason(output: bytes, abi: abi).description
+/// What went wrong, for a person: the revert reason decoded by the ABI when the node sent revert
+/// data, a plain word when no node answers.
+func explanation(of error: any Error, abi: [ABIEntry], rpc: String) -> String {
+    guard let error = error as? ClientError else { return "\(error)" }
+    switch error {
+    case .rpc(_, let message, let data):
+        if let text = data?.stringValue, let bytes = try? Hex.decode(text) { return RevertReason(output: bytes, abi: abi).description }
+        return message
+    case .transport(_, let reason):
+        return "no node answers at \(rpc) (\(reason)); start one (make run) or give its URL with --rpc"
+    case .timeout(_, let seconds):
+        return "the node at \(rpc) did not answer within \(seconds) s"
+    default:
+        return "\(error)"
     }
-    return message
 }
 
 struct DeployCommand: AsyncParsableCommand {
@@ -154,11 +176,11 @@ struct DeployCommand: AsyncParsableCommand {
         let data = payload + ABICodec.encode(values)
         let hash: Hash32
         do { hash = try await sender.send(TransactionRequest(to: nil, data: data)) } catch {
-            throw ValidationError("deployment refused: \(revertReason(of: error, abi: artifact.abi))")
+            throw ToolError("cannot deploy \(artifact.contractName): \(explanation(of: error, abi: artifact.abi, rpc: connection.rpc))")
         }
         let receipt = try await waitForReceipt(hash, client: client, timeout: connection.timeout)
         guard receipt.succeeded, let address = receipt.contractAddress else {
-            throw ValidationError("deployment failed in block \(receipt.blockNumber) (transaction \(hash), gas used \(receipt.gasUsed))")
+            throw ToolError("deployment failed in block \(receipt.blockNumber) (transaction \(hash), gas used \(receipt.gasUsed))")
         }
         print("\(artifact.contractName) deployed")
         print("  address      \(address)")
@@ -176,7 +198,7 @@ struct CallCommand: AsyncParsableCommand {
 
     @OptionGroup var source: ContractSource
     @OptionGroup var target: FunctionCall
-    @Option(help: "The sender the call is made as (role guards check it).")
+    @Option(help: "The sender the call is made as, which role guards check (default: the zero address).")
     var from: String?
     @OptionGroup var connection: Connection
 
@@ -187,14 +209,14 @@ struct CallCommand: AsyncParsableCommand {
         let request = CallRequest(from: try from.map(parseAddress), to: address, data: data)
         let output: [UInt8]
         do { output = try await connection.client().call(request) } catch {
-            throw ValidationError("\(function) \(revertReason(of: error, abi: artifact.abi))")
+            throw ToolError("\(function): \(explanation(of: error, abi: artifact.abi, rpc: connection.rpc))")
         }
         guard let type = entry.outputs?.first.flatMap({ ABICodec.valueType(named: $0.type) }) else {
             print("ok (no result)")
             return
         }
         guard let word = ABICodec.words(output)?.first, let value = ABIValue.decode(word, as: type) else {
-            throw ValidationError("\(function) answered \(Hex.encode(output)), which is not a \(type); is --at the right contract?")
+            throw ToolError("\(function) answered \(Hex.encode(output)), which is not a \(type); is --at the right contract?")
         }
         print(value.text(as: type))
     }
@@ -210,6 +232,8 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var target: FunctionCall
     @Option(help: "Value to send with the call, in wei (payable functions only).")
     var value: String = "0"
+    @Option(help: "Gas limit; without it the node estimates it, which refuses a call that would revert.")
+    var gas: UInt64?
     @OptionGroup var connection: Connection
     @OptionGroup var credentials: Credentials
 
@@ -223,9 +247,11 @@ struct SendCommand: AsyncParsableCommand {
         let client = try connection.client()
         let sender = TransactionSender(client: client, signer: try credentials.signer())
         let hash: Hash32
-        do { hash = try await sender.send(TransactionRequest(to: address, value: amount, data: data)) } catch {
-            // Gas estimation runs the call first: a revert shows here, decoded.
-            throw ValidationError("\(function) \(revertReason(of: error, abi: artifact.abi))")
+        do { hash = try await sender.send(TransactionRequest(to: address, value: amount, data: data, gasLimit: gas)) } catch {
+            // Without --gas the node estimates the gas by running the call first: a call that
+            // would revert is refused there, decoded, and nothing is sent.
+            let note = gas == nil ? " (found when estimating its gas, so nothing was sent; --gas N sends it anyway)" : ""
+            throw ToolError("\(function): \(explanation(of: error, abi: artifact.abi, rpc: connection.rpc))\(note)")
         }
         let receipt = try await waitForReceipt(hash, client: client, timeout: connection.timeout)
         print("\(function) \(receipt.succeeded ? "succeeded" : "failed") in block \(receipt.blockNumber)")
