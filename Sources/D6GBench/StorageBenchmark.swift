@@ -3,6 +3,7 @@
 import ArgumentParser
 import CRocksDB
 import Foundation
+import LedgerPrimitives
 import StorageAPI
 import StorageRocksDB
 
@@ -181,25 +182,3 @@ private func measureRawRocksDB(root: URL, keys: [[UInt8]], values: [[UInt8]], pr
 
 private func format(_ value: Double) -> String { String(format: "%.3f", value) }
 
-/// A small deterministic generator, so every run writes the same keys.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(count)
-        while out.count < count {
-            withUnsafeBytes(of: next()) { out.append(contentsOf: $0.prefix(count - out.count)) }
-        }
-        return out
-    }
-}

@@ -29,7 +29,7 @@ struct TrieBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        var random = BenchmarkRandom(seed: 0x7215)
+        var random = SplitMix64(seed: 0x7215)
         print("times are CPU time of the benchmark thread, medians of \(runs) runs")
 
         // 1. Fresh trie: insert random 32-byte keys with ~100-byte values, then hash once.
@@ -116,26 +116,3 @@ private func format(_ seconds: Double) -> String {
 
 private func format(_ value: Double, unit: String) -> String { String(format: "%.2f \(unit)", value) }
 
-/// SplitMix64: reproducible inputs from a seed.
-private struct BenchmarkRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(count + 8)
-        while out.count < count {
-            withUnsafeBytes(of: next()) { out.append(contentsOf: $0) }
-        }
-        out.removeLast(out.count - count)
-        return out
-    }
-}

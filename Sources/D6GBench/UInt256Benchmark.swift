@@ -23,7 +23,7 @@ struct UInt256Benchmark: ParsableCommand {
     }
 
     func run() {
-        var generator = BenchmarkRandom(seed: 0x5eed_2560)
+        var generator = SplitMix64(seed: 0x5eed_2560)
         let count = 1024
         let full = (0..<count).map { _ in generator.full() }
         let other = (0..<count).map { _ in generator.full() }
@@ -111,17 +111,8 @@ struct UInt256Benchmark: ParsableCommand {
     }
 }
 
-/// SplitMix64, so every run measures the same operands.
-private struct BenchmarkRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d1_049b_b133_111b
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A uniformly random 256-bit word.
     mutating func full() -> UInt256 {
         UInt256(limb0: next(), limb1: next(), limb2: next(), limb3: next())
     }
