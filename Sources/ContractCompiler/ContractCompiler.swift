@@ -57,7 +57,7 @@ public enum ContractCompiler {
         return ContractArtifact(
             contractName: contract.name, abi: abi(of: model), bytecode: Hex.encode(payloadBytes), deployedBytecode: Hex.encode(storedBytes),
             methodIdentifiers: identifiers, sourceMap: sourceMap,
-            storageLayout: model.storageOrder.map { StorageSlot(name: $0.name, slot: $0.slot.description, type: $0.type.description) },
+            storageLayout: model.storageOrder.map { StorageSlot(name: $0.name, slot: $0.slot.description, type: model.describe($0.type)) },
             compiler: CompilerInfo(name: name, version: version))
     }
 

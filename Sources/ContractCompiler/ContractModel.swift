@@ -137,6 +137,19 @@ struct ContractModel {
         }
     }
 
+    /// A storage type with its records spelled out, for the artifact's layout:
+    /// `map(address => Member{level uint8, index uint256})` (fields in slot order).
+    func describe(_ type: StorageType) -> String {
+        switch type {
+        case .value(let value): return value.description
+        case .map(let key, let value): return "map(\(key) => \(describe(value)))"
+        case .array(let element): return "\(describe(element))[]"
+        case .record(let name):
+            let fields = records[name]?.fields.map { "\($0.name) \($0.type)" }.joined(separator: ", ") ?? ""
+            return "\(name){\(fields)}"
+        }
+    }
+
     // MARK: ABI signatures
 
     static func signature(_ name: String, _ types: [ValueType]) -> String {

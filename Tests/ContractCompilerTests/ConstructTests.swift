@@ -182,6 +182,12 @@ private let overflow = CallFailure.failure(.arithmeticOverflow)
     #expect(contract.storage(at: slot &+ .one) == ABIValue.int(-3).word)
 }
 
+@Test func theLayoutSpellsOutRecords() throws {
+    let layout = try ContractCompiler.compile(lab).storageLayout
+    #expect(layout.first { $0.name == "people" }?.type == "map(address => Person{age uint16, score int64, friend address})")
+    #expect(layout.first { $0.name == "rounds" }?.type == "Round{deadline uint64, open bool}[]")
+}
+
 @Test func arraysOfRecordsGrowAndShrink() throws {
     let contract = try deployLab()
     #expect(try contract.call("openRound", .uint(100)).succeeded)
