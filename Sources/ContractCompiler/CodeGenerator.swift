@@ -222,7 +222,12 @@ struct CodeGenerator {
         failUnless {
             $0.emit(.getLocal(variable), .getLocal(end), .op(.wsub), .push(UInt256(UInt64(maxIterations))), .op(.lt))
             $0.emit(.getLocal(variable), .getLocal(end), .op(type.isSigned ? .sgt : .gt), .op(.and), .op(.iszero))
-        } with: { $0.emitMessageRevert("loop bound exceeded") }
+        } with: {
+            // LoopBoundExceeded(): a 4-byte custom error, declared in the ABI of every contract
+            // with a loop (a message would cost ~100 bytes of stored data).
+            $0.emitPayload(selector: ContractModel.selector(of: "LoopBoundExceeded()"), argumentCount: 0)
+            $0.emit(.push(UInt256(4)), .pushFreeMemory(0), .op(.revert))
+        }
         let top = newLabel(), exit = newLabel()
         emit(.label(top))
         emit(.getLocal(end), .getLocal(variable), .op(type.isSigned ? .slt : .lt), .op(.iszero), .jumpIf(exit))
@@ -255,7 +260,8 @@ struct CodeGenerator {
     /// `Panic(uint256)` as Solidity encodes it (0x31: RemoveLast on an empty array, 0x32: index
     /// out of bounds).
     private mutating func emitPanic(_ code: UInt64) {
-        emit(.push(UInt256(UInt64(0x4e48_7b71)) << 224), .push(.zero), .op(.mstore), .push(UInt256(code)), .push(UInt256(4)), .op(.mstore),
+        emitSelectorWord(0x4e48_7b71)
+        emit(.push(.zero), .op(.mstore), .push(UInt256(code)), .push(UInt256(4)), .op(.mstore),
              .push(UInt256(36)), .push(.zero), .op(.revert))
     }
 
@@ -278,6 +284,7 @@ struct CodeGenerator {
 
     private mutating func emitFailure(_ failure: TypedFailure) {
         switch failure {
+        case .message(let text) where text.isEmpty: emitRevertWithoutData()
         case .message(let text): emitMessageRevert(text)
         case .error(let selector, let arguments):
             for argument in arguments { emitExpression(argument) }
@@ -288,8 +295,15 @@ struct CodeGenerator {
 
     /// Writes selector + the `argumentCount` words on the stack (last on top) to free memory.
     private mutating func emitPayload(selector: UInt32, argumentCount: Int) {
-        emit(.push(UInt256(UInt64(selector)) << 224), .pushFreeMemory(0), .op(.mstore))
+        emitSelectorWord(selector)
+        emit(.pushFreeMemory(0), .op(.mstore))
         for index in (0..<argumentCount).reversed() { emit(.pushFreeMemory(4 + 32 * index), .op(.mstore)) }
+    }
+
+    /// The word whose first 4 bytes are `selector`: PUSH4 and a shift take 8 bytes of code where
+    /// the word itself would take a PUSH32 (33), and code costs gas to load.
+    private mutating func emitSelectorWord(_ selector: UInt32) {
+        emit(.push(UInt256(UInt64(selector))), .push(UInt256(224)), .op(.shl))
     }
 
     private mutating func emitRoleGuard(_ allowed: [TypedExpression]) {

@@ -22,6 +22,10 @@ struct ContractModel {
     private(set) var functions: [FunctionDeclaration] = []
     private(set) var problems: [CompileError] = []
 
+    /// The error a loop that would run more than its `atMost` reverts with.
+    static let loopBoundExceeded = ErrorDeclaration(name: "LoopBoundExceeded", fields: [],
+                                                    location: SourceLocation(file: "ContractCompiler", line: 0))
+
     /// The error every role guard reverts with.
     static let unauthorized = ErrorDeclaration(name: "Unauthorized", fields: [Field("caller", .address)],
                                                location: SourceLocation(file: "ContractCompiler", line: 0))
@@ -98,6 +102,14 @@ struct ContractModel {
             }
             errors["Unauthorized"] = errors["Unauthorized"] ?? Self.unauthorized
         }
+        let bodies = functions.map(\.body) + (constructor.map { [$0.body] } ?? [])
+        if bodies.contains(where: Self.containsLoop) {
+            if let declared = errors["LoopBoundExceeded"], !declared.fields.isEmpty {
+                problems.append(CompileError("bounded loops revert with LoopBoundExceeded(); this contract declares it with fields",
+                                             at: declared.location))
+            }
+            errors["LoopBoundExceeded"] = errors["LoopBoundExceeded"] ?? Self.loopBoundExceeded
+        }
         var selectors: [UInt32: String] = [:]
         for function in functions {
             function.signature.parameters.forEach { checkValueType($0.type, at: function.location) }
@@ -109,6 +121,16 @@ struct ContractModel {
             selectors[selector] = function.signature.name
         }
         constructor?.signature.parameters.forEach { checkValueType($0.type, at: constructor?.location ?? contract.location) }
+    }
+
+    static func containsLoop(_ statements: [Statement]) -> Bool {
+        statements.contains { statement in
+            switch statement.kind {
+            case .loop: return true
+            case .if(_, let then, let otherwise): return containsLoop(then) || containsLoop(otherwise)
+            default: return false
+            }
+        }
     }
 
     /// How many consecutive slots a variable takes at its own slot.

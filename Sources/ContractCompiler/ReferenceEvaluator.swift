@@ -198,7 +198,7 @@ private struct Frame {
             let signed = localType(variable).isSigned
             let runs = signed ? locals[variable].signedLessThan(locals[end]) : locals[variable] < locals[end]
             if runs && (locals[end] &- locals[variable]) > UInt256(UInt64(maxIterations)) {
-                throw .reverted(Self.errorString("loop bound exceeded"))
+                throw .reverted(ABICodec.selector("LoopBoundExceeded()"))
             }
             while signed ? locals[variable].signedLessThan(locals[end]) : locals[variable] < locals[end] {
                 try block(body)
@@ -240,7 +240,7 @@ private struct Frame {
 
     mutating func failure(_ failure: TypedFailure) throws(Exit) -> Exit {
         switch failure {
-        case .message(let text): return .reverted(Self.errorString(text))
+        case .message(let text): return .reverted(text.isEmpty ? [] : Self.errorString(text))
         case .error(let selector, let arguments):
             var words: [UInt256] = []
             for argument in arguments { words.append(try evaluate(argument)) }

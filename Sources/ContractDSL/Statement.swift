@@ -115,10 +115,14 @@ public struct For: StatementConvertible {
     }
 }
 
-/// `Require(local.amount > 0, "amount is zero")` or
-/// `Require(cond, error: "InsufficientBalance", available, needed)`.
+/// `Require(local.amount > 0, "amount is zero")`,
+/// `Require(cond, error: "InsufficientBalance", available, needed)`, or `Require(cond)`, which
+/// reverts without data (the smallest code, as Vyper's bare `assert`).
 public struct Require: StatementConvertible {
     public let statements: [Statement]
+    public init(_ condition: Expression, file: StaticString = #fileID, line: UInt = #line) {
+        statements = [Statement(.require(condition: condition, failure: .message("")), at: SourceLocation(file, line))]
+    }
     public init(_ condition: Expression, _ message: String, file: StaticString = #fileID, line: UInt = #line) {
         statements = [Statement(.require(condition: condition, failure: .message(message)), at: SourceLocation(file, line))]
     }

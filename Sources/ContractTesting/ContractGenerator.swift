@@ -108,7 +108,8 @@ public struct ContractGenerator {
                               : Assign(.index(.state("list"), expression(.uint256, scope: scope, depth: 1)), expression(.int64, scope: scope, depth: 1)).statements
         case 5:
             let condition = expression(.bool, scope: scope, depth: 0)
-            if chance(50) { return Require(condition, "generated require").statements }
+            if chance(35) { return Require(condition, "generated require").statements }
+            if chance(50) { return Require(condition).statements }
             return Require(condition, error: "Refused", expression(.uint256, scope: scope, depth: 1)).statements
         case 6:
             return Emit(Self.event, expression(.uint256, scope: scope, depth: 1), expression(.int64, scope: scope, depth: 1)).statements
@@ -124,11 +125,17 @@ public struct ContractGenerator {
             let first = expression(type, scope: scope, depth: 1)
             // A literal start would be typed uint256; the loop runs over `type`.
             let start = first.isUntypedLiteral ? Expression.convert(first, type) : first
-            let end = chance(50) ? Expression.binary(.wrappingAdd, start, .integer(UInt256(UInt64(below(6))))) : expression(type, scope: scope, depth: 1)
+            // A constant start gets a constant end at most 5 past it and an atMost that allows it:
+            // a constant loop past its atMost is a compile error (it would always revert).
+            let step = below(6)
+            let constantStart = first.isUntypedLiteral
+            let end = constantStart || chance(50) ? Expression.binary(.wrappingAdd, start, .integer(UInt256(UInt64(step))))
+                                                  : expression(type, scope: scope, depth: 1)
+            let maxIterations = constantStart ? max(step, 1) + below(4) : 1 + below(8)
             var inner = scope
             inner.locals.append((name, type, false))
             let body = block(&inner, depth: depth + 1, length: 1 + below(2))
-            return [Statement(.loop(name: name, start: start, end: end, maxIterations: 1 + below(8), body: body),
+            return [Statement(.loop(name: name, start: start, end: end, maxIterations: maxIterations, body: body),
                               at: SourceLocation(file: "Generated", line: 0))]
         default:
             let key = expression(.uint8, scope: scope, depth: 1)

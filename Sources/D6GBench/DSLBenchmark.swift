@@ -187,7 +187,8 @@ struct DSLWorkload {
         Constructor(("supply", .uint256)) { Assign(state.balanceOf[sender], local.supply) }
         Function("transfer", ("to", .address), ("amount", .uint256), returns: .bool) {
             Let("available", state.balanceOf[sender])
-            Require(local.available >= local.amount, "balance too low")
+            // A bare require, as the Vyper side's bare assert: a revert without data.
+            Require(local.available >= local.amount)
             Assign(state.balanceOf[sender], local.available - local.amount)
             Increase(state.balanceOf[local.to], by: local.amount)
             Emit("Transfer", sender, local.to, local.amount)

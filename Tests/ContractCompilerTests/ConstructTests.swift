@@ -148,7 +148,7 @@ private let overflow = CallFailure.failure(.arithmeticOverflow)
     #expect(try contract.call("classify", .uint(100)).value == .uint(3))
     #expect(try contract.call("sumTo", .uint(0)).value == .uint(0))
     #expect(try contract.call("sumTo", .uint(100)).value == .uint(4_950))
-    #expect(try contract.call("sumTo", .uint(101)).failure == .message("loop bound exceeded"))
+    #expect(try contract.call("sumTo", .uint(101)).failure == .error(name: "LoopBoundExceeded", values: []))
     // 17 locals do not fit DUP's reach: some live in memory, with the same results.
     let seed: UInt64 = 1_000
     #expect(try contract.call("manyLocals", .uint(seed)).value == .uint((seed + 17 + seed + 1) + (seed + 2) + (seed + 3) + (seed + 16) + (seed + 17)))
