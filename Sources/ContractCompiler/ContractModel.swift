@@ -183,8 +183,7 @@ struct ContractModel {
     }
 
     static func selector(of signature: String) -> UInt32 {
-        let hash = Keccak256.hash(Array(signature.utf8)).bytes
-        return hash.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+        ABICodec.selector(signature).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     static func topic(of event: EventDeclaration) -> UInt256 {

@@ -90,20 +90,19 @@ public final class ReferenceContract {
             return environment.value.isZero ? ReferenceOutcome(status: .success, output: [], logs: [])
                                             : ReferenceOutcome(status: .revert, output: [], logs: [])
         }
-        return run(constructor, input: arguments, argumentsOffset: 0, environment: environment, isConstructor: true)
+        return run(constructor, input: arguments, argumentsOffset: 0, environment: environment)
     }
 
     public func call(_ data: [UInt8], environment: ReferenceEnvironment) -> ReferenceOutcome {
         var selectorWord = UInt256.zero
         for index in 0..<4 { selectorWord = selectorWord << 8 | UInt256(UInt64(index < data.count ? data[index] : 0)) }
         guard let function = functions[UInt32(selectorWord.limb0)] else { return ReferenceOutcome(status: .revert, output: [], logs: []) }
-        return run(function, input: data, argumentsOffset: 4, environment: environment, isConstructor: false)
+        return run(function, input: data, argumentsOffset: 4, environment: environment)
     }
 
-    private func run(_ function: TypedFunction, input: [UInt8], argumentsOffset: Int, environment: ReferenceEnvironment,
-                     isConstructor: Bool) -> ReferenceOutcome {
+    private func run(_ function: TypedFunction, input: [UInt8], argumentsOffset: Int, environment: ReferenceEnvironment) -> ReferenceOutcome {
         var frame = Frame(storage: storage, locals: Array(repeating: .zero, count: function.locals.count),
-                          localTypes: function.locals.map(\.type), environment: environment, isConstructor: isConstructor)
+                          localTypes: function.locals.map(\.type), environment: environment)
         let result: Frame.Exit
         do {
             try frame.enter(function, input: input, argumentsOffset: argumentsOffset)
@@ -135,7 +134,6 @@ private struct Frame {
     var locals: [UInt256]
     let localTypes: [ValueType]
     let environment: ReferenceEnvironment
-    let isConstructor: Bool
     var logs: [ReferenceLog] = []
 
     static let overflow = Exit.failed("arithmeticOverflow")
@@ -146,7 +144,7 @@ private struct Frame {
         for (index, parameter) in function.parameters.enumerated() {
             let start = argumentsOffset + 32 * index
             let word = UInt256(bigEndianBytes: input[start..<(start + 32)]) ?? .zero
-            guard Self.isValid(word, as: function.locals[parameter].type) else { throw .reverted([]) }
+            guard ABIValue.decode(word, as: function.locals[parameter].type) != nil else { throw .reverted([]) }
             locals[parameter] = word
         }
         if !function.allowedCallers.isEmpty {
@@ -155,16 +153,6 @@ private struct Frame {
             if !allowed {
                 throw .reverted(ABICodec.selector("Unauthorized(address)") + UInt256(environment.caller).bigEndianBytes)
             }
-        }
-    }
-
-    static func isValid(_ word: UInt256, as type: ValueType) -> Bool {
-        switch type {
-        case .unsigned(let bits): return bits == 256 || word >> bits == .zero
-        case .signed(let bits): return word.signExtend(fromByte: bits / 8 - 1) == word
-        case .bool: return word <= .one
-        case .address: return word >> 160 == .zero
-        case .fixedBytes(let count): return count == 32 || (word << (8 * count)).isZero
         }
     }
 
@@ -336,7 +324,7 @@ private struct Frame {
                                                        call.isStatic)
             guard succeeded else { throw .reverted(output) }
             guard let returns = call.returns else { return .zero }
-            guard output.count >= 32, let word = UInt256(bigEndianBytes: output.prefix(32)), Self.isValid(word, as: returns) else {
+            guard output.count >= 32, let word = UInt256(bigEndianBytes: output.prefix(32)), ABIValue.decode(word, as: returns) != nil else {
                 throw .reverted([])
             }
             return word

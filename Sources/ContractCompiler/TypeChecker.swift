@@ -201,15 +201,11 @@ struct TypeChecker {
                 report("unknown event '\(name)'\(suggestion(name, among: Array(model.events.keys)))")
                 return nil
             }
-            guard arguments.count == event.fields.count else {
-                report("event '\(name)' has \(event.fields.count) fields, \(arguments.count) given")
-                return nil
-            }
+            guard let typed = values(arguments, for: event.fields.map(\.field), of: "event '\(name)'", verb: "emit") else { return nil }
             var indexed: [TypedExpression] = []
             var data: [TypedExpression] = []
-            for (field, argument) in zip(event.fields, arguments) {
-                guard let typed = expression(argument, expected: field.field.type), expect(typed, field.field.type, "emit") else { return nil }
-                if field.isIndexed { indexed.append(typed) } else { data.append(typed) }
+            for (field, value) in zip(event.fields, typed) {
+                if field.isIndexed { indexed.append(value) } else { data.append(value) }
             }
             kind = .emit(topic: ContractModel.topic(of: event), indexed: indexed, data: data)
         case .evaluate(let value):
@@ -259,17 +255,24 @@ struct TypeChecker {
                 report("unknown error '\(name)'\(suggestion(name, among: Array(model.errors.keys)))")
                 return nil
             }
-            guard arguments.count == error.fields.count else {
-                report("error '\(name)' has \(error.fields.count) fields, \(arguments.count) given")
-                return nil
-            }
-            var typed: [TypedExpression] = []
-            for (field, argument) in zip(error.fields, arguments) {
-                guard let value = expression(argument, expected: field.type), expect(value, field.type, "revert with") else { return nil }
-                typed.append(value)
-            }
+            guard let typed = values(arguments, for: error.fields, of: "error '\(name)'", verb: "revert with") else { return nil }
             return .error(selector: ContractModel.selector(of: ContractModel.signature(error.name, error.fields.map(\.type))), arguments: typed)
         }
+    }
+
+    /// `arguments` checked one by one against `fields` (an event's, an error's, a function's),
+    /// after their count; nil once one is reported.
+    private mutating func values(_ arguments: [Expression], for fields: [Field], of owner: String, verb: String) -> [TypedExpression]? {
+        guard arguments.count == fields.count else {
+            report("\(owner) takes \(fields.count) value\(fields.count == 1 ? "" : "s"), \(arguments.count) given")
+            return nil
+        }
+        var typed: [TypedExpression] = []
+        for (field, argument) in zip(fields, arguments) {
+            guard let value = expression(argument, expected: field.type), expect(value, field.type, verb) else { return nil }
+            typed.append(value)
+        }
+        return typed
     }
 
     private mutating func expect(_ expression: TypedExpression, _ type: ValueType, _ verb: String) -> Bool {
@@ -454,14 +457,8 @@ struct TypeChecker {
                 return nil
             }
             guard let typedTarget = self.expression(target, expected: .address), expect(typedTarget, .address, "call") else { return nil }
-            guard arguments.count == function.parameters.count else {
-                report("'\(interfaceName).\(functionName)' takes \(function.parameters.count) arguments, \(arguments.count) given")
+            guard let typedArguments = values(arguments, for: function.parameters, of: "'\(interfaceName).\(functionName)'", verb: "pass") else {
                 return nil
-            }
-            var typedArguments: [TypedExpression] = []
-            for (parameter, argument) in zip(function.parameters, arguments) {
-                guard let typed = self.expression(argument, expected: parameter.type), expect(typed, parameter.type, "pass") else { return nil }
-                typedArguments.append(typed)
             }
             let isStatic = function.mutability == .view
             if mutability == .view && !isStatic {

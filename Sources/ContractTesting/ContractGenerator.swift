@@ -14,8 +14,6 @@ public struct ContractGenerator {
     /// The value types parameters, locals and storage values take.
     static let types: [ValueType] = [.uint8, .uint64, .uint256, .int8, .int64, .int256, .bool, .address]
     static let integerTypes: [ValueType] = [.uint8, .uint64, .uint256, .int8, .int64, .int256]
-    /// Storage values, one per type, named after it: state.v_uint8 …
-    static let storageValues: [ValueType] = types
     static let event = "Seen"
 
     public init(seed: UInt64) {
@@ -41,7 +39,8 @@ public struct ContractGenerator {
         var functions: [ContractMember] = []
         for index in 0..<functionCount { functions += function(index) }
         return Contract("Generated") {
-            for type in Self.storageValues { Storage("v_\(type)", type) }
+            // One storage value per type: state.v_uint8 …
+            for type in Self.types { Storage("v_\(type)", type) }
             Storage("counts", .map(.uint256, to: .uint64))
             Storage("flags", .map(.address, to: .map(.uint8, to: .bool)))
             Storage("list", .array(of: .int64))
@@ -225,10 +224,4 @@ public struct ContractGenerator {
 public struct ContractMembers: ContractMemberConvertible {
     public let members: [ContractMember]
     public init(_ members: [ContractMember]) { self.members = members }
-}
-
-extension Array {
-    func randomElement(using random: inout SplitMix64) -> Element? {
-        isEmpty ? nil : self[Int(random.next() % UInt64(count))]
-    }
 }

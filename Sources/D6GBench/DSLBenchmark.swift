@@ -118,24 +118,8 @@ struct DSLBenchmark: ParsableCommand {
     }
 
     private func runVyper(_ names: [String]) throws -> [String: [String: Any]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["scripts/bench_vyper.py", "--runs", "\(runs)"] + names
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("scripts/bench_vyper.py failed (make bench-dsl creates .venv-bench with pyrevm and vyper)")
-        }
-        var results: [String: [String: Any]] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String else { continue }
-            results[name] = object
-        }
-        return results
+        try runPythonBenchmark(python: python, script: "scripts/bench_vyper.py", arguments: ["--runs", "\(runs)"] + names,
+                               setup: "make bench-dsl creates .venv-bench with pyrevm and vyper")
     }
 }
 
@@ -206,7 +190,8 @@ struct DSLWorkload {
         Function("noop", .nonpayable) {}
     }
 
-    static var all: [DSLWorkload] {
+    /// Made once: the ecrecover workload signs its digest.
+    static let all: [DSLWorkload] = {
         let key = try! PrivateKey(bytes: [UInt8](repeating: 7, count: 32))
         let digest = Keccak256.hash(Array("bench".utf8))
         let signed = try! key.signature(for: digest)
@@ -224,7 +209,7 @@ struct DSLWorkload {
                         iterations: 2_000, perCall: true),
             DSLWorkload(name: "noop", contract: noop, constructorArguments: [], signature: "noop()", arguments: [], iterations: 2_000, perCall: true),
         ]
-    }
+    }()
 
     func measure(runs: Int, fusing: Bool) throws -> Result {
         let artifact = try ContractCompiler.compile(contract)

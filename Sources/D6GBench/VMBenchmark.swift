@@ -62,25 +62,34 @@ struct VMBenchmark: ParsableCommand {
     }
 
     private func runRevm() throws -> [String: (ns: Double, output: String)] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["scripts/bench_revm.py", "--runs", "\(runs)"] + Workload.all.map(\.name)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("scripts/bench_revm.py failed (make bench-vm creates the venv with pyrevm)")
+        let objects = try runPythonBenchmark(python: python, script: "scripts/bench_revm.py",
+                                             arguments: ["--runs", "\(runs)"] + Workload.all.map(\.name),
+                                             setup: "make bench-vm creates the venv with pyrevm")
+        return objects.compactMapValues { object in
+            (object["ns_per_iteration"] as? Double).map { ($0, object["output"] as? String ?? "") }
         }
-        var results: [String: (ns: Double, output: String)] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String, let ns = object["ns_per_iteration"] as? Double else { continue }
-            results[name] = (ns, object["output"] as? String ?? "")
-        }
-        return results
     }
+}
+
+/// Runs a Python script of the revm side and reads one JSON object per line, keyed by its
+/// "name" (scripts/bench_revm.py, scripts/bench_vyper.py).
+func runPythonBenchmark(python: String, script: String, arguments: [String], setup: String) throws -> [String: [String: Any]] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [script] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw ValidationError("\(script) failed (\(setup))") }
+    var results: [String: [String: Any]] = [:]
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let name = object["name"] as? String else { continue }
+        results[name] = object
+    }
+    return results
 }
 
 /// One loop of the benchmark, in our bytecode.

@@ -26,6 +26,10 @@ struct Connection: ParsableArguments {
     @Option(help: "Seconds to wait for a receipt.")
     var timeout: Double = 60
 
+    func validate() throws {
+        guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout is a positive number of seconds") }
+    }
+
     func client() throws -> LedgerClient {
         do { return LedgerClient(transport: try HTTPTransport(url: rpc)) } catch {
             throw ValidationError("--rpc \(rpc): \(error)")
@@ -76,7 +80,7 @@ struct FunctionCall: ParsableArguments {
 
     /// The ABI entry, the call data and the contract's address.
     func resolve(in artifact: ContractArtifact) throws -> (entry: ABIEntry, data: [UInt8], address: Address) {
-        let entry = try ContractCommands.function(named: function, in: artifact)
+        let entry = try abiFunction(named: function, in: artifact)
         let values = try parseArguments(arguments, for: entry, what: function)
         return (entry, ABICodec.callData(entry.signature(entry.valueTypes ?? []), values), try parseAddress(at))
     }
@@ -96,7 +100,7 @@ func parseArguments(_ arguments: [String], for entry: ABIEntry, what: String) th
     }
 }
 
-func function(named name: String, in artifact: ContractArtifact) throws -> ABIEntry {
+func abiFunction(named name: String, in artifact: ContractArtifact) throws -> ABIEntry {
     guard let entry = artifact.abi.first(where: { $0.type == "function" && $0.name == name }) else {
         let names = artifact.abi.filter { $0.type == "function" }.compactMap(\.name).joined(separator: ", ")
         throw ValidationError("\(artifact.contractName) has no function \(name) (it has: \(names))")
@@ -131,7 +135,7 @@ func waitForReceipt(_ hash: Hash32, client: LedgerClient, timeout: Double) async
         }
         if seconds > timeout {
             FileHandle.standardError.write(Data("\n".utf8))
-            throw ToolError("no receipt for \(hash) after \(Int(timeout)) s; the transaction may still be pending — check later with its hash")
+            throw ToolError("no receipt for \(hash) after \(String(format: "%g", timeout)) s; the transaction may still be pending — check later with its hash")
         }
         try await Task.sleep(for: .milliseconds(200))
     }
@@ -263,11 +267,5 @@ struct SendCommand: AsyncParsableCommand {
             }
         }
         if !receipt.succeeded { throw ExitCode.failure }
-    }
-}
-
-enum ContractCommands {
-    static func function(named name: String, in artifact: ContractArtifact) throws -> ABIEntry {
-        try D6GContract.function(named: name, in: artifact)
     }
 }

@@ -49,7 +49,7 @@ private func expectError(_ contract: Contract, _ fragment: String, line: Int, so
     (contract, line) = (Contract("A") { Function("f", ("a", .bool), returns: .address) { Return(local.a.as(.address)) } }, #line)
     expectError(contract, "cannot convert a bool to an address", line: line)
     (contract, line) = (Contract("A") { Event("E", .field("v", .uint8)); Function("f") { Emit("E", 1, 2) } }, #line)
-    expectError(contract, "event 'E' has 1 fields, 2 given", line: line)
+    expectError(contract, "event 'E' takes 1 value, 2 given", line: line)
     (contract, line) = (Contract("A") { Function("f") { Let("x", literal("12z")) } }, #line)
     expectError(contract, "'12z' is not a number", line: line)
     (contract, line) = (Contract("A") { Function("f", ("a", .uint8)) { Evaluate(local.a + 1) } }, #line)
