@@ -1,5 +1,6 @@
-// ABI encoding of the DSL's value types (Docs/contract-dsl.md §ABI): every value is one 32-byte
-// word, as the Ethereum ABI encodes static types, so call data is the selector and the words.
+// ABI encoding of the DSL's value types (Docs/contract-dsl.md §ABI): a word type is one 32-byte
+// word; a `bytes` or `string` is an offset in the head and, in the tail, its length and its bytes
+// padded to whole words, as the Ethereum ABI encodes a tuple.
 import ContractDSL
 import LedgerPrimitives
 
@@ -11,12 +12,25 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
     case bool(Bool)
     case address(Address)
     case fixedBytes(UInt256)
+    case bytes([UInt8])
+    case string(String)
 
-    public var word: UInt256 {
+    /// The word of a word value; nil for `bytes` and `string`.
+    public var word: UInt256? {
         switch self {
         case .unsigned(let value), .signed(let value), .fixedBytes(let value): return value
         case .bool(let value): return value ? .one : .zero
         case .address(let address): return UInt256(address)
+        case .bytes, .string: return nil
+        }
+    }
+
+    /// The content of a `bytes` or `string`; nil for word values.
+    public var byteContent: [UInt8]? {
+        switch self {
+        case .bytes(let bytes): return bytes
+        case .string(let text): return Array(text.utf8)
+        default: return nil
         }
     }
 
@@ -34,7 +48,15 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
         case .bool: return word <= .one ? .bool(word == .one) : nil
         case .address: return word >> 160 == .zero ? .address(Address(truncating: word)) : nil
         case .fixedBytes(let count): return count == 32 || (word << (8 * count)).isZero ? .fixedBytes(word) : nil
+        case .bytes, .string: return nil
         }
+    }
+
+    /// The value `content` is as `type` (`bytes` or `string`); text that is not UTF-8 keeps its
+    /// bytes as `bytes`, since the ABI does not promise valid UTF-8.
+    public static func decode(content: [UInt8], as type: ValueType) -> ABIValue {
+        if type == .string, let text = String(validating: content, as: UTF8.self) { return .string(text) }
+        return .bytes(content)
     }
 
     public var description: String {
@@ -44,6 +66,8 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
         case .bool(let value): return value.description
         case .address(let address): return address.description
         case .fixedBytes(let value): return Hex.encode(value.bigEndianBytes)
+        case .bytes(let bytes): return Hex.encode(bytes)
+        case .string(let text): return "\"\(text)\""
         }
     }
 }
@@ -59,8 +83,46 @@ public enum ABICodec {
         Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4))
     }
 
+    /// The values as an ABI tuple: heads (words, or offsets from the tuple's start), then tails
+    /// (each byte string's length and its bytes, zero-padded to whole words), in order.
     public static func encode(_ values: [ABIValue]) -> [UInt8] {
-        values.flatMap(\.word.bigEndianBytes)
+        var head: [UInt8] = []
+        var tail: [UInt8] = []
+        let headSize = 32 * values.count
+        for value in values {
+            if let word = value.word {
+                head += word.bigEndianBytes
+            } else {
+                let content = value.byteContent ?? []
+                head += UInt256(UInt64(headSize + tail.count)).bigEndianBytes
+                tail += UInt256(UInt64(content.count)).bigEndianBytes + content + [UInt8](repeating: 0, count: (32 - content.count % 32) % 32)
+            }
+        }
+        return head + tail
+    }
+
+    /// The tuple of `types` that `data` encodes, nil when it is not one: too short, a word that
+    /// is not a valid value of its type, or an offset or length that points outside `data`.
+    /// Bytes past what the types need are allowed, as the VM's decoder allows them.
+    public static func decode(_ data: [UInt8], as types: [ValueType]) -> [ABIValue]? {
+        guard data.count >= 32 * types.count else { return nil }
+        func word(at offset: Int) -> UInt256? {
+            guard offset >= 0, offset <= data.count - 32 else { return nil }
+            return UInt256(bigEndianBytes: data[offset..<(offset + 32)])
+        }
+        var values: [ABIValue] = []
+        for (index, type) in types.enumerated() {
+            guard let head = word(at: 32 * index) else { return nil }
+            if !type.isDynamic {
+                guard let value = ABIValue.decode(head, as: type) else { return nil }
+                values.append(value)
+                continue
+            }
+            guard let offset = head.exactInt, offset <= data.count - 32, let length = word(at: offset)?.exactInt,
+                  length <= data.count - 32 - offset else { return nil }
+            values.append(ABIValue.decode(content: Array(data[(offset + 32)..<(offset + 32 + length)]), as: type))
+        }
+        return values
     }
 
     /// The 32-byte words of `bytes` (nil unless its length is a multiple of 32).
@@ -76,6 +138,8 @@ public enum ABICodec {
         switch name {
         case "bool": type = .bool
         case "address": type = .address
+        case "bytes": type = .bytes
+        case "string": type = .string
         case "uint": type = .uint256
         case "int": type = .int256
         case _ where name.hasPrefix("uint"): type = bits(after: "uint").map { .unsigned(bits: $0) }

@@ -33,9 +33,7 @@ public enum RevertReason: Sendable, Equatable, CustomStringConvertible {
         }
         for entry in abi where entry.type == "error" {
             guard let types = entry.valueTypes, Array(ABICodec.selector(entry.signature(types)).prefix(4)) == selector,
-                  words.count == types.count else { continue }
-            let values = zip(words, types).compactMap { ABIValue.decode($0, as: $1) }
-            guard values.count == types.count else { continue }
+                  let values = ABICodec.decode(Array(output.dropFirst(4)), as: types) else { continue }
             self = .error(name: entry.name ?? "", values: values)
             return
         }
@@ -86,10 +84,17 @@ public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
             guard let types = entry.valueTypes, Keccak256.hash(Array(entry.signature(types).utf8)) == topic else { continue }
             var values: [String: ABIValue] = [:]
             var remainingTopics = topics.dropFirst().makeIterator()
-            var words = (ABICodec.words(data) ?? []).makeIterator()
+            let dataInputs = zip(entry.inputs, types).filter { $0.0.indexed != true }
+            var dataValues = (ABICodec.decode(data, as: dataInputs.map(\.1)) ?? []).makeIterator()
             for (input, type) in zip(entry.inputs, types) {
-                let word = input.indexed == true ? remainingTopics.next().map { UInt256($0) } : words.next()
-                if let word, let value = ABIValue.decode(word, as: type) { values[input.name] = value }
+                guard input.indexed == true else {
+                    if let value = dataValues.next() { values[input.name] = value }
+                    continue
+                }
+                // An indexed byte string is only its keccak-256 hash in the topic.
+                guard let topic = remainingTopics.next() else { continue }
+                let value = type.isDynamic ? ABIValue.fixedBytes(UInt256(topic)) : ABIValue.decode(UInt256(topic), as: type)
+                if let value { values[input.name] = value }
             }
             self.init(name: entry.name ?? "", values: values, address: address, fieldOrder: entry.inputs.map(\.name))
             return
@@ -122,15 +127,17 @@ public struct ABIArgumentError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 extension ABIValue {
-    /// The value as text for `type`: bytesN shows its N bytes, the rest as `description`.
+    /// The value as text for `type`: bytesN shows its N bytes, a string its text, the rest as
+    /// `description`.
     public func text(as type: ValueType) -> String {
-        if case .fixedBytes(let count) = type { return Hex.encode(word.bigEndianBytes.prefix(count)) }
+        if case .fixedBytes(let count) = type, let word { return Hex.encode(word.bigEndianBytes.prefix(count)) }
+        if case .string(let text) = self { return text }
         return description
     }
 
     /// Parses command-line text as `type`: decimal or 0x-hex integers (underscores allowed, a
     /// leading - for signed types), true/false, 0x + 40 hex digits for an address, 0x + 2N hex
-    /// digits for bytesN.
+    /// digits for bytesN, 0x and an even number of hex digits for bytes, any text for string.
     public static func parse(_ text: String, as type: ValueType) throws(ABIArgumentError) -> ABIValue {
         let cleaned = text.replacingOccurrences(of: "_", with: "")
         func integer(_ digits: Substring) -> UInt256? {
@@ -171,6 +178,11 @@ extension ABIValue {
                 throw fail("0x and \(2 * count) hex digits")
             }
             return .fixedBytes(value << (8 * (32 - count)))
+        case .bytes:
+            guard text.hasPrefix("0x"), let bytes = try? Hex.decode(text) else { throw fail("0x and an even number of hex digits") }
+            return .bytes(bytes)
+        case .string:
+            return .string(text)
         }
     }
 }

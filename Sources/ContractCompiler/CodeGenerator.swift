@@ -9,15 +9,20 @@ import ContractDSL
 import LedgerPrimitives
 
 struct CodeGenerator {
-    private(set) var program = IRProgram()
+    var program = IRProgram()
     var data: DataSection
-    private var nextLabel = 0
-    private var localBase = 0
+    var nextLabel = 0
+    var localBase = 0
     /// Constructor arguments are the whole call data; function arguments follow the selector.
-    private var argumentsOffset = 4
-    private var isConstructor = false
+    var argumentsOffset = 4
+    var isConstructor = false
     /// Slots hashed once per call (SlotSharing), by their key, and the locals holding them.
-    private var sharedSlots: [String: LocalID] = [:]
+    var sharedSlots: [String: LocalID] = [:]
+    /// The section's helper functions (1, 2, … in CALLF order) and their indices.
+    var helpers: [IRProgram] = []
+    var helperIndex: [Helper: Int] = [:]
+    /// Whether the section uses the heap (then it starts by setting the heap pointer).
+    var usesHeap = false
 
     init(data: DataSection) {
         self.data = data
@@ -41,6 +46,7 @@ struct CodeGenerator {
             emit(.label(label), .op(.pop))
             emitFunction(function)
         }
+        if usesHeap { program.instructions.insert(contentsOf: Self.heapInitialization, at: 0) }
     }
 
     /// The init code: the constructor, then an empty RETURN (the runtime code is stored as is).
@@ -53,9 +59,10 @@ struct CodeGenerator {
             failUnless { $0.emit(.op(.callvalue), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
         }
         emit(.push(.zero), .push(.zero), .op(.ret))
+        if usesHeap { program.instructions.insert(contentsOf: Self.heapInitialization, at: 0) }
     }
 
-    private mutating func emitFunction(_ function: TypedFunction) {
+    mutating func emitFunction(_ function: TypedFunction) {
         localBase = program.locals.count
         // Storage slots used twice or more by the body's own statements, with keys that cannot
         // change during the call, are hashed once, after the parameters, into hidden locals.
@@ -76,8 +83,14 @@ struct CodeGenerator {
             failUnless { $0.emit(.push(needed), .op(.calldatasize), .op(.lt), .op(.iszero)) } with: { $0.emitRevertWithoutData() }
         }
         for (index, parameter) in function.parameters.enumerated() {
-            emit(.push(UInt256(UInt64(argumentsOffset + 32 * index))), .op(.calldataload))
-            emitValidation(of: function.locals[parameter].type)
+            emit(.push(UInt256(UInt64(argumentsOffset + 32 * index))))
+            let type = function.locals[parameter].type
+            if type.isDynamic {
+                emitCall(.argument)
+            } else {
+                emit(.op(.calldataload))
+                emitValidation(of: type)
+            }
             emit(.bindLocal(localBase + parameter))
         }
         for (index, reference) in shared.enumerated() {
@@ -96,7 +109,7 @@ struct CodeGenerator {
 
     // MARK: Statements
 
-    private mutating func emitBlock(_ statements: [TypedStatement]) {
+    mutating func emitBlock(_ statements: [TypedStatement]) {
         var declared: [LocalID] = []
         for statement in statements {
             emit(.source(statement.location))
@@ -107,7 +120,7 @@ struct CodeGenerator {
         for id in declared.reversed() { emit(.dropLocal(localBase + id)) }
     }
 
-    private mutating func emitStatement(_ statement: TypedStatement) {
+    mutating func emitStatement(_ statement: TypedStatement) {
         switch statement.kind {
         case .define(let id, let value):
             emitExpression(value)
@@ -118,7 +131,7 @@ struct CodeGenerator {
         case .store(let reference, let value):
             emitExpression(value)
             emitSlot(reference)
-            emit(.op(.sstore))
+            if value.type.isDynamic { emitCall(.storageWrite) } else { emit(.op(.sstore)) }
         case .updateLocal(let id, let operation, let value):
             let type = program.locals[localBase + id].type
             emitUpdate(operation, type: type, value: value) { $0.emit(.getLocal($0.localBase + id)) }
@@ -150,7 +163,12 @@ struct CodeGenerator {
         case .revert(let failure):
             emitFailure(failure)
         case .return(let value):
-            if let value {
+            if let value, value.type.isDynamic {
+                emitExpression(value)
+                emitEncodeTuple([value.type], selector: nil)
+                emitHeapTop()
+                emit(.op(.ret))
+            } else if let value {
                 emitExpression(value)
                 emit(.push(.zero), .op(.mstore), .push(UInt256(32)), .push(.zero), .op(.ret))
             } else if isConstructor {
@@ -159,8 +177,19 @@ struct CodeGenerator {
                 emit(.op(.stop))
             }
         case .emit(let topic, let indexed, let data):
-            for value in indexed.reversed() { emitExpression(value) }
+            for value in indexed.reversed() {
+                emitExpression(value)
+                // An indexed byte string is its keccak-256 hash, as in Solidity.
+                if value.type.isDynamic { emitContentHash() }
+            }
             for value in data { emitExpression(value) }
+            if data.contains(where: { $0.type.isDynamic }) {
+                emitEncodeTuple(data.map(\.type), selector: nil)
+                emit(.push(topic), .op(.swap1))
+                emitHeapTop()
+                emit(.op([Opcode.log1, .log2, .log3, .log4][indexed.count]))
+                return
+            }
             for index in data.indices.reversed() { emit(.pushFreeMemory(32 * index), .op(.mstore)) }
             emit(.push(topic), .push(UInt256(UInt64(32 * data.count))), .pushFreeMemory(0))
             emit(.op([Opcode.log1, .log2, .log3, .log4][indexed.count]))
@@ -178,8 +207,9 @@ struct CodeGenerator {
             emitSlot(reference)
             emit(.op(.dup1), .op(.sload), .op(.dup1), .push(.one), .op(.add), .op(.dup3), .op(.sstore))
             emitElementSlot(slotsPerElement: 1)
-            emit(.op(.swap1), .op(.pop), .op(.sstore))
-        case .removeLast(let reference, let slotsPerElement):
+            emit(.op(.swap1), .op(.pop))
+            if value.type.isDynamic { emitCall(.storageWrite) } else { emit(.op(.sstore)) }
+        case .removeLast(let reference, let slotsPerElement, let byteStringFields):
             emitSlot(reference)
             // [slot, length]: fails on an empty array, else stores length − 1 and clears the element.
             emit(.op(.dup1), .op(.sload))
@@ -188,6 +218,12 @@ struct CodeGenerator {
             emitElementSlot(slotsPerElement: slotsPerElement)
             emit(.op(.swap1), .op(.pop))
             for offset in 0..<slotsPerElement {
+                if byteStringFields.contains(offset) {
+                    emit(.op(.dup1))
+                    if offset > 0 { emit(.push(UInt256(UInt64(offset))), .op(.wadd)) }
+                    emitClearStoredByteString()
+                    continue
+                }
                 emit(.push(.zero), .op(.dup2))
                 if offset > 0 { emit(.push(UInt256(UInt64(offset))), .op(.wadd)) }
                 emit(.op(.sstore))
@@ -197,21 +233,21 @@ struct CodeGenerator {
     }
 
     /// [slot, index] → [slot, element slot]: keccak(slot) + index × size.
-    private mutating func emitElementSlot(slotsPerElement: Int) {
+    mutating func emitElementSlot(slotsPerElement: Int) {
         if slotsPerElement > 1 { emit(.push(UInt256(UInt64(slotsPerElement))), .op(.mul)) }
         emit(.op(.dup2), .push(.zero), .op(.mstore), .push(UInt256(32)), .push(.zero), .op(.keccak256), .op(.wadd))
     }
 
     /// `old op value`: the value (b) first, then the old value (a) from `pushOld`, then a op b,
     /// checked as the type's arithmetic.
-    private mutating func emitUpdate(_ operation: BinaryOperator, type: ValueType, value: TypedExpression,
+    mutating func emitUpdate(_ operation: BinaryOperator, type: ValueType, value: TypedExpression,
                                      pushOld: (inout CodeGenerator) -> Void) {
         emitExpression(value)
         pushOld(&self)
         emitArithmetic(operation, type: type)
     }
 
-    private mutating func emitLoop(variable: LocalID, start: TypedExpression, end: LocalID, endValue: TypedExpression,
+    mutating func emitLoop(variable: LocalID, start: TypedExpression, end: LocalID, endValue: TypedExpression,
                                    maxIterations: Int, body: [TypedStatement], location: SourceLocation) {
         emitExpression(start)
         emit(.bindLocal(variable))
@@ -239,7 +275,7 @@ struct CodeGenerator {
 
     /// Runs `condition` (leaving 1 word) and continues when it is nonzero; else runs `failure`,
     /// which must end the call.
-    private mutating func failUnless(_ condition: (inout CodeGenerator) -> Void, with failure: (inout CodeGenerator) -> Void) {
+    mutating func failUnless(_ condition: (inout CodeGenerator) -> Void, with failure: (inout CodeGenerator) -> Void) {
         let passed = newLabel()
         condition(&self)
         emit(.jumpIf(passed))
@@ -247,27 +283,28 @@ struct CodeGenerator {
         emit(.label(passed))
     }
 
-    private mutating func emitRevertWithoutData() {
+    mutating func emitRevertWithoutData() {
         emit(.push(.zero), .push(.zero), .op(.revert))
     }
 
     /// Fails the call as an overflowing checked operation does (arithmeticOverflow), so a narrow
     /// type's overflow looks the same as uint256's.
-    private mutating func emitOverflow() {
+    mutating func emitOverflow() {
         emit(.push(.zero), .op(.not), .push(.one), .op(.add), .op(.invalid))
     }
 
     /// `Panic(uint256)` as Solidity encodes it (0x31: RemoveLast on an empty array, 0x32: index
     /// out of bounds).
-    private mutating func emitPanic(_ code: UInt64) {
+    mutating func emitPanic(_ code: UInt64) {
         emitSelectorWord(0x4e48_7b71)
         emit(.push(.zero), .op(.mstore), .push(UInt256(code)), .push(UInt256(4)), .op(.mstore),
              .push(UInt256(36)), .push(.zero), .op(.revert))
     }
 
-    private mutating func emitMessageRevert(_ message: String) {
+    mutating func emitMessageRevert(_ message: String) {
         let blob = Self.errorString(message)
         let length = UInt256(UInt64(blob.count))
+        program.fixedAreaSize = max(program.fixedAreaSize, blob.count)
         if isConstructor {
             // The data section is stored with the runtime code: messages only the constructor
             // uses are written by the init code itself rather than stored (and paid for) forever.
@@ -282,10 +319,15 @@ struct CodeGenerator {
         emit(.push(length), .pushFreeMemory(0), .op(.revert))
     }
 
-    private mutating func emitFailure(_ failure: TypedFailure) {
+    mutating func emitFailure(_ failure: TypedFailure) {
         switch failure {
         case .message(let text) where text.isEmpty: emitRevertWithoutData()
         case .message(let text): emitMessageRevert(text)
+        case .error(let selector, let arguments) where arguments.contains(where: { $0.type.isDynamic }):
+            for argument in arguments { emitExpression(argument) }
+            emitEncodeTuple(arguments.map(\.type), selector: selector)
+            emitHeapTop()
+            emit(.op(.revert))
         case .error(let selector, let arguments):
             for argument in arguments { emitExpression(argument) }
             emitPayload(selector: selector, argumentCount: arguments.count)
@@ -294,7 +336,7 @@ struct CodeGenerator {
     }
 
     /// Writes selector + the `argumentCount` words on the stack (last on top) to free memory.
-    private mutating func emitPayload(selector: UInt32, argumentCount: Int) {
+    mutating func emitPayload(selector: UInt32, argumentCount: Int) {
         emitSelectorWord(selector)
         emit(.pushFreeMemory(0), .op(.mstore))
         for index in (0..<argumentCount).reversed() { emit(.pushFreeMemory(4 + 32 * index), .op(.mstore)) }
@@ -302,11 +344,11 @@ struct CodeGenerator {
 
     /// The word whose first 4 bytes are `selector`: PUSH4 and a shift take 8 bytes of code where
     /// the word itself would take a PUSH32 (33), and code costs gas to load.
-    private mutating func emitSelectorWord(_ selector: UInt32) {
+    mutating func emitSelectorWord(_ selector: UInt32) {
         emit(.push(UInt256(UInt64(selector))), .push(UInt256(224)), .op(.shl))
     }
 
-    private mutating func emitRoleGuard(_ allowed: [TypedExpression]) {
+    mutating func emitRoleGuard(_ allowed: [TypedExpression]) {
         failUnless {
             for (index, address) in allowed.enumerated() {
                 $0.emitExpression(address)
@@ -330,9 +372,9 @@ struct CodeGenerator {
     // MARK: Values from outside
 
     /// Fails (revert without data) unless the word on top is a valid `type`; keeps it.
-    private mutating func emitValidation(of type: ValueType) {
+    mutating func emitValidation(of type: ValueType) {
         switch type {
-        case .unsigned(256), .signed(256), .fixedBytes(32): return
+        case .unsigned(256), .signed(256), .fixedBytes(32), .bytes, .string: return
         case .unsigned(let bits): failUnless { $0.emitHighBitsClear(bits) } with: { $0.emitRevertWithoutData() }
         case .address: failUnless { $0.emitHighBitsClear(160) } with: { $0.emitRevertWithoutData() }
         case .bool: failUnless { $0.emitHighBitsClear(1) } with: { $0.emitRevertWithoutData() }
@@ -343,12 +385,12 @@ struct CodeGenerator {
     }
 
     /// [v] → [v, v >> bits == 0].
-    private mutating func emitHighBitsClear(_ bits: Int) {
+    mutating func emitHighBitsClear(_ bits: Int) {
         emit(.op(.dup1), .push(UInt256(UInt64(bits))), .op(.shr), .op(.iszero))
     }
 
     /// [v] → [v, v is a sign-extended `bits`-bit value].
-    private mutating func emitFitsSigned(_ bits: Int) {
+    mutating func emitFitsSigned(_ bits: Int) {
         emit(.op(.dup1), .op(.dup1), .push(UInt256(UInt64(bits / 8 - 1))), .op(.signextend), .op(.eq))
     }
 
@@ -358,11 +400,19 @@ struct CodeGenerator {
         switch expression {
         case .constant(let value, _):
             emit(.push(value))
+        case .constantBytes(let bytes, _):
+            emitConstant(bytes)
         case .local(let id, _):
             emit(.getLocal(localBase + id))
-        case .load(let reference, _):
+        case .load(let reference, let type):
             emitSlot(reference)
-            emit(.op(.sload))
+            if type.isDynamic { emitCall(.storageRead) } else { emit(.op(.sload)) }
+        case .length(.load(let reference, _)):
+            emitSlot(reference)
+            emitStoredLength()
+        case .length(let value):
+            emitExpression(value)
+            emit(.op(.mload))
         case .environment(let value):
             let opcode: Opcode = switch value {
             case .sender: .caller
@@ -395,6 +445,9 @@ struct CodeGenerator {
             emitConversion(from: source, to: target)
         case .builtin(let builtin, let arguments, _):
             switch builtin {
+            case .keccak256 where arguments.contains(where: \.type.isDynamic), .sha256 where arguments.contains(where: \.type.isDynamic):
+                for argument in arguments { emitExpression(argument) }
+                emitPackedHash(arguments.map(\.type), opcode: builtin == .keccak256 ? .keccak256 : .sha256)
             case .keccak256, .sha256:
                 for argument in arguments { emitExpression(argument) }
                 for index in arguments.indices.reversed() { emit(.pushFreeMemory(32 * index), .op(.mstore)) }
@@ -402,13 +455,16 @@ struct CodeGenerator {
             case .recoverSigner:
                 for argument in arguments.reversed() { emitExpression(argument) }
                 emit(.op(.ecrecover))
+            case .recoverSignature:
+                for argument in arguments { emitExpression(argument) }
+                emitRecoverFromSignature()
             }
         case .external(let call):
             emitExternalCall(call)
         }
     }
 
-    private mutating func emitBinary(_ operation: BinaryOperator, _ lhs: TypedExpression, _ rhs: TypedExpression, operandType: ValueType) {
+    mutating func emitBinary(_ operation: BinaryOperator, _ lhs: TypedExpression, _ rhs: TypedExpression, operandType: ValueType) {
         switch operation {
         case .and, .or:
             let end = newLabel()
@@ -431,6 +487,15 @@ struct CodeGenerator {
                 emitMask(operandType)
             }
             return
+        case .equal where operandType.isDynamic, .notEqual where operandType.isDynamic:
+            // Byte strings are equal when their contents' hashes are.
+            emitExpression(rhs)
+            emitContentHash()
+            emitExpression(lhs)
+            emitContentHash()
+            emit(.op(.eq))
+            if operation == .notEqual { emit(.op(.iszero)) }
+            return
         default:
             break
         }
@@ -452,7 +517,7 @@ struct CodeGenerator {
     }
 
     /// [b, a] → [a op b], checked for `type` unless the operation wraps.
-    private mutating func emitArithmetic(_ operation: BinaryOperator, type: ValueType) {
+    mutating func emitArithmetic(_ operation: BinaryOperator, type: ValueType) {
         switch type {
         case .unsigned(let bits):
             switch operation {
@@ -491,7 +556,7 @@ struct CodeGenerator {
     }
 
     /// [b, a] → [a + b], failing when the signed 256-bit sum overflows (r^a)&(r^b) < 0.
-    private mutating func emitSignedAdd() {
+    mutating func emitSignedAdd() {
         emit(.op(.dup2), .op(.dup2), .op(.wadd))
         failUnless {
             $0.emit(.op(.dup1), .op(.dup3), .op(.xor), .op(.dup2), .op(.dup5), .op(.xor), .op(.and), .push(UInt256(255)), .op(.shr), .op(.iszero))
@@ -500,7 +565,7 @@ struct CodeGenerator {
     }
 
     /// [b, a] → [a − b], failing when (a^b)&(a^r) < 0.
-    private mutating func emitSignedSubtract() {
+    mutating func emitSignedSubtract() {
         emit(.op(.dup2), .op(.dup2), .op(.wsub))
         failUnless {
             $0.emit(.op(.dup3), .op(.dup3), .op(.xor), .op(.dup2), .op(.dup4), .op(.xor), .op(.and), .push(UInt256(255)), .op(.shr), .op(.iszero))
@@ -509,7 +574,7 @@ struct CodeGenerator {
     }
 
     /// [b, a] → [a × b], failing unless a = 0, or r ÷ a = b and not (a = −1 and b = MIN).
-    private mutating func emitSignedMultiply() {
+    mutating func emitSignedMultiply() {
         let done = newLabel()
         emit(.op(.dup2), .op(.dup2), .op(.wmul))
         emit(.op(.dup2), .op(.iszero), .jumpIf(done))
@@ -522,7 +587,7 @@ struct CodeGenerator {
 
     /// Keeps a wrapped result inside its type: the low bits of uintN, the sign-extended low bits of
     /// intN, the high bytes of bytesN.
-    private mutating func emitMask(_ type: ValueType) {
+    mutating func emitMask(_ type: ValueType) {
         switch type {
         case .unsigned(let bits) where bits < 256: emit(.push(Folding.maximum(bits: bits)), .op(.and))
         case .signed(let bits) where bits < 256: emit(.push(UInt256(UInt64(bits / 8 - 1))), .op(.signextend))
@@ -531,7 +596,7 @@ struct CodeGenerator {
         }
     }
 
-    private mutating func emitConversion(from source: ValueType, to target: ValueType) {
+    mutating func emitConversion(from source: ValueType, to target: ValueType) {
         switch (source, target) {
         case (.unsigned(let from), .unsigned(let to)) where to < from:
             failUnless { $0.emitHighBitsClear(to) } with: { $0.emitOverflow() }
@@ -550,7 +615,11 @@ struct CodeGenerator {
         }
     }
 
-    private mutating func emitExternalCall(_ call: TypedExpression.ExternalCall) {
+    mutating func emitExternalCall(_ call: TypedExpression.ExternalCall) {
+        if call.arguments.contains(where: \.type.isDynamic) || call.returns?.isDynamic == true {
+            emitExternalCallOnHeap(call)
+            return
+        }
         emitExpression(call.target)
         for argument in call.arguments { emitExpression(argument) }
         emitPayload(selector: call.selector, argumentCount: call.arguments.count)
@@ -574,10 +643,41 @@ struct CodeGenerator {
         emitValidation(of: returns)
     }
 
+    /// A call whose arguments or result include a byte string: the payload is built at the
+    /// heap's top, a word result comes back in scratch word 0, a byte string is copied from the
+    /// return data with the checks call data gets.
+    mutating func emitExternalCallOnHeap(_ call: TypedExpression.ExternalCall) {
+        emitExpression(call.target)
+        for argument in call.arguments { emitExpression(argument) }
+        emitEncodeTuple(call.arguments.map(\.type), selector: call.selector)
+        // [length, target] → CALL(gas, target, 0, top, length, 0, out length) or STATICCALL.
+        let outputLength = call.returns.map { $0.isDynamic ? UInt256.zero : UInt256(32) } ?? .zero
+        emit(.push(outputLength), .op(.swap1), .push(.zero), .op(.swap1))
+        emitHeapTop()
+        if call.isStatic {
+            emit(.op(.dup5), .op(.gas), .op(.staticcall))
+        } else {
+            emit(.push(.zero), .op(.dup6), .op(.gas), .op(.call))
+        }
+        emit(.op(.swap1), .op(.pop))
+        failUnless { _ in } with: {
+            $0.emit(.op(.returndatasize), .push(.zero), .push(.zero), .op(.returndatacopy),
+                    .op(.returndatasize), .push(.zero), .op(.revert))
+        }
+        guard let returns = call.returns else { return }
+        if returns.isDynamic {
+            emitReturnedByteString()
+            return
+        }
+        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
+        emit(.push(.zero), .op(.mload))
+        emitValidation(of: returns)
+    }
+
     // MARK: Storage
 
     /// Pushes the slot of `reference` (Docs/contract-dsl.md §Storage layout).
-    private mutating func emitSlot(_ reference: StorageReference) {
+    mutating func emitSlot(_ reference: StorageReference) {
         if let local = sharedSlots[SlotSharing.key(of: reference)] {
             emit(.getLocal(local))
             return
@@ -603,16 +703,23 @@ struct CodeGenerator {
 
     // MARK: Output
 
-    private mutating func newLabel() -> Int {
+    mutating func newLabel() -> Int {
         defer { nextLabel += 1 }
         return nextLabel
     }
 
-    private mutating func emit(_ instructions: IRInstruction...) {
-        program.instructions += instructions
+    mutating func emit(_ instructions: IRInstruction...) {
+        emit(instructions)
     }
 
-    private mutating func emit(_ instructions: [IRInstruction]) {
+    mutating func emit(_ instructions: [IRInstruction]) {
+        for instruction in instructions {
+            switch instruction {
+            case .pushFreeMemory(let offset): program.fixedAreaSize = max(program.fixedAreaSize, offset + 32)
+            case .pushHeap: usesHeap = true
+            default: break
+            }
+        }
         program.instructions += instructions
     }
 }
@@ -686,7 +793,8 @@ enum SlotSharing {
             case .convert(let value, _, _): visit(value)
             case .builtin(_, let arguments, _): arguments.forEach(visit)
             case .external(let call): visit(call.target); call.arguments.forEach(visit)
-            case .constant, .local, .environment: break
+            case .length(let value): visit(value)
+            case .constant, .constantBytes, .local, .environment: break
             }
         }
         func visitSteps(_ reference: StorageReference) {
@@ -709,7 +817,7 @@ enum SlotSharing {
         case .return(let value): value.map(visit)
         case .emit(_, let indexed, let data): indexed.forEach(visit); data.forEach(visit)
         case .append(let reference, let value): note(reference); visitSteps(reference); value.map(visit)
-        case .removeLast(let reference, _): note(reference); visitSteps(reference)
+        case .removeLast(let reference, _, _): note(reference); visitSteps(reference)
         }
     }
 }

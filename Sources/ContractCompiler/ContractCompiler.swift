@@ -27,14 +27,16 @@ public enum ContractCompiler {
 
         let runtime: ScheduledCode
         let initCode: ScheduledCode
+        let runtimeFunctions: [Bytecode.Function]
+        let initFunctions: [Bytecode.Function]
         do {
-            runtime = try Scheduler.schedule(runtimeGenerator.program)
-            initCode = try Scheduler.schedule(initGenerator.program)
+            (runtime, runtimeFunctions) = try schedule(runtimeGenerator)
+            (initCode, initFunctions) = try schedule(initGenerator)
         } catch {
             throw CompileErrors(errors: [CompileError("internal compiler error: \(error)", at: contract.location)])
         }
         let flags: Container.Flags = contract.isReentrant ? [.reentrant] : []
-        let payload = Container(flags: flags, initFunctions: [Function(code: initCode.code)], runtimeFunctions: [Function(code: runtime.code)], data: data)
+        let payload = Container(flags: flags, initFunctions: initFunctions, runtimeFunctions: runtimeFunctions, data: data)
         let stored = payload.runtimeContainer(appendingData: [])
         let payloadBytes: [UInt8]
         let storedBytes: [UInt8]
@@ -59,6 +61,17 @@ public enum ContractCompiler {
             methodIdentifiers: identifiers, sourceMap: sourceMap,
             storageLayout: model.storageOrder.map { StorageSlot(name: $0.name, slot: $0.slot.description, type: model.describe($0.type)) },
             compiler: CompilerInfo(name: name, version: version))
+    }
+
+    /// A section's function 0 and its helper functions, which share its heap pointer.
+    private static func schedule(_ generator: CodeGenerator) throws(SchedulingError) -> (ScheduledCode, [Bytecode.Function]) {
+        let (main, heapPointer) = try Scheduler.schedule(generator.program)
+        var functions = [Bytecode.Function(code: main.code)]
+        for helper in generator.helpers {
+            let code = try Scheduler.scheduleHelper(helper, heapPointer: heapPointer)
+            functions.append(Bytecode.Function(inputs: UInt8(helper.inputs), outputs: UInt8(helper.outputs), code: code.code))
+        }
+        return (main, functions)
     }
 
     static func abi(of model: ContractModel) -> [ABIEntry] {

@@ -139,6 +139,17 @@ struct ContractModel {
         return 1
     }
 
+    /// The slot offsets within a value or record of `type` that hold byte strings.
+    func byteStringFields(of type: StorageType) -> Set<Int> {
+        switch type {
+        case .value(let value): return value.isDynamic ? [0] : []
+        case .record(let name):
+            guard let fields = records[name]?.fields else { return [] }
+            return Set(fields.indices.filter { fields[$0].type.isDynamic })
+        default: return []
+        }
+    }
+
     private mutating func checkValueType(_ type: ValueType, at location: SourceLocation) {
         if !type.isWellFormed { problems.append(CompileError("'\(type)' is not a valid type", at: location)) }
     }
@@ -148,6 +159,9 @@ struct ContractModel {
         case .value(let value): checkValueType(value, at: location)
         case .map(let key, let value):
             checkValueType(key, at: location)
+            if key.isDynamic {
+                problems.append(CompileError("a map key is a word type, not \(key); key the map by keccak256 of the value", at: location))
+            }
             checkStorageType(value, at: location)
         case .array(let element):
             switch element {

@@ -12,6 +12,11 @@ enum IRInstruction: Equatable {
     /// The free memory area (after the memory-homed locals) plus an offset; its start is known
     /// only once the scheduler has placed the locals.
     case pushFreeMemory(Int)
+    /// The heap's pointer word plus an offset (ADR 0006): the word holds the address where the
+    /// next byte string goes; the heap starts right after it, past the free area.
+    case pushHeap(Int)
+    /// CALLF of one of the section's helper functions (storage reads and writes of byte strings).
+    case callFunction(index: Int, inputs: Int, outputs: Int)
     case label(Int)
     case jump(Int)
     case jumpIf(Int)
@@ -54,4 +59,10 @@ struct DataSection {
 struct IRProgram {
     var instructions: [IRInstruction] = []
     var locals: [LocalInfo] = []
+    /// Bytes of the free area the code uses at fixed addresses (payloads of word values); the
+    /// heap's pointer word follows them.
+    var fixedAreaSize = 0
+    /// Stack items a helper function takes and leaves (0 for function 0).
+    var inputs = 0
+    var outputs = 0
 }

@@ -7,6 +7,9 @@
 // Evaluation order is part of the semantics (it decides which failure is reported): binary
 // arithmetic and comparisons evaluate the right operand first; shifts, && and || the left first;
 // an event's indexed values in reverse, then its data values; everything else left to right.
+// Byte strings are kept as byte arrays; storage holds them in Solidity's layout through the
+// functions `readBytes` and `writeBytes` below, which are the specification the compiled code's
+// storage helpers are checked against.
 import ContractDSL
 import LedgerPrimitives
 
@@ -132,6 +135,8 @@ private struct Frame {
 
     var storage: [UInt256: UInt256]
     var locals: [UInt256]
+    /// The values of `bytes` and `string` locals.
+    var byteLocals: [LocalID: [UInt8]] = [:]
     let localTypes: [ValueType]
     let environment: ReferenceEnvironment
     var logs: [ReferenceLog] = []
@@ -144,6 +149,10 @@ private struct Frame {
         for (index, parameter) in function.parameters.enumerated() {
             let start = argumentsOffset + 32 * index
             let word = UInt256(bigEndianBytes: input[start..<(start + 32)]) ?? .zero
+            if function.locals[parameter].type.isDynamic {
+                byteLocals[parameter] = try Self.byteString(at: word, in: input, base: argumentsOffset)
+                continue
+            }
             guard ABIValue.decode(word, as: function.locals[parameter].type) != nil else { throw .reverted([]) }
             locals[parameter] = word
         }
@@ -156,6 +165,17 @@ private struct Frame {
         }
     }
 
+    /// The byte string whose head word is `offset` in an ABI tuple starting at `base` of `data`
+    /// (which holds at least the heads): its length word at base + offset, then its bytes; a
+    /// revert without data when either points past the end.
+    static func byteString(at offset: UInt256, in data: [UInt8], base: Int) throws(Exit) -> [UInt8] {
+        let limit = UInt256(UInt64(data.count - base - 32))
+        guard offset <= limit, let start = offset.exactInt.map({ base + $0 }),
+              let length = UInt256(bigEndianBytes: data[start..<(start + 32)]), length <= limit &- offset,
+              let count = length.exactInt else { throw .reverted([]) }
+        return Array(data[(start + 32)..<(start + 32 + count)])
+    }
+
     // MARK: Statements
 
     mutating func block(_ statements: [TypedStatement]) throws(Exit) {
@@ -165,7 +185,10 @@ private struct Frame {
     mutating func execute(_ statement: TypedStatement) throws(Exit) {
         switch statement.kind {
         case .define(let id, let value), .assignLocal(let id, let value):
-            locals[id] = try evaluate(value)
+            if value.type.isDynamic { byteLocals[id] = try evaluateBytes(value) } else { locals[id] = try evaluate(value) }
+        case .store(let reference, let value) where value.type.isDynamic:
+            let bytes = try evaluateBytes(value)
+            try writeBytes(bytes, at: try slot(of: reference))
         case .store(let reference, let value):
             let word = try evaluate(value)
             storage[try slot(of: reference)] = word
@@ -197,30 +220,46 @@ private struct Frame {
         case .revert(let failure):
             throw try self.failure(failure)
         case .return(let value):
-            if let value { throw .returned(try evaluate(value).bigEndianBytes) }
+            if let value { throw .returned(ABICodec.encode([try abiValue(value)])) }
             throw .returned([])
         case .emit(let topic, let indexed, let data):
             var topics: [UInt256] = Array(repeating: .zero, count: indexed.count)
-            for index in indexed.indices.reversed() { topics[index] = try evaluate(indexed[index]) }
-            var words: [UInt256] = []
-            for value in data { words.append(try evaluate(value)) }
-            logs.append(ReferenceLog(topics: [topic] + topics, data: words.flatMap(\.bigEndianBytes)))
+            for index in indexed.indices.reversed() {
+                // An indexed byte string is its keccak-256 hash.
+                topics[index] = indexed[index].type.isDynamic ? UInt256(Keccak256.hash(try evaluateBytes(indexed[index])))
+                                                              : try evaluate(indexed[index])
+            }
+            var values: [ABIValue] = []
+            for value in data { values.append(try abiValue(value)) }
+            logs.append(ReferenceLog(topics: [topic] + topics, data: ABICodec.encode(values)))
         case .evaluate(let value):
             _ = try evaluate(value)
+        case .append(let reference, let value?) where value.type.isDynamic:
+            let bytes = try evaluateBytes(value)
+            let key = try slot(of: reference)
+            let length = storage[key] ?? .zero
+            storage[key] = try checkedAdd(length, .one)
+            try writeBytes(bytes, at: Self.elementBase(key) &+ length)
         case .append(let reference, let value):
             let word = try value.map { (value: TypedExpression) throws(Exit) in try evaluate(value) }
             let key = try slot(of: reference)
             let length = storage[key] ?? .zero
             storage[key] = try checkedAdd(length, .one)
             if let word { storage[Self.elementBase(key) &+ length] = word }
-        case .removeLast(let reference, let slotsPerElement):
+        case .removeLast(let reference, let slotsPerElement, let byteStringFields):
             let key = try slot(of: reference)
             let length = storage[key] ?? .zero
             guard !length.isZero else { throw Self.panic(0x31) }
             let last = length &- .one
             storage[key] = last
             let element = Self.elementBase(key) &+ last &* UInt256(UInt64(slotsPerElement))
-            for offset in 0..<slotsPerElement { storage[element &+ UInt256(UInt64(offset))] = .zero }
+            for offset in 0..<slotsPerElement {
+                if byteStringFields.contains(offset) {
+                    try writeBytes([], at: element &+ UInt256(UInt64(offset)))
+                } else {
+                    storage[element &+ UInt256(UInt64(offset))] = .zero
+                }
+            }
         }
     }
 
@@ -230,9 +269,9 @@ private struct Frame {
         switch failure {
         case .message(let text): return .reverted(text.isEmpty ? [] : Self.errorString(text))
         case .error(let selector, let arguments):
-            var words: [UInt256] = []
-            for argument in arguments { words.append(try evaluate(argument)) }
-            return .reverted(Self.selectorBytes(selector) + words.flatMap(\.bigEndianBytes))
+            var values: [ABIValue] = []
+            for argument in arguments { values.append(try abiValue(argument)) }
+            return .reverted(Self.selectorBytes(selector) + ABICodec.encode(values))
         }
     }
 
@@ -254,6 +293,54 @@ private struct Frame {
 
     // MARK: Storage
 
+    /// The longest byte string in storage the evaluator reads or clears before it calls the call
+    /// out of gas (only a slot the contract never wrote as a byte string can claim more).
+    static let longestStoredBytes: Int = 32 << 16
+
+    /// Solidity's layout: at most 31 bytes sit in the slot, left-aligned, with 2n in the low byte;
+    /// a longer value has 2n + 1 there and its bytes in words from keccak(slot).
+    func readBytes(at slot: UInt256) throws(Exit) -> [UInt8] {
+        let value = storage[slot] ?? .zero
+        if value.limb0 & 1 == 0 {
+            let length = Int(value.limb0 & 0xff) >> 1
+            // A short form claiming more than 31 bytes: the compiled code's shift underflows.
+            guard length <= 31 else { throw Self.overflow }
+            return Array(value.bigEndianBytes.prefix(length))
+        }
+        let length = value >> 1
+        guard let count = length.exactInt, count <= Self.longestStoredBytes else { throw .failed("outOfGas") }
+        let base = Self.elementBase(slot)
+        var bytes: [UInt8] = []
+        for index in 0..<((count + 31) / 32) { bytes += (storage[base &+ UInt256(UInt64(index))] ?? .zero).bigEndianBytes }
+        return Array(bytes.prefix(count))
+    }
+
+    /// Writes `bytes` in Solidity's layout and clears the words of a longer value stored before.
+    mutating func writeBytes(_ bytes: [UInt8], at slot: UInt256) throws(Exit) {
+        let old = storage[slot] ?? .zero
+        var oldWords = 0
+        if old.limb0 & 1 == 1 {
+            guard let count = (old >> 1).exactInt, count <= Self.longestStoredBytes else { throw .failed("outOfGas") }
+            oldWords = (count + 31) / 32
+        }
+        let base = Self.elementBase(slot)
+        var newWords = 0
+        if bytes.count < 32 {
+            let word = UInt256(bigEndianBytes: bytes + [UInt8](repeating: 0, count: 32 - bytes.count)) ?? .zero
+            storage[slot] = word | UInt256(UInt64(2 * bytes.count))
+        } else {
+            storage[slot] = UInt256(UInt64(2 * bytes.count + 1))
+            newWords = (bytes.count + 31) / 32
+            for index in 0..<newWords {
+                let chunk = Array(bytes[(32 * index)..<min(32 * index + 32, bytes.count)])
+                storage[base &+ UInt256(UInt64(index))] = UInt256(bigEndianBytes: chunk + [UInt8](repeating: 0, count: 32 - chunk.count)) ?? .zero
+            }
+        }
+        if newWords < oldWords {
+            for index in newWords..<oldWords { storage[base &+ UInt256(UInt64(index))] = .zero }
+        }
+    }
+
     mutating func slot(of reference: StorageReference) throws(Exit) -> UInt256 {
         var slot = reference.slot
         for step in reference.steps {
@@ -273,10 +360,46 @@ private struct Frame {
 
     // MARK: Expressions
 
+    /// A value for an ABI payload: a word, or a byte string.
+    mutating func abiValue(_ expression: TypedExpression) throws(Exit) -> ABIValue {
+        expression.type.isDynamic ? .bytes(try evaluateBytes(expression)) : .unsigned(try evaluate(expression))
+    }
+
+    /// The content of a `bytes` or `string` expression.
+    mutating func evaluateBytes(_ expression: TypedExpression) throws(Exit) -> [UInt8] {
+        switch expression {
+        case .constantBytes(let bytes, _): return bytes
+        case .local(let id, _): return byteLocals[id] ?? []
+        case .load(let reference, _): return try readBytes(at: try slot(of: reference))
+        case .convert(let value, _, _): return try evaluateBytes(value)
+        case .external(let call):
+            let output = try callExternally(call)
+            // Checked as call data is, from the start of the return data.
+            guard output.count >= 32, let offset = UInt256(bigEndianBytes: output.prefix(32)) else { throw .reverted([]) }
+            return try Self.byteString(at: offset, in: output, base: 0)
+        default: return []
+        }
+    }
+
+    mutating func callExternally(_ call: TypedExpression.ExternalCall) throws(Exit) -> [UInt8] {
+        let target = try evaluate(call.target)
+        var values: [ABIValue] = []
+        for argument in call.arguments { values.append(try abiValue(argument)) }
+        let (succeeded, output) = environment.call(Address(truncating: target), Self.selectorBytes(call.selector) + ABICodec.encode(values),
+                                                   call.isStatic)
+        guard succeeded else { throw .reverted(output) }
+        return output
+    }
+
     mutating func evaluate(_ expression: TypedExpression) throws(Exit) -> UInt256 {
         switch expression {
         case .constant(let value, _): return value
+        case .constantBytes: return .zero
         case .local(let id, _): return locals[id]
+        case .length(.load(let reference, _)):
+            let value = storage[try slot(of: reference)] ?? .zero
+            return value.limb0 & 1 == 1 ? value >> 1 : UInt256((value.limb0 & 0xff) >> 1)
+        case .length(let value): return UInt256(UInt64(try evaluateBytes(value).count))
         case .load(let reference, _): return storage[try slot(of: reference)] ?? .zero
         case .environment(let value):
             switch value {
@@ -307,22 +430,24 @@ private struct Frame {
         case .builtin(let builtin, let arguments, _):
             switch builtin {
             case .keccak256, .sha256:
-                var words: [UInt256] = []
-                for argument in arguments { words.append(try evaluate(argument)) }
-                let bytes = words.flatMap(\.bigEndianBytes)
+                var bytes: [UInt8] = []
+                for argument in arguments {
+                    bytes += argument.type.isDynamic ? try evaluateBytes(argument) : try evaluate(argument).bigEndianBytes
+                }
                 return UInt256(builtin == .keccak256 ? Keccak256.hash(bytes) : environment.sha256(bytes))
+            case .recoverSignature:
+                let digest = try evaluate(arguments[0])
+                let signature = try evaluateBytes(arguments[1])
+                guard signature.count == 65, let r = UInt256(bigEndianBytes: signature[0..<32]),
+                      let s = UInt256(bigEndianBytes: signature[32..<64]) else { return .zero }
+                return environment.recoverSigner(Hash32(digest), UInt256(UInt64(signature[64])), r, s).map { UInt256($0) } ?? .zero
             case .recoverSigner:
                 var values = Array(repeating: UInt256.zero, count: 4)
                 for index in (0..<4).reversed() { values[index] = try evaluate(arguments[index]) }
                 return environment.recoverSigner(Hash32(values[0]), values[1], values[2], values[3]).map { UInt256($0) } ?? .zero
             }
         case .external(let call):
-            let target = try evaluate(call.target)
-            var words: [UInt256] = []
-            for argument in call.arguments { words.append(try evaluate(argument)) }
-            let (succeeded, output) = environment.call(Address(truncating: target), Self.selectorBytes(call.selector) + words.flatMap(\.bigEndianBytes),
-                                                       call.isStatic)
-            guard succeeded else { throw .reverted(output) }
+            let output = try callExternally(call)
             guard let returns = call.returns else { return .zero }
             guard output.count >= 32, let word = UInt256(bigEndianBytes: output.prefix(32)), ABIValue.decode(word, as: returns) != nil else {
                 throw .reverted([])
@@ -367,6 +492,10 @@ private struct Frame {
             let amount = try evaluate(rhs)
             if operation == .shiftRight { return type.isSigned ? value.sar(amount) : Self.masked(value >> amount, type) }
             return Self.masked(value << amount, type)
+        case .equal where type.isDynamic, .notEqual where type.isDynamic:
+            let right = try evaluateBytes(rhs)
+            let left = try evaluateBytes(lhs)
+            return (left == right) == (operation == .equal) ? .one : .zero
         default:
             break
         }

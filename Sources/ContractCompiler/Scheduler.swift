@@ -32,17 +32,29 @@ struct Scheduler {
     /// Memory 0–63 is scratch for hashing map keys; locals placed in memory follow.
     static let memoryLocalsStart = 64
 
-    static func schedule(_ program: IRProgram) throws(SchedulingError) -> ScheduledCode {
+    /// Schedules a section's function 0; its heap pointer word is at `heapPointer` (where its
+    /// helper functions must find it too).
+    static func schedule(_ program: IRProgram) throws(SchedulingError) -> (code: ScheduledCode, heapPointer: Int) {
         let live = removeDeadCode(program.instructions)
         // Temporaries (stack items that are not locals) never depend on where locals live.
-        let temporaries = try maximumTemporaries(live, locals: program.locals)
+        let temporaries = try maximumTemporaries(live, initialHeight: 0)
         let stackCapacity = max(0, stackReach - temporaries)
         var memorySlot: [LocalID: Int] = [:]
         for (id, local) in program.locals.enumerated() where local.position >= stackCapacity {
             memorySlot[id] = memorySlot.count
         }
         let freeMemory = memoryLocalsStart + 32 * memorySlot.count
-        return try emit(live, locals: program.locals, memorySlot: memorySlot, freeMemory: freeMemory)
+        let heapPointer = freeMemory + (program.fixedAreaSize + 31) / 32 * 32
+        let code = try emit(live, locals: program.locals, memorySlot: memorySlot, freeMemory: freeMemory, heapPointer: heapPointer,
+                            initialHeight: 0)
+        return (code, heapPointer)
+    }
+
+    /// Schedules a helper function: no locals, `program.inputs` items on the stack at entry.
+    static func scheduleHelper(_ program: IRProgram, heapPointer: Int) throws(SchedulingError) -> ScheduledCode {
+        let live = removeDeadCode(program.instructions)
+        _ = try maximumTemporaries(live, initialHeight: program.inputs)
+        return try emit(live, locals: [], memorySlot: [:], freeMemory: heapPointer, heapPointer: heapPointer, initialHeight: program.inputs)
     }
 
     /// Drops instructions after a terminator up to the next label something still jumps to,
@@ -79,15 +91,16 @@ struct Scheduler {
     private static func effect(of instruction: IRInstruction) -> (pops: Int, pushes: Int) {
         switch instruction {
         case .op(let opcode): return (opcode.traits.inputs, opcode.traits.outputs)
-        case .push, .pushFreeMemory, .getLocal: return (0, 1)
+        case .push, .pushFreeMemory, .pushHeap, .getLocal: return (0, 1)
+        case .callFunction(_, let inputs, let outputs): return (inputs, outputs)
         case .jumpIf, .setLocal, .bindLocal: return (1, 0)
         case .label, .jump, .dropLocal, .source: return (0, 0)
         }
     }
 
     /// The most temporaries ever on the stack above the locals.
-    private static func maximumTemporaries(_ code: [IRInstruction], locals: [LocalInfo]) throws(SchedulingError) -> Int {
-        var height = 0, maximum = 0, reachable = true
+    private static func maximumTemporaries(_ code: [IRInstruction], initialHeight: Int) throws(SchedulingError) -> Int {
+        var height = initialHeight, maximum = initialHeight, reachable = true
         var atLabel: [Int: Int] = [:]
         for instruction in code {
             if case .label(let label) = instruction {
@@ -110,9 +123,9 @@ struct Scheduler {
     }
 
     private static func emit(_ code: [IRInstruction], locals: [LocalInfo], memorySlot: [LocalID: Int],
-                             freeMemory: Int) throws(SchedulingError) -> ScheduledCode {
+                             freeMemory: Int, heapPointer: Int, initialHeight: Int) throws(SchedulingError) -> ScheduledCode {
         var builder = CodeBuilder()
-        var height = 0
+        var height = initialHeight
         var atLabel: [Int: Int] = [:]
         var sources: [(label: String, location: SourceLocation)] = []
         func address(_ id: LocalID) -> UInt256 { UInt256(UInt64(memoryLocalsStart + 32 * memorySlot[id]!)) }
@@ -129,6 +142,10 @@ struct Scheduler {
                 builder.appendPush(value)
             case .pushFreeMemory(let offset):
                 builder.appendPush(UInt256(UInt64(freeMemory + offset)))
+            case .pushHeap(let offset):
+                builder.appendPush(UInt256(UInt64(heapPointer + offset)))
+            case .callFunction(let index, _, _):
+                builder.append(.callf, immediate: index)
             case .label(let label):
                 if let recorded = atLabel[label] { height = recorded }
                 builder.appendLabel("L\(label)")

@@ -242,7 +242,7 @@ struct TypeChecker {
                 report("RemoveLast needs a storage array, not \(reference.type)")
                 return nil
             }
-            kind = .removeLast(reference, slotsPerElement: model.slotCount(of: element))
+            kind = .removeLast(reference, slotsPerElement: model.slotCount(of: element), byteStringFields: model.byteStringFields(of: element))
         }
         return kind.map { TypedStatement(kind: $0, location: statement.location) }
     }
@@ -375,6 +375,15 @@ struct TypeChecker {
 
     private var visibleNames: [String] { scopes.flatMap { $0.keys } }
 
+    /// Whether `expression` names storage: a variable, or an entry or field of one.
+    static func isStorageRooted(_ expression: Expression) -> Bool {
+        switch expression {
+        case .state: return true
+        case .index(let base, _), .member(let base, _): return isStorageRooted(base)
+        default: return false
+        }
+    }
+
     // MARK: Expressions
 
     mutating func expression(_ expression: Expression, expected: ValueType?, allowNoResult: Bool = false) -> TypedExpression? {
@@ -385,6 +394,8 @@ struct TypeChecker {
             return literal(value, negative: true, type: expected ?? .int256)
         case .boolean(let value):
             return .constant(value ? .one : .zero, .bool)
+        case .byteString(let bytes, let isText):
+            return .constantBytes(bytes, isText ? .string : .bytes)
         case .unreadableLiteral(let text):
             report("'\(text)' is not a number (write decimal digits or 0x and hex digits)")
             return nil
@@ -395,8 +406,20 @@ struct TypeChecker {
             }
             return .local(id, locals[id].type)
         case .member(let base, "length"):
-            if let reference = storageReference(base, quiet: true), case .array = reference.type {
-                return .load(StorageReference(slot: reference.slot, steps: reference.steps, type: .value(.uint256)), .uint256)
+            if Self.isStorageRooted(base) {
+                if let reference = storageReference(base, quiet: true) {
+                    if case .array = reference.type {
+                        return .load(StorageReference(slot: reference.slot, steps: reference.steps, type: .value(.uint256)), .uint256)
+                    }
+                    if case .value(let type) = reference.type, type.isDynamic { return .length(.load(reference, type)) }
+                }
+            } else {
+                guard let typed = self.expression(base, expected: nil) else { return nil }
+                guard typed.type.isDynamic else {
+                    report("\(article: typed.type) has no length; arrays, bytes and strings do")
+                    return nil
+                }
+                return .length(typed)
             }
             fallthrough
         case .state, .index, .member:
@@ -483,7 +506,7 @@ struct TypeChecker {
             fits = negative ? magnitude <= limit : magnitude < limit
         case .address: fits = !negative && magnitude < UInt256.one << 160
         case .fixedBytes(let count): fits = !negative && (count == 32 || (magnitude & ((UInt256.one << (8 * (32 - count))) &- .one)).isZero)
-        case .bool: fits = false
+        case .bool, .bytes, .string: fits = false
         }
         guard fits else {
             report("the literal \(negative ? "-" : "")\(magnitude) does not fit \(article: type)")
@@ -570,6 +593,10 @@ struct TypeChecker {
         let source = value.type
         if source == target { return value }
         switch (source, target) {
+        case (.bytes, .string), (.string, .bytes):
+            // The same bytes, another ABI type.
+            if case .constantBytes(let bytes, _) = value { return .constantBytes(bytes, target) }
+            return .convert(value, from: source, to: target)
         case (.unsigned, .unsigned), (.signed, .signed), (.unsigned, .signed), (.signed, .unsigned),
              (.address, .unsigned), (.unsigned, .address), (.fixedBytes(32), .unsigned(256)), (.unsigned(256), .fixedBytes(32)):
             if let constant = value.constantValue {
@@ -605,6 +632,10 @@ struct TypeChecker {
                 return nil
             }
             return .builtin(.recoverSigner, [digest, v, r, s], .address)
+        case .recoverSignature:
+            guard arguments.count == 2, let digest = expression(arguments[0], expected: .bytes32), expect(digest, .bytes32, "recover from"),
+                  let signature = expression(arguments[1], expected: .bytes), expect(signature, .bytes, "recover with") else { return nil }
+            return .builtin(.recoverSignature, [digest, signature], .address)
         }
     }
 

@@ -17,11 +17,17 @@ struct StorageReference {
     var type: StorageType
 }
 
+/// In compiled code a `bytes` or `string` value is a memory pointer to its length word and its
+/// bytes, zero-padded to whole words (ADR 0006); every other value is the word itself.
 indirect enum TypedExpression {
     case constant(UInt256, ValueType)
+    /// A `text("…")` or `byteString(…)` constant.
+    case constantBytes([UInt8], ValueType)
     case local(LocalID, ValueType)
-    /// SLOAD of a value slot (also an array's length).
+    /// SLOAD of a value slot (also an array's length); a byte string is read into memory.
     case load(StorageReference, ValueType)
+    /// The length of a byte string, in bytes (from its slot alone for one in storage).
+    case length(TypedExpression)
     case environment(EnvironmentValue)
     case unary(UnaryOperator, TypedExpression, ValueType)
     /// Operands share `operandType`; the result is `type`.
@@ -40,7 +46,8 @@ indirect enum TypedExpression {
 
     var type: ValueType {
         switch self {
-        case .constant(_, let type), .local(_, let type), .load(_, let type), .unary(_, _, let type),
+        case .length: return .uint256
+        case .constant(_, let type), .constantBytes(_, let type), .local(_, let type), .load(_, let type), .unary(_, _, let type),
              .binary(_, _, _, _, let type), .convert(_, _, let type), .builtin(_, _, let type):
             return type
         case .environment(let value): return EnvironmentValue.type(of: value)
@@ -87,7 +94,9 @@ struct TypedStatement {
         case evaluate(TypedExpression)
         /// A value array gets the value; a record array grows by one zeroed record (nil).
         case append(StorageReference, TypedExpression?)
-        case removeLast(StorageReference, slotsPerElement: Int)
+        /// `byteStringFields`: offsets within the element of slots holding byte strings, whose
+        /// long form's words are cleared too.
+        case removeLast(StorageReference, slotsPerElement: Int, byteStringFields: Set<Int>)
     }
     var kind: Kind
     var location: SourceLocation

@@ -40,14 +40,17 @@ public enum BinaryOperator: String, Sendable, Hashable {
     }
 }
 
-/// Built-in functions over words.
+/// Built-in functions.
 public enum Builtin: String, Sendable, Hashable {
-    /// keccak-256 of the arguments' 32-byte words, concatenated (abi.encode of static values).
+    /// keccak-256 of the arguments concatenated: words as 32 bytes, byte strings as their content.
     case keccak256
     /// SHA-256 of the same bytes.
     case sha256
     /// The signer of (digest, v, r, s), the zero address if none.
     case recoverSigner
+    /// The signer of (digest, signature) with a 65-byte `r ‖ s ‖ v` signature as eth-account
+    /// makes it, the zero address if none or if the signature is not 65 bytes long.
+    case recoverSignature
 }
 
 /// An expression of the DSL. Build it with the operators, the `local`/`state` names, the
@@ -58,13 +61,15 @@ public indirect enum Expression: Sendable, ExpressibleByIntegerLiteral, Expressi
     /// A `literal("…")` text that is not a number; the compiler reports it.
     case unreadableLiteral(String)
     case boolean(Bool)
+    /// A constant byte string: `text("…")` is a `string`, `byteString(…)` a `bytes`.
+    case byteString([UInt8], isText: Bool)
     /// A parameter or a local, by name.
     case local(String)
     /// A storage variable, by name.
     case state(String)
     /// A map entry or an array element.
     case index(Expression, Expression)
-    /// A record field, or an array's `length`.
+    /// A record field, or the `length` of an array or a byte string.
     case member(Expression, String)
     case environment(EnvironmentValue)
     case unary(UnaryOperator, Expression)
@@ -143,10 +148,24 @@ public func literal(_ text: String) -> Expression {
     return .unreadableLiteral(text)
 }
 
-public func keccak256(_ words: Expression...) -> Expression { .builtin(.keccak256, words) }
-public func sha256(_ words: Expression...) -> Expression { .builtin(.sha256, words) }
+/// A constant `string`: `text("evidence")`.
+public func text(_ value: String) -> Expression { .byteString(Array(value.utf8), isText: true) }
+
+/// A constant `bytes`: `byteString([0x01, 0x02])`.
+public func byteString(_ value: [UInt8]) -> Expression { .byteString(value, isText: false) }
+
+/// keccak-256 of the values concatenated: a word value as its 32 bytes (as abi.encode), a `bytes`
+/// or `string` as its content (as abi.encodePacked), so `keccak256(local.key)` hashes the key's
+/// bytes and `keccak256(tag, round, local.blob)` hashes 64 bytes then the blob.
+public func keccak256(_ values: Expression...) -> Expression { .builtin(.keccak256, values) }
+/// SHA-256 of the same bytes as `keccak256`.
+public func sha256(_ values: Expression...) -> Expression { .builtin(.sha256, values) }
 public func recoverSigner(digest: Expression, v: Expression, r: Expression, s: Expression) -> Expression {
     .builtin(.recoverSigner, [digest, v, r, s])
+}
+/// `recoverSigner(digest: d, signature: local.sig)`: the signer of a 65-byte `r ‖ s ‖ v` signature.
+public func recoverSigner(digest: Expression, signature: Expression) -> Expression {
+    .builtin(.recoverSignature, [digest, signature])
 }
 
 // Operators: the checked ones fail the call on overflow; `&+`, `&-`, `&*` wrap.

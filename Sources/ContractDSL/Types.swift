@@ -1,5 +1,6 @@
-// The types of the contract DSL (Docs/contract-dsl.md §Types). Value types are one 256-bit word
-// each and map to the Ethereum ABI type of the same name; storage types say how state is laid out.
+// The types of the contract DSL (Docs/contract-dsl.md §Types). Value types map to the Ethereum ABI
+// type of the same name: the word types are one 256-bit word each, `bytes` and `string` are byte
+// strings of any length (ADR 0006); storage types say how state is laid out.
 
 /// Where a DSL element was written: the contract author's Swift file and line, for compile errors
 /// and the source map. `#fileID` ("Module/File.swift") keeps artifacts the same on every machine.
@@ -20,8 +21,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line)" }
 }
 
-/// A value that fits one word: what parameters, locals, returns, event fields and storage
-/// values hold.
+/// What parameters, locals, returns, event fields and storage values hold: a word type, or a
+/// byte string (`bytes`, `string`) whose length is known only at run time.
 public enum ValueType: Sendable, Hashable, CustomStringConvertible {
     /// uint8 … uint256 (bits a multiple of 8).
     case unsigned(bits: Int)
@@ -31,6 +32,10 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case address
     /// bytes1 … bytes32, left-aligned in the word as in the ABI.
     case fixedBytes(Int)
+    /// A byte string of any length.
+    case bytes
+    /// UTF-8 text of any length (stored and encoded as `bytes`; not checked for UTF-8).
+    case string
 
     public static let uint256 = ValueType.unsigned(bits: 256)
     public static let uint128 = ValueType.unsigned(bits: 128)
@@ -55,15 +60,21 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .bool: return "bool"
         case .address: return "address"
         case .fixedBytes(let count): return "bytes\(count)"
+        case .bytes: return "bytes"
+        case .string: return "string"
         }
     }
+
+    /// Whether the value is a byte string (a pointer to memory in compiled code, heads and tails
+    /// in the ABI) rather than one word.
+    public var isDynamic: Bool { self == .bytes || self == .string }
 
     /// Whether the type exists in the ABI (bit widths 8…256 in steps of 8, bytes1…bytes32).
     public var isWellFormed: Bool {
         switch self {
         case .unsigned(let bits), .signed(let bits): return bits >= 8 && bits <= 256 && bits % 8 == 0
         case .fixedBytes(let count): return count >= 1 && count <= 32
-        case .bool, .address: return true
+        case .bool, .address, .bytes, .string: return true
         }
     }
 

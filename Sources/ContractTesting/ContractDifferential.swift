@@ -61,7 +61,7 @@ public enum ContractDifferential {
                   let types = entry.valueTypes else { continue }
             let arguments = types.map { argument(for: $0, random: &random) }
             var data = ABICodec.callData(entry.signature(types), [])
-            data += arguments.flatMap(\.bigEndianBytes)
+            data += encode(arguments, random: &random)
             if random.next() % 50 == 0 { data.removeLast(Int(random.next() % UInt64(data.count + 1))) }
             let caller = callers[Int(random.next() % UInt64(callers.count))]
             let value = random.next() % 8 == 0 ? UInt256(random.next() % 1000) : .zero
@@ -97,8 +97,53 @@ public enum ContractDifferential {
         }
     }
 
+    /// An argument as sent: a head word, or a byte string's content.
+    enum Argument: CustomStringConvertible {
+        case word(UInt256)
+        case bytes([UInt8])
+
+        var description: String {
+            switch self {
+            case .word(let word): return word.description
+            case .bytes(let bytes): return Hex.encode(bytes)
+            }
+        }
+    }
+
+    /// The arguments as an ABI tuple; one in twelve calls with a byte string gets a bad offset or
+    /// length (past the end, huge, off by one) in one of them.
+    static func encode(_ arguments: [Argument], random: inout SplitMix64) -> [UInt8] {
+        var values: [ABIValue] = []
+        for argument in arguments {
+            switch argument {
+            case .word(let word): values.append(.unsigned(word))
+            case .bytes(let bytes): values.append(.bytes(bytes))
+            }
+        }
+        var data = ABICodec.encode(values)
+        let dynamic = arguments.indices.filter { if case .bytes = arguments[$0] { return true }; return false }
+        guard let index = dynamic.randomElement(using: &random), random.next() % 12 == 0 else { return data }
+        let head = 32 * index
+        guard let offset = UInt256(bigEndianBytes: data[head..<(head + 32)])?.exactInt else { return data }
+        let size = UInt64(data.count)
+        let edges: [UInt256] = [UInt256(size), UInt256(size - 31), UInt256(size + 1), .max, UInt256.one << 64, UInt256(random.next() % (size + 64))]
+        let bad = edges[Int(random.next() % UInt64(edges.count))]
+        // Either the offset in the head or the length word it points at.
+        let target = random.next() % 2 == 0 ? head : offset
+        data.replaceSubrange(target..<(target + 32), with: bad.bigEndianBytes)
+        return data
+    }
+
     /// Mostly valid values of `type` at its edges, sometimes a word outside it.
-    static func argument(for type: ValueType, random: inout SplitMix64) -> UInt256 {
+    static func argument(for type: ValueType, random: inout SplitMix64) -> Argument {
+        if type.isDynamic {
+            let length = ContractGenerator.byteStringLengths[Int(random.next() % UInt64(ContractGenerator.byteStringLengths.count))]
+            return .bytes((0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+        }
+        return .word(word(for: type, random: &random))
+    }
+
+    static func word(for type: ValueType, random: inout SplitMix64) -> UInt256 {
         let choice = random.next() % 16
         if choice == 0 { return UInt256(limb0: random.next(), limb1: random.next(), limb2: random.next(), limb3: random.next()) }
         switch type {
@@ -110,7 +155,7 @@ public enum ContractDifferential {
             return [UInt256.zero, .one, UInt256.max, top.negated(), top &- .one, UInt256(random.next() % 100), UInt256(random.next() % 100).negated()][Int(choice % 7)]
         case .bool: return choice % 2 == 0 ? .zero : .one
         case .address: return UInt256(callers[Int(choice % 3)])
-        case .fixedBytes: return .zero
+        case .fixedBytes, .bytes, .string: return .zero
         }
     }
 }

@@ -1,7 +1,9 @@
 // Random well-typed contracts for the compiler's differential fuzzing (Docs/fuzzing.md §dsl):
 // storage of several shapes, functions with parameters of edge-prone types, and bodies of
 // locals, assignments, checked and wrapping arithmetic, conversions, branches, bounded loops,
-// requires, events and array pushes and pops. Everything the generator writes compiles: names
+// requires, events and array pushes and pops, and byte strings (`bytes` and `string` parameters,
+// locals, storage values, map values, array elements, event and error fields, of lengths around
+// the 31/32-byte edge of the storage layout). Everything the generator writes compiles: names
 // are unique, constants fit their types, a returning function ends with Return, arithmetic
 // always has a non-constant left side (so folding cannot reject it).
 import ContractDSL
@@ -12,9 +14,12 @@ public struct ContractGenerator {
     private var nextName = 0
 
     /// The value types parameters, locals and storage values take.
-    static let types: [ValueType] = [.uint8, .uint64, .uint256, .int8, .int64, .int256, .bool, .address]
+    static let types: [ValueType] = [.uint8, .uint64, .uint256, .int8, .int64, .int256, .bool, .address, .bytes, .string]
     static let integerTypes: [ValueType] = [.uint8, .uint64, .uint256, .int8, .int64, .int256]
     static let event = "Seen"
+    static let byteStringEvent = "Noted"
+    /// Byte-string lengths around the edges of the storage layout (short up to 31 bytes).
+    static let byteStringLengths = [0, 1, 5, 31, 32, 33, 64, 65]
 
     public init(seed: UInt64) {
         random = SplitMix64(seed: seed)
@@ -44,8 +49,12 @@ public struct ContractGenerator {
             Storage("counts", .map(.uint256, to: .uint64))
             Storage("flags", .map(.address, to: .map(.uint8, to: .bool)))
             Storage("list", .array(of: .int64))
+            Storage("texts", .map(.uint256, to: .bytes))
+            Storage("blobs", .array(of: .bytes))
             Event(Self.event, .indexed("key", .uint256), .field("value", .int64))
+            Event(Self.byteStringEvent, .indexed("tag", .bytes), .field("note", .string), .field("count", .uint64), .field("blob", .bytes))
             CustomError("Refused", ("value", .uint256))
+            CustomError("RefusedWith", ("why", .string), ("code", .uint8))
             ContractMembers(functions)
         }
     }
@@ -102,6 +111,14 @@ public struct ContractGenerator {
             let amount = expression(targetType, scope: scope, depth: 1)
             return chance(50) ? Increase(target, by: amount).statements : Decrease(target, by: amount).statements
         case 4:
+            if chance(40) {
+                switch below(4) {
+                case 0: return Append(.state("blobs"), expression(.bytes, scope: scope, depth: 1)).statements
+                case 1: return RemoveLast(.state("blobs")).statements
+                case 2: return Assign(.index(.state("blobs"), expression(.uint256, scope: scope, depth: 1)), expression(.bytes, scope: scope, depth: 1)).statements
+                default: return Assign(.index(.state("texts"), expression(.uint256, scope: scope, depth: 1)), expression(.bytes, scope: scope, depth: 1)).statements
+                }
+            }
             if chance(50) { return Append(.state("list"), expression(.int64, scope: scope, depth: 1)).statements }
             return chance(50) ? RemoveLast(.state("list")).statements
                               : Assign(.index(.state("list"), expression(.uint256, scope: scope, depth: 1)), expression(.int64, scope: scope, depth: 1)).statements
@@ -109,8 +126,15 @@ public struct ContractGenerator {
             let condition = expression(.bool, scope: scope, depth: 0)
             if chance(35) { return Require(condition, "generated require").statements }
             if chance(50) { return Require(condition).statements }
+            if chance(40) {
+                return Require(condition, error: "RefusedWith", expression(.string, scope: scope, depth: 1), expression(.uint8, scope: scope, depth: 1)).statements
+            }
             return Require(condition, error: "Refused", expression(.uint256, scope: scope, depth: 1)).statements
         case 6:
+            if chance(40) {
+                return Emit(Self.byteStringEvent, expression(.bytes, scope: scope, depth: 1), expression(.string, scope: scope, depth: 1),
+                            expression(.uint64, scope: scope, depth: 1), expression(.bytes, scope: scope, depth: 1)).statements
+            }
             return Emit(Self.event, expression(.uint256, scope: scope, depth: 1), expression(.int64, scope: scope, depth: 1)).statements
         case 7:
             let condition = expression(.bool, scope: scope, depth: 0)
@@ -157,6 +181,10 @@ public struct ContractGenerator {
         case .bool: return .boolean(chance(50))
         case .address: return pick([Expression.integer(.zero), sender, contractAddress, .integer(UInt256(0xB0B))])
         case .fixedBytes: return .integer(.zero)
+        case .bytes, .string:
+            let length = pick(Self.byteStringLengths)
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: 0x20 + below(0x5f)) }
+            return .byteString(bytes, isText: type == .string)
         }
     }
 
@@ -180,6 +208,10 @@ public struct ContractGenerator {
             case 1: return .binary(pick([.and, .or]), expression(.bool, scope: scope, depth: depth + 1), expression(.bool, scope: scope, depth: depth + 1))
             case 2: return .unary(.not, expression(.bool, scope: scope, depth: depth + 1))
             case 3: return .index(.index(.state("flags"), expression(.address, scope: scope, depth: depth + 1)), expression(.uint8, scope: scope, depth: depth + 1))
+            case 4 where chance(50):
+                let operandType = pick([ValueType.bytes, .string])
+                return .binary(pick([.equal, .notEqual]), expression(operandType, scope: scope, depth: depth + 1),
+                               expression(operandType, scope: scope, depth: depth + 1))
             default: return .binary(.equal, expression(.address, scope: scope, depth: depth + 1), sender)
             }
         case .address:
@@ -210,12 +242,30 @@ public struct ContractGenerator {
             case 6 where type == .int64:
                 return .index(.state("list"), expression(.uint256, scope: scope, depth: depth + 1))
             case 7 where type == .uint256:
-                return .member(.state("list"), "length")
+                switch below(3) {
+                case 0: return .member(.state("list"), "length")
+                case 1: return .member(expression(pick([.bytes, .string]), scope: scope, depth: depth + 1), "length")
+                default:
+                    // keccak256 over a byte string and a word, packed.
+                    return .convert(.builtin(.keccak256, [expression(.bytes, scope: scope, depth: depth + 1), leaf(.uint64, scope: scope)]), .uint256)
+                }
             default:
                 return leaf(type, scope: scope)
             }
         case .fixedBytes:
             return constant(type)
+        case .bytes, .string:
+            switch below(4) {
+            case 0:
+                let entry = Expression.index(.state("texts"), expression(.uint256, scope: scope, depth: depth + 1))
+                return type == .bytes ? entry : .convert(entry, .string)
+            case 1 where type == .bytes:
+                return .index(.state("blobs"), expression(.uint256, scope: scope, depth: depth + 1))
+            case 2:
+                return .convert(expression(type == .bytes ? .string : .bytes, scope: scope, depth: depth + 1), type)
+            default:
+                return leaf(type, scope: scope)
+            }
         }
     }
 }

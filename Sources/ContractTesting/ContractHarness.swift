@@ -143,9 +143,8 @@ public struct DeployedContract {
                               events: [], gasUsed: gasUsed, output: result.output)
         }
         var value: ABIValue?
-        if let output = entry?.outputs?.first, let type = ABICodec.valueType(named: output.type),
-           let word = ABICodec.words(result.output)?.first {
-            value = ABIValue.decode(word, as: type)
+        if let output = entry?.outputs?.first, let type = ABICodec.valueType(named: output.type) {
+            value = ABICodec.decode(result.output, as: [type])?.first
         }
         return CallResult(value: value, failure: nil, events: harness.decode(harness.host.logs), gasUsed: gasUsed, output: result.output)
     }

@@ -45,12 +45,10 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let parsed = try parseTypes(types)
-        guard let bytes = try? Hex.decode(data), let words = ABICodec.words(bytes), words.count == parsed.count else {
-            throw ValidationError("expected \(parsed.count) words of 32 bytes in hex")
+        guard let bytes = try? Hex.decode(data) else { throw ValidationError("'\(data)' is not hex") }
+        guard let values = ABICodec.decode(bytes, as: parsed) else {
+            throw ValidationError("the data is not an ABI encoding of (\(parsed.map(\.description).joined(separator: ","))): too short, a word out of its type's range, or an offset or length past the end")
         }
-        for (word, type) in zip(words, parsed) {
-            guard let value = ABIValue.decode(word, as: type) else { throw ValidationError("\(Hex.encode(word.bigEndianBytes)) is not a \(type)") }
-            print(value.text(as: type))
-        }
+        for (value, type) in zip(values, parsed) { print(value.text(as: type)) }
     }
 }

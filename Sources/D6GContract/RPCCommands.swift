@@ -219,7 +219,7 @@ struct CallCommand: AsyncParsableCommand {
             print("ok (no result)")
             return
         }
-        guard let word = ABICodec.words(output)?.first, let value = ABIValue.decode(word, as: type) else {
+        guard let value = ABICodec.decode(output, as: [type])?.first else {
             throw ToolError("\(function) answered \(Hex.encode(output)), which is not a \(type); is --at the right contract?")
         }
         print(value.text(as: type))
