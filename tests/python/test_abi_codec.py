@@ -10,7 +10,8 @@ from eth_abi import decode, encode
 from test_dsl_contracts import contract_binary
 
 TYPES = ([f"uint{bits}" for bits in range(8, 257, 8)] + [f"int{bits}" for bits in range(8, 257, 8)]
-         + [f"bytes{size}" for size in range(1, 33)] + ["bool", "address"])
+         + [f"bytes{size}" for size in range(1, 33)] + ["bool", "address", "bytes", "string"])
+BYTE_STRING_LENGTHS = [0, 1, 31, 32, 33, 64]
 
 
 def sample(kind, rng):
@@ -20,6 +21,10 @@ def sample(kind, rng):
     if kind.startswith("int"):
         bits = int(kind[3:])
         return rng.choice([0, -1, -(2**(bits - 1)), 2**(bits - 1) - 1, rng.randrange(-(2**(bits - 1)), 2**(bits - 1))])
+    if kind == "bytes":
+        return bytes(rng.randrange(256) for _ in range(rng.choice(BYTE_STRING_LENGTHS)))
+    if kind == "string":
+        return "".join(rng.choice("abcé6G —") for _ in range(rng.choice(BYTE_STRING_LENGTHS)))
     if kind.startswith("bytes"):
         return bytes(rng.randrange(256) for _ in range(int(kind[5:])))
     if kind == "bool":
@@ -52,13 +57,34 @@ def test_encode_and_decode_agree_with_eth_abi(chunk):
         decoded = decode(kinds, theirs)
         assert [normal(k, v) for k, v in zip(kinds, decoded)] == [normal(k, v) for k, v in zip(kinds, values)]
         back = subprocess.run([contract_binary(), "decode", ",".join(kinds), "0x" + theirs.hex()],
-                              capture_output=True, text=True, check=True).stdout.split()
+                              capture_output=True, text=True, check=True).stdout.split("\n")[:len(kinds)]
         # Addresses come back checksummed; compare them without case.
         assert [line.lower() for line in back] == [as_text(k, v).lower() for k, v in zip(kinds, values)]
 
 
+@pytest.mark.parametrize("length", BYTE_STRING_LENGTHS)
+def test_byte_strings_of_every_edge_length_agree_with_eth_abi(length):
+    blob, text = bytes(range(length)), "é" * length
+    kinds = ["uint8", "bytes", "string", "bytes"]
+    values = [length, blob, text, blob[::-1]]
+    ours = subprocess.run([contract_binary(), "encode", ",".join(kinds), str(length), "0x" + blob.hex(), text, "0x" + blob[::-1].hex()],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert bytes.fromhex(ours.removeprefix("0x")) == encode(kinds, values)
+    back = subprocess.run([contract_binary(), "decode", ",".join(kinds), "0x" + encode(kinds, values).hex()],
+                          capture_output=True, text=True, check=True).stdout.split("\n")
+    assert back[:4] == [str(length), "0x" + blob.hex(), text, "0x" + blob[::-1].hex()]
+
+
+def test_an_offset_past_the_end_is_refused():
+    data = bytearray(encode(["bytes"], [b"abc"]))
+    data[31] = 0x60
+    result = subprocess.run([contract_binary(), "decode", "bytes", "0x" + data.hex()], capture_output=True, text=True)
+    assert result.returncode != 0 and "offset or length past the end" in result.stderr
+
+
 @pytest.mark.parametrize("kind,text", [("uint8", "256"), ("int8", "-129"), ("int8", "128"), ("bool", "maybe"),
-                                       ("address", "0x1234"), ("bytes4", "0x0102"), ("uint256", str(2**256))])
+                                       ("address", "0x1234"), ("bytes4", "0x0102"), ("uint256", str(2**256)),
+                                       ("bytes", "0x123"), ("bytes", "00ff")])
 def test_values_outside_their_type_are_refused(kind, text):
     result = subprocess.run([contract_binary(), "encode", kind, text], capture_output=True, text=True)
     assert result.returncode != 0 and "is not a" in result.stderr
