@@ -28,6 +28,7 @@ let benchmarked: [Target.Dependency] = [
     "VM",
     "RPCServer",
     "LedgerClient",
+    "LedgerJSON",
 ]
 
 let package = Package(
@@ -59,6 +60,9 @@ let package = Package(
         .target(name: "StorageAPI", dependencies: ["LedgerPrimitives"]),
         .target(name: "Mempool", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
         .target(name: "ChainQueries", dependencies: ["LedgerPrimitives", "LedgerTypes"]),
+        // The one JSON: value, parser, writer and Ethereum's hex encodings, for the RPC server,
+        // the client and the genesis reader.
+        .target(name: "LedgerJSON", dependencies: ["LedgerPrimitives"]),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore", "LedgerPrimitives"]),
@@ -76,23 +80,23 @@ let package = Package(
         .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts", exclude: ["SimpleStore.asm", "SimpleStore.abi.json"]),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
-        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie"]),
+        .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON", "StateTrie"]),
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
-        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerTypes", "ChainQueries", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerTypes", "LedgerJSON", "ChainQueries", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
 
         // Composition.
-        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes"]),
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
-        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "ChainQueries", "ContractExecution"]),
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "LedgerJSON", "ChainQueries", "ContractExecution"]),
 
         // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
-        .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
+        .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
-        .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "LedgerJSON", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerJSON", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser]),
 
@@ -106,17 +110,18 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "ExecutionTestSupport", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
-        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
+        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerJSON", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractExecutionTests", dependencies: ["ContractExecution", "ExecutionTestSupport", "Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
-        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
+        .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerPrimitives", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

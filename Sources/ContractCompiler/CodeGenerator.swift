@@ -626,21 +626,26 @@ struct CodeGenerator {
         // [target] → CALL(gas, target, value 0, in, in length, out, out length) or STATICCALL.
         let inputLength = UInt256(UInt64(4 + 32 * call.arguments.count))
         emit(.push(call.returns == nil ? .zero : UInt256(32)), .pushFreeMemory(0), .push(inputLength), .pushFreeMemory(0))
-        if call.isStatic {
+        emitContractCall(isStatic: call.isStatic, revertDataAt: .pushFreeMemory(0))
+        guard let returns = call.returns else { return }
+        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
+        emit(.pushFreeMemory(0), .op(.mload))
+        emitValidation(of: returns)
+    }
+
+    /// [in, in length, out, out length, target] → []: CALL (value 0) or STATICCALL with all the
+    /// gas allowed; a failed call fails this one with the callee's revert data, copied to the
+    /// memory `revertDataAt` pushes the address of.
+    mutating func emitContractCall(isStatic: Bool, revertDataAt address: IRInstruction) {
+        if isStatic {
             emit(.op(.dup5), .op(.gas), .op(.staticcall))
         } else {
             emit(.push(.zero), .op(.dup6), .op(.gas), .op(.call))
         }
         emit(.op(.swap1), .op(.pop))
-        // A failed call fails this one with the callee's revert data.
         failUnless { _ in } with: {
-            $0.emit(.op(.returndatasize), .push(.zero), .pushFreeMemory(0), .op(.returndatacopy),
-                    .op(.returndatasize), .pushFreeMemory(0), .op(.revert))
+            $0.emit(.op(.returndatasize), .push(.zero), address, .op(.returndatacopy), .op(.returndatasize), address, .op(.revert))
         }
-        guard let returns = call.returns else { return }
-        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
-        emit(.pushFreeMemory(0), .op(.mload))
-        emitValidation(of: returns)
     }
 
     /// A call whose arguments or result include a byte string: the payload is built at the
@@ -654,16 +659,7 @@ struct CodeGenerator {
         let outputLength = call.returns.map { $0.isDynamic ? UInt256.zero : UInt256(32) } ?? .zero
         emit(.push(outputLength), .op(.swap1), .push(.zero), .op(.swap1))
         emitHeapTop()
-        if call.isStatic {
-            emit(.op(.dup5), .op(.gas), .op(.staticcall))
-        } else {
-            emit(.push(.zero), .op(.dup6), .op(.gas), .op(.call))
-        }
-        emit(.op(.swap1), .op(.pop))
-        failUnless { _ in } with: {
-            $0.emit(.op(.returndatasize), .push(.zero), .push(.zero), .op(.returndatacopy),
-                    .op(.returndatasize), .push(.zero), .op(.revert))
-        }
+        emitContractCall(isStatic: call.isStatic, revertDataAt: .push(.zero))
         guard let returns = call.returns else { return }
         if returns.isDynamic {
             emitReturnedByteString()

@@ -8,6 +8,7 @@ import Dispatch
 import Foundation
 import LedgerClient
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Synchronization

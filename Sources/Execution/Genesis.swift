@@ -3,6 +3,7 @@
 // timing, allowlists). Parsing names the field at fault; `build()` makes the genesis state and
 // block 0 without touching storage. Genesis/README.md explains every field.
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import StateTrie
@@ -132,8 +133,8 @@ extension Genesis {
     /// Parses a genesis file's bytes.
     public init(json: [UInt8]) throws(GenesisError) {
         let document: JSONValue
-        do { document = try JSONReader.parse(json) } catch {
-            throw GenesisError(field: "(document)", problem: "invalid JSON at byte \(error.offset): \(error.message)")
+        do { document = try JSONParser.parse(json, limits: JSONParser.Limits(maxDepth: 64, maxBytes: .max)) } catch {
+            throw GenesisError(field: "(document)", problem: "\(error)")
         }
         let root = try Fields(document, path: "")
         let config = try Fields(root.required("config"), path: "config")
@@ -262,14 +263,21 @@ extension Genesis {
     }
 }
 
-/// An object's members, with readers that report faults under the object's path.
+/// An object's members, with readers that report faults under the object's path. A key written
+/// twice is an error: a genesis file with two values for one field has no single meaning.
 private struct Fields {
     let members: [String: JSONValue]
     let path: String
 
     init(_ value: JSONValue, path: String) throws(GenesisError) {
-        guard case .object(let members) = value else {
+        guard case .object(let object) = value else {
             throw GenesisError(field: path.isEmpty ? "(document)" : path, problem: "not an object")
+        }
+        var members: [String: JSONValue] = [:]
+        for (key, member) in object.members {
+            guard members.updateValue(member, forKey: key) == nil else {
+                throw GenesisError(field: path.isEmpty ? key : "\(path).\(key)", problem: "written twice")
+            }
         }
         self.members = members
         self.path = path

@@ -2,6 +2,7 @@
 // containers, assembly text and JSON. Each must refuse bad input with a typed error and, where it
 // accepts, round-trip exactly (the strict decoders promise one encoding per value).
 import Bytecode
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import RPCServer

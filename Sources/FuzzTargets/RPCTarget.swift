@@ -7,6 +7,7 @@ import Bytecode
 import FuzzSupport
 import Dispatch
 import Foundation
+import LedgerJSON
 import LedgerPrimitives
 import Node
 import RPCServer

@@ -1,5 +1,6 @@
 // The one error type of LedgerClient: what went wrong talking to a node, and what to do about it.
 import LedgerCrypto
+import LedgerJSON
 
 /// A failed client call. `.transport` and `.timeout` mean the request may not have reached a
 /// node (the client tries the next endpoint); `.rpc` is the node's own answer; `.decoding` means

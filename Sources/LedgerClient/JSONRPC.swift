@@ -1,5 +1,6 @@
 // JSON-RPC 2.0 framing: request bodies (single and batched) and matching responses to requests
 // by id. Pure functions over bytes, so they are tested without a node.
+import LedgerJSON
 import LedgerPrimitives
 
 /// One JSON-RPC call: a method name and positional parameters.
@@ -39,7 +40,7 @@ public enum JSONRPC {
         out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
         out.append(contentsOf: String(id).utf8)
         out.append(contentsOf: #","method":"#.utf8)
-        JSONValue.writeString(request.method, into: &out)
+        JSONValue.string(request.method).write(into: &out)
         out.append(contentsOf: #","params":"#.utf8)
         JSONValue.array(request.params).write(into: &out)
         out.append(UInt8(ascii: "}"))
@@ -49,7 +50,7 @@ public enum JSONRPC {
     public static func result(of response: [UInt8], id: Int) throws(ClientError) -> JSONValue {
         let document = try parse(response)
         if case .array = document { throw .decoding("a batch answered a single request") }
-        if let responseID = document["id"]?.integerValue, responseID != Int64(id) {
+        if let responseID = document["id"]?.integerValue, responseID != id {
             throw .decoding("response id \(responseID) does not match request id \(id)")
         }
         return try outcome(of: document).get()
@@ -93,7 +94,7 @@ public enum JSONRPC {
 
     static func outcome(of answer: JSONValue) -> Result<JSONValue, ClientError> {
         if let error = answer["error"], !error.isNull {
-            let code = error["code"]?.integerValue.map(Int.init) ?? 0
+            let code = error["code"]?.integerValue ?? 0
             let message = error["message"]?.stringValue ?? error.serialized
             return .failure(.rpc(code: code, message: message, data: error["data"]))
         }
@@ -106,45 +107,45 @@ public enum JSONRPC {
 
 // MARK: - Ethereum's hex encodings
 
-/// Ethereum's JSON quantities and data: "0x"-prefixed hex.
+/// Ethereum's JSON quantities and data in a node's answers, read with LedgerJSON's `EthereumHex`
+/// (the node's own decoders, as strict as geth's); a value that is not one names what it was.
 public enum Quantity {
-    public static func encode(_ value: UInt64) -> JSONValue { .string("0x" + String(value, radix: 16)) }
-    public static func encode(_ value: UInt256) -> JSONValue { .string(value.hexString) }
+    public static func encode(_ value: UInt64) -> JSONValue { .quantity(value) }
+    public static func encode(_ value: UInt256) -> JSONValue { .quantity(value) }
+
+    private static func decoded<T>(_ value: JSONValue?, _ what: String, _ expected: String,
+                                   _ decode: (JSONValue) throws(EthereumDecodingError) -> T) throws(ClientError) -> T {
+        guard let value else { throw .decoding("\(what) should be \(expected), got nothing") }
+        do { return try decode(value) } catch {
+            throw .decoding("\(what) should be \(expected), got \(value.serialized) (\(error))")
+        }
+    }
 
     public static func uint64(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt64 {
-        guard let text = value?.stringValue, text.hasPrefix("0x") || text.hasPrefix("0X"),
-              let parsed = UInt64(text.dropFirst(2), radix: 16) else {
-            throw .decoding("\(what) should be a hex quantity below 2^64, got \(value?.serialized ?? "nothing")")
-        }
-        return parsed
+        try decoded(value, what, "a hex quantity below 2^64", EthereumHex.decodeUInt64)
     }
 
     public static func uint256(_ value: JSONValue?, _ what: String) throws(ClientError) -> UInt256 {
-        guard let text = value?.stringValue, text.hasPrefix("0x") || text.hasPrefix("0X"),
-              let parsed = UInt256(hexString: text) else {
-            throw .decoding("\(what) should be a hex quantity, got \(value?.serialized ?? "nothing")")
-        }
-        return parsed
+        try decoded(value, what, "a hex quantity", EthereumHex.decodeUInt256)
     }
 
     public static func data(_ value: JSONValue?, _ what: String) throws(ClientError) -> [UInt8] {
-        guard let text = value?.stringValue, let bytes = try? Hex.decode(text, requirePrefix: true) else {
-            throw .decoding("\(what) should be 0x-prefixed hex data, got \(value?.serialized ?? "nothing")")
-        }
-        return bytes
+        try decoded(value, what, "0x-prefixed hex data", EthereumHex.decodeData)
     }
 
     public static func hash(_ value: JSONValue?, _ what: String) throws(ClientError) -> Hash32 {
-        guard let bytes = try? data(value, what), let hash = Hash32(bytes: bytes) else {
-            throw .decoding("\(what) should be a 32-byte hash, got \(value?.serialized ?? "nothing")")
+        let bytes = try decoded(value, what, "a 32-byte hash") { json throws(EthereumDecodingError) in
+            try EthereumHex.decodeFixedData(json, length: 32, name: what)
         }
+        guard let hash = Hash32(bytes: bytes) else { throw .decoding("\(what) should be a 32-byte hash") }
         return hash
     }
 
     public static func address(_ value: JSONValue?, _ what: String) throws(ClientError) -> Address {
-        guard let text = value?.stringValue, let address = try? Address(hex: text) else {
-            throw .decoding("\(what) should be a 20-byte address, got \(value?.serialized ?? "nothing")")
+        let bytes = try decoded(value, what, "a 20-byte address") { json throws(EthereumDecodingError) in
+            try EthereumHex.decodeFixedData(json, length: 20, name: what)
         }
+        guard let address = Address(bytes: bytes) else { throw .decoding("\(what) should be a 20-byte address") }
         return address
     }
 

@@ -3,6 +3,7 @@
 // PBKDF2-HMAC-SHA256, and a keccak-256 MAC that tells a wrong password from a right one.
 import Foundation
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 
 /// Why a keystore could not be read, decrypted or written.
@@ -187,7 +188,7 @@ public struct Keystore: Hashable, Sendable {
     /// The keystore as JSON, in the layout eth-account writes (address without "0x").
     public var json: JSONValue {
         let kdfName: String
-        var parameters: [String: JSONValue] = ["dklen": JSONValue(32), "salt": .string(Hex.encode(salt, prefix: false))]
+        var parameters: JSONObject = ["dklen": JSONValue(32), "salt": .string(Hex.encode(salt, prefix: false))]
         switch kdf {
         case .scrypt(let cost, let blockSize, let parallelism):
             kdfName = "scrypt"
@@ -199,7 +200,7 @@ public struct Keystore: Hashable, Sendable {
             parameters["c"] = .number(String(iterations))
             parameters["prf"] = .string("hmac-sha256")
         }
-        var document: [String: JSONValue] = [
+        var document: JSONObject = [
             "crypto": .object([
                 "cipher": .string("aes-128-ctr"),
                 "cipherparams": .object(["iv": .string(Hex.encode(initialCounter, prefix: false))]),

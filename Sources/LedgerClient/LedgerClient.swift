@@ -1,5 +1,6 @@
 // LedgerClient: typed eth_* calls over a transport, single or batched, against one node or a
 // failover list of nodes.
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Synchronization

@@ -1,5 +1,6 @@
 // The typed shapes of eth_* results the client reads (receipts, transactions, block headers) and
 // of the requests it sends (block tags, call objects), decoded from and encoded to JSON-RPC JSON.
+import LedgerJSON
 import LedgerPrimitives
 
 /// Which block a state query reads.
@@ -155,7 +156,7 @@ public struct CallRequest: Hashable, Sendable {
     }
 
     public var json: JSONValue {
-        var members: [String: JSONValue] = [:]
+        var members = JSONObject()
         if let from { members["from"] = .string(from.hexString) }
         if let to { members["to"] = .string(to.hexString) }
         if let gas { members["gas"] = Quantity.encode(gas) }

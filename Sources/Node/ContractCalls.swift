@@ -3,6 +3,7 @@
 // second argument names. Reverts answer as geth does, code 3 with "execution reverted: <reason>"
 // and the revert bytes as data, which web3.py turns into ContractLogicError.
 import Execution
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import RPCServer

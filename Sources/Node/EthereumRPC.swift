@@ -4,6 +4,7 @@
 // node's read queue; admission recovers senders here, in parallel, and holds the node's queue
 // only for the pool inserts.
 import Execution
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Mempool

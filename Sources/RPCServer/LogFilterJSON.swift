@@ -2,6 +2,7 @@
 // ("logs") read strictly, with -32602 errors naming the bad field, and the log and header
 // objects the execution-apis schemas describe.
 import ChainQueries
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 

@@ -2,6 +2,7 @@
 // table over a node's `ChainLogSource` and a `SubscriptionHub`, so that the node adds them in
 // one line. Subscriptions need a WebSocket connection; over HTTP they answer as geth does.
 import ChainQueries
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 

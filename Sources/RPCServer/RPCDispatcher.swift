@@ -1,6 +1,7 @@
 // JSON-RPC 2.0 framing, independent of the transport: body bytes in, response bytes out.
 // Single requests and batches, notifications (no id → no answer), ids echoed verbatim,
 // and an error object for every request that is not a valid call (Docs/rpc.md §Framing).
+import LedgerJSON
 
 /// Limits a request body must respect before any method runs.
 public struct RPCLimits: Sendable, Equatable {

@@ -1,5 +1,6 @@
 // JSON-RPC error objects with the codes Ethereum clients expect (DESIGN.md §2, Docs/rpc.md
 // §Error codes): the JSON-RPC 2.0 set, -32000 for rejected transactions, 3 for reverts.
+import LedgerJSON
 import LedgerPrimitives
 
 public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {

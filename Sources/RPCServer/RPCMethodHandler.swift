@@ -1,5 +1,6 @@
 // The seam between the RPC server and the node: the server decodes JSON-RPC framing and
 // hands each call to an `RPCMethodHandler`; the node implements the methods.
+import LedgerJSON
 
 /// One method call from a request: its name and its params (an array when positional,
 /// as Ethereum uses; an empty array when the request had none).

@@ -1,5 +1,6 @@
 // A method registry: maps method names to closures that decode typed params, so the node
 // registers each Ethereum method in a line or two. It is itself an `RPCMethodHandler`.
+import LedgerJSON
 import LedgerPrimitives
 
 /// The positional params of one call, with typed accessors whose errors read like geth's

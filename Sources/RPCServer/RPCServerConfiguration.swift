@@ -1,5 +1,6 @@
 // Settings of the HTTP JSON-RPC server, with defaults that are safe on a shared machine:
 // loopback only (TARGETS.md S3), geth's 5 MiB body and 1,000-request batch limits.
+import LedgerJSON
 
 public struct RPCServerConfiguration: Sendable {
     /// Interface to bind; 127.0.0.1 unless the operator asks for more.

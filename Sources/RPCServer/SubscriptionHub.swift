@@ -4,6 +4,7 @@
 // committed block; the hub turns it into `newHeads` and `logs` notifications. Polling filters
 // need no such push: each keeps a cursor and reads the chain through the `ChainLogSource`.
 import ChainQueries
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import NIOConcurrencyHelpers

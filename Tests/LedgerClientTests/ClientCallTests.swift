@@ -1,6 +1,7 @@
 // Typed eth_* calls against a scripted node: parameters sent, results decoded, errors typed.
 import LedgerClient
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Synchronization

@@ -1,6 +1,7 @@
 // JSON text and JSON-RPC framing: request bodies, batches matched by id whatever the order,
 // and node errors mapped to typed ClientErrors.
 import LedgerClient
+import LedgerJSON
 import LedgerPrimitives
 import Testing
 

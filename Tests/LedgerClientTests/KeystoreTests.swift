@@ -3,6 +3,7 @@
 import Foundation
 import LedgerClient
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 import Testing
 

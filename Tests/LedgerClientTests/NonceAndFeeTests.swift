@@ -1,6 +1,7 @@
 // Nonce counters, fee defaults, and the sender that ties them together with signing.
 import LedgerClient
 import LedgerCrypto
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Synchronization
@@ -75,7 +76,7 @@ struct NonceAndFeeTests {
 
     static func block(baseFee: String?) -> JSONValue {
         let zero = Hash32.zero.hexString
-        var fields: [String: JSONValue] = ["number": .string("0x1"), "hash": .string(zero), "parentHash": .string(zero),
+        var fields: JSONObject = ["number": .string("0x1"), "hash": .string(zero), "parentHash": .string(zero),
                                            "timestamp": .string("0x1"), "gasLimit": .string("0x1c9c380"),
                                            "gasUsed": .string("0x0"), "stateRoot": .string(zero), "transactions": .array([])]
         if let baseFee { fields["baseFeePerGas"] = .string(baseFee) }

@@ -2,6 +2,7 @@
 // transaction, called with eth_call, its event found by eth_getLogs, its revert surfaced as code 3.
 import Bytecode
 import Foundation
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Node

@@ -1,6 +1,7 @@
 // The eth/net/web3 methods through the method table over an in-memory node: result shapes
 // (the fields web3.py reads), tags, and the error codes and messages clients match on.
 import Foundation
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Node

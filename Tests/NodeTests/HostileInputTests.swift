@@ -2,6 +2,7 @@
 // or a failed receipt while the node keeps serving (issue 8, Docs/fuzzing.md).
 import Bytecode
 import ConsensusCore
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Node

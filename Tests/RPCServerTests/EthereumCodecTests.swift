@@ -1,5 +1,6 @@
 // Ethereum value codecs: quantities, data, addresses, hashes and block selectors, valid and
 // invalid, with geth's messages; and the typed params accessors that wrap them.
+import LedgerJSON
 import LedgerPrimitives
 import RPCServer
 import Testing

@@ -2,6 +2,7 @@
 // a fake node answers with fixed values through the real HTTP server, and each answer must
 // have the example's keys, id, error code and hex kinds (values come from another chain).
 import Foundation
+import LedgerJSON
 import LedgerPrimitives
 import RPCServer
 import TestSupport

@@ -1,6 +1,7 @@
 // eth_getLogs and the polling filters through the method table: shapes, cursors, limits with
 // their codes, parse errors naming the field, and expiry under an injected clock.
 import ChainQueries
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import NIOConcurrencyHelpers

@@ -1,8 +1,10 @@
 // JSON-RPC 2.0 framing through RPCDispatcher, without sockets: single calls, batches,
 // notifications, ids, invalid requests, and how handler outcomes become responses.
+import LedgerJSON
 import LedgerPrimitives
 import RPCServer
 import Testing
+import TestSupport
 
 struct TestFailure: Error {}
 
@@ -90,7 +92,7 @@ struct FramingTests {
 
     @Test("malformed JSON gets a single -32700 with id null")
     func parseErrors() async throws {
-        for (text, _) in JSONTests.malformed {
+        for (text, _) in MalformedJSON.documents {
             let response = try await respond(text)
             #expect(response?["error"]?["code"] == .integer(-32700), "\(text.debugDescription)")
             #expect(response?["id"] == .null)

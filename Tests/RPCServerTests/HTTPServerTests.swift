@@ -2,9 +2,11 @@
 // keep-alive and pipelining, timeouts, the connection limit, and a catalogue of broken HTTP
 // after which the server must still serve (TARGETS.md R6).
 import Foundation
+import LedgerJSON
 import NIOCore
 import RPCServer
 import Testing
+import TestSupport
 
 let chainIDRequest = #"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#
 
@@ -155,7 +157,7 @@ struct HTTPServerTests {
     func errorsKeepConnection() async throws {
         try await withServer(handler: serverMethods()) { server in
             try await withConnection(port: server.port) { connection in
-                for (text, _) in JSONTests.malformed where !text.isEmpty {
+                for (text, _) in MalformedJSON.documents where !text.isEmpty {
                     try await connection.post(text)
                     let response = try #require(try await connection.readResponse())
                     #expect(response.status == 200)

@@ -1,6 +1,7 @@
 // A tiny HTTP/1.1 client over a raw NIO TCP connection, so tests can send well-formed and
 // deliberately broken requests to a real server socket and read exactly what comes back.
 import Foundation
+import LedgerJSON
 import NIOCore
 import NIOPosix
 import RPCServer

@@ -1,5 +1,6 @@
 // The response size limit: answers past it become -32003 "response too large", the ones after
 // them too, and a batch stops running calls once its answers would not fit anyway.
+import LedgerJSON
 import RPCServer
 import Synchronization
 import Testing

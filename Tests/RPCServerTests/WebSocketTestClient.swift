@@ -3,6 +3,7 @@
 // Plus an in-memory chain implementing ChainLogSource for the log and subscription tests.
 import ChainQueries
 import Foundation
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import NIOConcurrencyHelpers

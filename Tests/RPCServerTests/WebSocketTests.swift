@@ -2,6 +2,7 @@
 // SubscriptionHub.didCommit, closing, size limits, broken frames, slow subscribers, and HTTP
 // still served on the same port.
 import ChainQueries
+import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import RPCServer

@@ -2,9 +2,6 @@
 web3.py, a signature made by eth-account and checked by the contract with ecrecover, results
 and events with byte strings decoded by web3.py from the emitted ABI, a custom error with a
 string, and `d6g-contract call`/`send` with byte-string arguments."""
-import json
-import re
-
 import pytest
 from eth_abi import decode, encode
 from eth_account import Account
@@ -12,7 +9,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError
 
 from conftest import CHAIN_ID, DEV_KEYS
-from test_dsl_contracts import fees, run, selector
+from test_dsl_contracts import compile_and_deploy, fees, run, selector
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +17,8 @@ def directory(node, w3, tmp_path_factory):
     folder = tmp_path_factory.mktemp("directory")
     key_file = folder / "admin.key"
     key_file.write_text(DEV_KEYS[2] + "\n")
-    run("compile", "KeyDirectory", "--out", str(folder))
-    artifact = json.loads((folder / "KeyDirectory.json").read_text())
-    deployed = run("deploy", str(folder / "KeyDirectory.json"), "--rpc", node.url, "--key", str(key_file), "100")
-    address = re.search(r"address\s+(0x[0-9a-fA-F]{40})", deployed.stdout).group(1)
-    return w3.eth.contract(address=w3.to_checksum_address(address), abi=artifact["abi"]), key_file
+    contract, _, _ = compile_and_deploy(node, w3, folder, "KeyDirectory", key_file, "100")
+    return contract, key_file
 
 
 def proof(contract, account, key):

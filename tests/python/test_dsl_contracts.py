@@ -37,18 +37,23 @@ def fees(w3):
     return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
 
 
+def compile_and_deploy(node, w3, folder, name, key_file, *arguments):
+    """`d6g-contract compile` then `deploy` with the key in `key_file`: the web3.py contract, the
+    artifact and the deploy command's output."""
+    run("compile", name, "--out", str(folder))
+    artifact = json.loads((folder / f"{name}.json").read_text())
+    deployed = run("deploy", str(folder / f"{name}.json"), "--rpc", node.url, "--key", str(key_file), *arguments)
+    address = re.search(r"address\s+(0x[0-9a-fA-F]{40})", deployed.stdout).group(1)
+    return w3.eth.contract(address=w3.to_checksum_address(address), abi=artifact["abi"]), artifact, deployed.stdout
+
+
 @pytest.fixture(scope="module")
 def token(node, w3, accounts, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dsl")
     key_file = folder / "admin.key"
     key_file.write_text(DEV_KEYS[3] + "\n")
-    run("compile", "Token", "--out", str(folder))
-    artifact = json.loads((folder / "Token.json").read_text())
-    deployed = run("deploy", str(folder / "Token.json"), "--rpc", node.url, "--key", str(key_file), "1_000_000")
-    address = re.search(r"address\s+(0x[0-9a-fA-F]{40})", deployed.stdout).group(1)
-    gas = int(re.search(r"gas used\s+(\d+)", deployed.stdout).group(1))
-    assert gas > 21_000
-    contract = w3.eth.contract(address=w3.to_checksum_address(address), abi=artifact["abi"])
+    contract, artifact, output = compile_and_deploy(node, w3, folder, "Token", key_file, "1_000_000")
+    assert int(re.search(r"gas used\s+(\d+)", output).group(1)) > 21_000
     return contract, artifact, key_file, accounts[3]
 
 

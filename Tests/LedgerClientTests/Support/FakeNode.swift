@@ -3,6 +3,7 @@
 // socket transport.
 import Foundation
 import LedgerClient
+import LedgerJSON
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -55,11 +56,11 @@ final class FakeNode: RPCTransport, @unchecked Sendable {
             calls.append(method)
             return handlers[method]
         }
-        var response: [String: JSONValue] = ["jsonrpc": .string("2.0"), "id": request["id"] ?? .null]
+        var response: JSONObject = ["jsonrpc": .string("2.0"), "id": request["id"] ?? .null]
         switch handler?(params) ?? .error(code: -32601, message: "the method \(method) does not exist/is not available") {
         case .result(let value): response["result"] = value
         case .error(let code, let message, let data):
-            var error: [String: JSONValue] = ["code": JSONValue(code), "message": .string(message)]
+            var error: JSONObject = ["code": JSONValue(code), "message": .string(message)]
             if let data { error["data"] = data }
             response["error"] = .object(error)
         }

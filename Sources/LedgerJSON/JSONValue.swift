@@ -116,3 +116,37 @@ extension JSONValue {
         }
     }
 }
+
+// MARK: Reading and writing whole documents
+
+extension JSONParser.Limits {
+    /// For documents this process asked for and reads whole (a node's responses, a keystore
+    /// file): any size, nesting bounded so a hostile one cannot exhaust the stack.
+    public static let document = JSONParser.Limits(maxDepth: 512, maxBytes: .max)
+}
+
+extension JSONValue {
+    /// Parses one JSON document with `limits` (by default any size, 512 levels).
+    public init(parsing bytes: some Collection<UInt8>, limits: JSONParser.Limits = .document) throws(JSONParseError) {
+        self = try JSONParser.parse(Array(bytes), limits: limits)
+    }
+
+    public init(parsing text: String, limits: JSONParser.Limits = .document) throws(JSONParseError) {
+        self = try JSONParser.parse(Array(text.utf8), limits: limits)
+    }
+
+    /// A number from an integer: `JSONValue(3)`.
+    public init(_ value: some BinaryInteger) { self = .number(String(value)) }
+
+    /// The compact JSON text, members in their order.
+    public var serialized: String { description }
+
+    public var serializedBytes: [UInt8] { JSONWriter.encode(self) }
+
+    /// Appends the compact JSON text to `out`.
+    public func write(into out: inout [UInt8]) {
+        var writer = JSONWriter(reservingCapacity: 0)
+        writer.write(self)
+        out += writer.bytes
+    }
+}

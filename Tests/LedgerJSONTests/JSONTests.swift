@@ -1,8 +1,9 @@
 // The JSON parser and writer: round trips, a catalogue of malformed inputs, limits, UTF-8
 // and surrogates, and agreement with Foundation's JSONSerialization on valid documents.
 import Foundation
-import RPCServer
+import LedgerJSON
 import Testing
+import TestSupport
 
 @Suite("JSON parser and writer")
 struct JSONTests {
@@ -47,19 +48,10 @@ struct JSONTests {
         #expect(try JSONParser.parse("[0]") == [0])
     }
 
-    /// Each malformed document and the offset where the parser must report the problem.
-    static let malformed: [(text: String, offset: Int)] = [
-        ("", 0), ("   ", 3), ("{", 1), ("[", 1), ("[1,", 3), ("[1 2]", 3), ("[1,]", 3), ("{\"a\"}", 4),
-        ("{\"a\":}", 5), ("{\"a\":1,}", 7), ("{a:1}", 1), ("{'a':1}", 1), ("\"abc", 4), ("tru", 3),
-        ("nul", 3), ("True", 0), ("NaN", 0), ("Infinity", 0), ("01", 0), ("-", 0), ("1.", 0), ("1e", 0),
-        (".5", 0), ("+1", 0), ("0x10", 1), ("1 2", 2), ("{}{}", 2), ("[]]", 2), ("\"\\x\"", 1),
-        ("\"\\u12\"", 3), ("\"\\uzzzz\"", 3), ("\"a\tb\"", 2), ("\"a\nb\"", 2), ("{\"a\" 1}", 5),
-        ("[1,,2]", 3), ("{\"a\":1\"b\":2}", 6), ("/* c */ 1", 0), ("\u{FEFF}1", 0),
-    ]
 
     @Test("malformed documents are rejected at the right offset")
     func malformedCatalogue() {
-        for (text, offset) in Self.malformed {
+        for (text, offset) in MalformedJSON.documents {
             do {
                 let value = try JSONParser.parse(text)
                 Issue.record("accepted \(text.debugDescription) as \(value)")
