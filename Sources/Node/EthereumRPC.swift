@@ -3,6 +3,7 @@
 // OpenRPC document and what web3.py expects (Docs/rpc.md §Methods). Storage reads run on the
 // node's read queue; admission recovers senders here, in parallel, and holds the node's queue
 // only for the pool inserts.
+import ChainQueries
 import Execution
 import LedgerJSON
 import LedgerPrimitives
@@ -11,8 +12,6 @@ import Mempool
 import RPCServer
 
 public enum EthereumRPC {
-    /// keccak-256 of rlp([]): the ommers hash of every post-merge block.
-    static let emptyOmmersHash = try! Hash32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347")
 
     /// The method table for `node`. `clientVersion` answers web3_clientVersion.
     public static func methods(for node: LedgerNode, clientVersion: String) -> RPCMethodTable {
@@ -329,29 +328,12 @@ enum RPCShapes {
             full ? Self.transaction(transaction, inclusion: Inclusion(header: header, hash: hash, index: index))
                  : .hash(transaction.hash)
         }
-        let object: JSONObject = [
-            "number": .quantity(header.number),
-            "hash": .hash(hash),
-            "parentHash": .hash(header.parentHash),
-            "nonce": .data([UInt8](repeating: 0, count: 8)),
-            "mixHash": .hash(.zero),
-            "sha3Uncles": .hash(EthereumRPC.emptyOmmersHash),
-            "logsBloom": .data(header.logsBloom.bytes),
-            "transactionsRoot": .hash(header.transactionsRoot),
-            "stateRoot": .hash(header.stateRoot),
-            "receiptsRoot": .hash(header.receiptsRoot),
-            "miner": .address(header.proposer),
-            "difficulty": .quantity(UInt64(0)),
-            "totalDifficulty": .quantity(UInt64(0)),
-            "extraData": .data(header.extraData),
-            "size": .quantity(UInt64(block.encoded.count)),
-            "gasLimit": .quantity(header.gasLimit),
-            "gasUsed": .quantity(header.gasUsed),
-            "timestamp": .quantity(header.timestamp),
-            "baseFeePerGas": .quantity(header.baseFeePerGas),
-            "transactions": .array(listed),
-            "uncles": .array([]),
-        ]
+        // The header's fields as `newHeads` shows them, then the block's own.
+        var object = LogFilterJSON.headerObject(header, hash: hash)
+        object["totalDifficulty"] = .quantity(UInt64(0))
+        object["size"] = .quantity(UInt64(block.encoded.count))
+        object["transactions"] = .array(listed)
+        object["uncles"] = .array([])
         return .object(object)
     }
 
@@ -401,17 +383,8 @@ enum RPCShapes {
                         blockHash: Hash32, firstLogIndex: inout Int) -> JSONValue {
         var logs: [JSONValue] = []
         for log in stored.receipt.logs {
-            logs.append(.object([
-                "address": .address(log.address),
-                "topics": .array(log.topics.map(JSONValue.hash)),
-                "data": .data(log.data),
-                "blockNumber": .quantity(header.number),
-                "transactionHash": .hash(recovered.hash),
-                "transactionIndex": .quantity(UInt64(index)),
-                "blockHash": .hash(blockHash),
-                "logIndex": .quantity(UInt64(firstLogIndex)),
-                "removed": .bool(false),
-            ]))
+            logs.append(LogFilterJSON.log(MatchedLog(log: log, blockNumber: header.number, blockHash: blockHash,
+                                                     transactionHash: recovered.hash, transactionIndex: index, logIndex: firstLogIndex)))
             firstLogIndex += 1
         }
         return .object([

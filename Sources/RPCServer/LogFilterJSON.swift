@@ -116,7 +116,12 @@ public enum LogFilterJSON {
     /// without its body fields (transactions, uncles, size), Ethereum's post-merge constants for
     /// the fields this chain does not use.
     public static func header(_ header: BlockHeader, hash: Hash32) -> JSONValue {
-        .object([
+        .object(headerObject(header, hash: hash))
+    }
+
+    /// The header's fields (eth_getBlockBy* adds the block's own after them).
+    public static func headerObject(_ header: BlockHeader, hash: Hash32) -> JSONObject {
+        [
             "number": .quantity(header.number),
             "hash": .hash(hash),
             "parentHash": .hash(header.parentHash),
@@ -134,6 +139,6 @@ public enum LogFilterJSON {
             "gasUsed": .quantity(header.gasUsed),
             "timestamp": .quantity(header.timestamp),
             "baseFeePerGas": .quantity(header.baseFeePerGas),
-        ])
+        ]
     }
 }
