@@ -95,8 +95,8 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "LedgerJSON", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
-        .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerJSON", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser]),
 

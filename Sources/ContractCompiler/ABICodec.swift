@@ -78,6 +78,11 @@ public enum ABICodec {
         selector(signature) + encode(arguments)
     }
 
+    /// What `Require`/`Revert` with a message revert with: `Error(string)`, as Solidity encodes it.
+    public static func errorPayload(_ message: String) -> [UInt8] {
+        selector("Error(string)") + encode([.string(message)])
+    }
+
     /// The first 4 bytes of keccak-256 of a signature.
     public static func selector(_ signature: String) -> [UInt8] {
         Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4))

@@ -23,8 +23,8 @@ public enum RevertReason: Sendable, Equatable, CustomStringConvertible {
         }
         let selector = Array(output.prefix(4))
         let words = ABICodec.words(Array(output.dropFirst(4))) ?? []
-        if selector == [0x08, 0xc3, 0x79, 0xa0], words.count >= 2, let length = words[1].exactInt, length <= output.count - 68 {
-            self = .message(String(decoding: output[68..<(68 + length)], as: UTF8.self))
+        if selector == [0x08, 0xc3, 0x79, 0xa0], let text = ABICodec.decode(Array(output.dropFirst(4)), as: [.string])?.first?.byteContent {
+            self = .message(String(decoding: text, as: UTF8.self))
             return
         }
         if selector == [0x4e, 0x48, 0x7b, 0x71], words.count == 1 {
@@ -77,24 +77,27 @@ public struct DecodedEvent: Sendable, Equatable, CustomStringConvertible {
         lhs.name == rhs.name && lhs.values == rhs.values && lhs.address == rhs.address
     }
 
-    /// The event of `abi` that `topics` and `data` are, nil when none matches.
+    /// The event of `abi` that `topics` and `data` are, nil when none matches or when its topics
+    /// or data are not what the ABI says (no event with fields silently missing).
     public init?(topics: [Hash32], data: [UInt8], address: Address, abi: [ABIEntry]) {
         guard let topic = topics.first else { return nil }
         for entry in abi where entry.type == "event" {
             guard let types = entry.valueTypes, Keccak256.hash(Array(entry.signature(types).utf8)) == topic else { continue }
+            let fields = zip(entry.inputs, types)
+            guard topics.count == 1 + fields.filter({ $0.0.indexed == true }).count,
+                  let decoded = ABICodec.decode(data, as: fields.filter { $0.0.indexed != true }.map(\.1)) else { return nil }
             var values: [String: ABIValue] = [:]
             var remainingTopics = topics.dropFirst().makeIterator()
-            let dataInputs = zip(entry.inputs, types).filter { $0.0.indexed != true }
-            var dataValues = (ABICodec.decode(data, as: dataInputs.map(\.1)) ?? []).makeIterator()
-            for (input, type) in zip(entry.inputs, types) {
+            var dataValues = decoded.makeIterator()
+            for (input, type) in fields {
                 guard input.indexed == true else {
-                    if let value = dataValues.next() { values[input.name] = value }
+                    values[input.name] = dataValues.next()
                     continue
                 }
                 // An indexed byte string is only its keccak-256 hash in the topic.
-                guard let topic = remainingTopics.next() else { continue }
-                let value = type.isDynamic ? ABIValue.fixedBytes(UInt256(topic)) : ABIValue.decode(UInt256(topic), as: type)
-                if let value { values[input.name] = value }
+                guard let topic = remainingTopics.next(),
+                      let value = type.isDynamic ? ABIValue.fixedBytes(UInt256(topic)) : ABIValue.decode(UInt256(topic), as: type) else { return nil }
+                values[input.name] = value
             }
             self.init(name: entry.name ?? "", values: values, address: address, fieldOrder: entry.inputs.map(\.name))
             return
@@ -140,8 +143,12 @@ extension ABIValue {
     /// digits for bytesN, 0x and an even number of hex digits for bytes, any text for string.
     public static func parse(_ text: String, as type: ValueType) throws(ABIArgumentError) -> ABIValue {
         let cleaned = text.replacingOccurrences(of: "_", with: "")
+        /// Hex after exactly one "0x" (UInt256(hexString:) would also take a second one).
+        func hexDigits(_ digits: Substring) -> UInt256? {
+            digits.allSatisfy(\.isHexDigit) ? UInt256(hexString: digits) : nil
+        }
         func integer(_ digits: Substring) -> UInt256? {
-            digits.hasPrefix("0x") ? UInt256(hexString: digits.dropFirst(2)) : UInt256(decimalString: digits)
+            digits.hasPrefix("0x") ? hexDigits(digits.dropFirst(2)) : UInt256(decimalString: digits)
         }
         func fail(_ expected: String) -> ABIArgumentError {
             ABIArgumentError(description: "'\(text)' is not a valid \(type): expected \(expected)")
@@ -174,7 +181,7 @@ extension ABIValue {
                 throw ABIArgumentError(description: "'\(text)': \(error); check it, or write it in lower case")
             }
         case .fixedBytes(let count):
-            guard cleaned.hasPrefix("0x"), cleaned.count == 2 + 2 * count, let value = UInt256(hexString: cleaned.dropFirst(2)) else {
+            guard cleaned.hasPrefix("0x"), cleaned.count == 2 + 2 * count, let value = hexDigits(cleaned.dropFirst(2)) else {
                 throw fail("0x and \(2 * count) hex digits")
             }
             return .fixedBytes(value << (8 * (32 - count)))

@@ -50,9 +50,9 @@ extension CodeGenerator {
         emit(.push(UInt256(31)), .op(.add), .push(UInt256(5)), .op(.shr), .push(UInt256(5)), .op(.shl))
     }
 
-    /// [pointer] → [keccak-256 of the content].
-    mutating func emitContentHash() {
-        emit(.op(.dup1), .op(.mload), .op(.swap1), .push(UInt256(32)), .op(.add), .op(.keccak256))
+    /// [pointer] → [keccak-256 (or SHA-256) of the content].
+    mutating func emitContentHash(_ opcode: Opcode = .keccak256) {
+        emit(.op(.dup1), .op(.mload), .op(.swap1), .push(UInt256(32)), .op(.add), .op(opcode))
     }
 
     /// [] → [pointer] to a copy of `bytes`, stored (length word, content, padding) in the data section.
@@ -65,14 +65,14 @@ extension CodeGenerator {
         emit(.push(size), .push(UInt256(UInt64(offset))), .op(.dup3), .op(.datacopy))
     }
 
-    func helperCall(_ helper: Helper) -> IRInstruction {
-        .callFunction(index: helperIndex[helper] ?? 0, inputs: helper.stack.inputs, outputs: helper.stack.outputs)
-    }
-
     /// Calls `helper`, compiling it into this section the first time.
     mutating func emitCall(_ helper: Helper) {
-        if helperIndex[helper] == nil {
-            helperIndex[helper] = helpers.count + 1
+        let index: Int
+        if let known = helperIndex[helper] {
+            index = known
+        } else {
+            index = helpers.count + 1
+            helperIndex[helper] = index
             let saved = program
             program = IRProgram()
             program.inputs = helper.stack.inputs
@@ -86,30 +86,58 @@ extension CodeGenerator {
             helpers.append(program)
             program = saved
         }
-        emit(helperCall(helper))
+        emit(.callFunction(index: index, inputs: helper.stack.inputs, outputs: helper.stack.outputs))
     }
 
     // MARK: Call data and return data
 
-    /// [head position] → [pointer]. The head word is an offset o from the arguments' start b;
-    /// the length n is at b + o; then come n bytes. Fails (revert without data) unless
-    /// o ≤ size − b − 32 and n ≤ size − b − 32 − o: no sum can wrap, since the caller has
-    /// checked size ≥ b + 32 for every head.
+    /// Where a byte string is decoded from: the call data, or the last call's return data.
+    enum ByteStringSource {
+        case callData, returnData
+
+        var size: Opcode { self == .callData ? .calldatasize : .returndatasize }
+        var copy: Opcode { self == .callData ? .calldatacopy : .returndatacopy }
+    }
+
+    /// [head position] → [pointer]: a byte-string argument of the call.
     private mutating func emitArgumentBody() {
-        let base = UInt256(UInt64(argumentsOffset))
-        let afterLength = UInt256(UInt64(argumentsOffset + 32))
         emit(.op(.calldataload))
-        failUnless { $0.emit(.op(.dup1), .push(afterLength), .op(.calldatasize), .op(.wsub), .op(.lt), .op(.iszero)) } with: {
+        emitByteString(base: argumentsOffset, in: .callData)
+    }
+
+    /// [] → [pointer]: a byte string returned by the last call, checked as call data is.
+    mutating func emitReturnedByteString() {
+        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
+        emit(.push(.zero))
+        emitWord(of: .returnData)
+        emitByteString(base: 0, in: .returnData)
+    }
+
+    /// [o] → [pointer]. o is a byte string's head word, an offset from the tuple's start b; the
+    /// length n is at b + o; then come n bytes. Fails (revert without data) unless
+    /// o ≤ size − b − 32 and n ≤ size − b − 32 − o: no sum can wrap, since the caller has
+    /// checked size ≥ b + 32.
+    private mutating func emitByteString(base: Int, in source: ByteStringSource) {
+        let afterLength = UInt256(UInt64(base + 32))
+        failUnless { $0.emit(.op(.dup1), .push(afterLength), .op(source.size), .op(.wsub), .op(.lt), .op(.iszero)) } with: {
             $0.emitRevertWithoutData()
         }
         // [o] → [n, o]
         emit(.op(.dup1))
-        if argumentsOffset > 0 { emit(.push(base), .op(.add)) }
-        emit(.op(.calldataload))
+        if base > 0 { emit(.push(UInt256(UInt64(base))), .op(.add)) }
+        emitWord(of: source)
         failUnless {
-            $0.emit(.op(.dup1), .op(.dup3), .push(afterLength), .op(.calldatasize), .op(.wsub), .op(.wsub), .op(.lt), .op(.iszero))
+            $0.emit(.op(.dup1), .op(.dup3), .push(afterLength), .op(source.size), .op(.wsub), .op(.wsub), .op(.lt), .op(.iszero))
         } with: { $0.emitRevertWithoutData() }
-        emitCopyIntoHeap(with: .calldatacopy) { $0.emit(.push(afterLength), .op(.add)) }
+        emitCopyIntoHeap(with: source.copy) { $0.emit(.push(afterLength), .op(.add)) }
+    }
+
+    /// [offset] → [the 32 bytes of `source` there]; return data goes through scratch word 0.
+    private mutating func emitWord(of source: ByteStringSource) {
+        switch source {
+        case .callData: emit(.op(.calldataload))
+        case .returnData: emit(.push(UInt256(32)), .op(.swap1), .push(.zero), .op(.returndatacopy), .push(.zero), .op(.mload))
+        }
     }
 
     /// [n, o] → [pointer]: a new heap value of length n whose bytes `opcode` copies from its
@@ -130,28 +158,6 @@ extension CodeGenerator {
         emit(.op(.swap1))
         sourceOffset(&self)
         emit(.op(.swap1), .op(opcode))
-    }
-
-    /// [] → [pointer]: a byte string returned by the last call, checked as call data is.
-    mutating func emitReturnedByteString() {
-        failUnless { $0.emit(.push(UInt256(31)), .op(.returndatasize), .op(.gt)) } with: { $0.emitRevertWithoutData() }
-        emitReturnDataWord { $0.emit(.push(.zero)) }
-        failUnless { $0.emit(.op(.dup1), .push(UInt256(32)), .op(.returndatasize), .op(.wsub), .op(.lt), .op(.iszero)) } with: {
-            $0.emitRevertWithoutData()
-        }
-        emitReturnDataWord { $0.emit(.op(.dup2)) }
-        failUnless {
-            $0.emit(.op(.dup1), .op(.dup3), .push(UInt256(32)), .op(.returndatasize), .op(.wsub), .op(.wsub), .op(.lt), .op(.iszero))
-        } with: { $0.emitRevertWithoutData() }
-        emitCopyIntoHeap(with: .returndatacopy) { $0.emit(.push(UInt256(32)), .op(.add)) }
-    }
-
-    /// [] → [word of the return data at the offset `pushOffset` pushes onto [32, …]], through
-    /// scratch word 0.
-    private mutating func emitReturnDataWord(_ pushOffset: (inout CodeGenerator) -> Void) {
-        emit(.push(UInt256(32)))
-        pushOffset(&self)
-        emit(.push(.zero), .op(.returndatacopy), .push(.zero), .op(.mload))
     }
 
     // MARK: Storage (Solidity's layout)
@@ -305,7 +311,7 @@ extension CodeGenerator {
     /// heap's top (pointers for byte strings), the packed bytes after them.
     mutating func emitPackedHash(_ types: [ValueType], opcode: Opcode) {
         if types.count == 1 && types[0].isDynamic {
-            emit(.op(.dup1), .op(.mload), .op(.swap1), .push(UInt256(32)), .op(.add), .op(opcode))
+            emitContentHash(opcode)
             return
         }
         for index in types.indices.reversed() {

@@ -302,7 +302,7 @@ struct CodeGenerator {
     }
 
     mutating func emitMessageRevert(_ message: String) {
-        let blob = Self.errorString(message)
+        let blob = ABICodec.errorPayload(message)
         let length = UInt256(UInt64(blob.count))
         program.fixedAreaSize = max(program.fixedAreaSize, blob.count)
         if isConstructor {
@@ -360,13 +360,6 @@ struct CodeGenerator {
             $0.emitPayload(selector: ContractModel.selector(of: "Unauthorized(address)"), argumentCount: 1)
             $0.emit(.push(UInt256(36)), .pushFreeMemory(0), .op(.revert))
         }
-    }
-
-    /// The ABI `Error(string)` payload of a message.
-    static func errorString(_ message: String) -> [UInt8] {
-        let text = Array(message.utf8)
-        let padded = text + [UInt8](repeating: 0, count: (32 - text.count % 32) % 32)
-        return [0x08, 0xc3, 0x79, 0xa0] + UInt256(32).bigEndianBytes + UInt256(UInt64(text.count)).bigEndianBytes + padded
     }
 
     // MARK: Values from outside

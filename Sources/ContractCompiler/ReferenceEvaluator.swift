@@ -169,6 +169,7 @@ private struct Frame {
     /// (which holds at least the heads): its length word at base + offset, then its bytes; a
     /// revert without data when either points past the end.
     static func byteString(at offset: UInt256, in data: [UInt8], base: Int) throws(Exit) -> [UInt8] {
+        guard data.count >= base + 32 else { throw .reverted([]) }
         let limit = UInt256(UInt64(data.count - base - 32))
         guard offset <= limit, let start = offset.exactInt.map({ base + $0 }),
               let length = UInt256(bigEndianBytes: data[start..<(start + 32)]), length <= limit &- offset,
@@ -233,7 +234,8 @@ private struct Frame {
             for value in data { values.append(try abiValue(value)) }
             logs.append(ReferenceLog(topics: [topic] + topics, data: ABICodec.encode(values)))
         case .evaluate(let value):
-            _ = try evaluate(value)
+            // A call run for its effect: a byte-string result is still read (and checked).
+            if value.type.isDynamic { _ = try evaluateBytes(value) } else { _ = try evaluate(value) }
         case .append(let reference, let value?) where value.type.isDynamic:
             let bytes = try evaluateBytes(value)
             let key = try slot(of: reference)
@@ -267,7 +269,7 @@ private struct Frame {
 
     mutating func failure(_ failure: TypedFailure) throws(Exit) -> Exit {
         switch failure {
-        case .message(let text): return .reverted(text.isEmpty ? [] : Self.errorString(text))
+        case .message(let text): return .reverted(text.isEmpty ? [] : ABICodec.errorPayload(text))
         case .error(let selector, let arguments):
             var values: [ABIValue] = []
             for argument in arguments { values.append(try abiValue(argument)) }
@@ -277,12 +279,6 @@ private struct Frame {
 
     static func selectorBytes(_ selector: UInt32) -> [UInt8] {
         [UInt8(selector >> 24), UInt8(truncatingIfNeeded: selector >> 16), UInt8(truncatingIfNeeded: selector >> 8), UInt8(truncatingIfNeeded: selector)]
-    }
-
-    static func errorString(_ message: String) -> [UInt8] {
-        let text = Array(message.utf8)
-        return [0x08, 0xc3, 0x79, 0xa0] + UInt256(32).bigEndianBytes + UInt256(UInt64(text.count)).bigEndianBytes
-            + text + [UInt8](repeating: 0, count: (32 - text.count % 32) % 32)
     }
 
     static func panic(_ code: UInt64) -> Exit {
@@ -303,8 +299,9 @@ private struct Frame {
         let value = storage[slot] ?? .zero
         if value.limb0 & 1 == 0 {
             let length = Int(value.limb0 & 0xff) >> 1
-            // A short form claiming more than 31 bytes: the compiled code's shift underflows.
-            guard length <= 31 else { throw Self.overflow }
+            // A short form claiming more than 32 bytes (only a slot never written as a byte
+            // string can): the compiled code's shift 256 − 8n underflows; 32 shifts by 0.
+            guard length <= 32 else { throw Self.overflow }
             return Array(value.bigEndianBytes.prefix(length))
         }
         let length = value >> 1
@@ -372,12 +369,15 @@ private struct Frame {
         case .local(let id, _): return byteLocals[id] ?? []
         case .load(let reference, _): return try readBytes(at: try slot(of: reference))
         case .convert(let value, _, _): return try evaluateBytes(value)
+        case .constant, .length, .environment, .unary, .binary, .builtin:
+            // The checker types none of these as a byte string: reaching here is an evaluator bug,
+            // reported as a divergence rather than hidden as agreement.
+            throw .failed("evaluator: a byte string expected")
         case .external(let call):
             let output = try callExternally(call)
             // Checked as call data is, from the start of the return data.
             guard output.count >= 32, let offset = UInt256(bigEndianBytes: output.prefix(32)) else { throw .reverted([]) }
             return try Self.byteString(at: offset, in: output, base: 0)
-        default: return []
         }
     }
 
@@ -394,7 +394,7 @@ private struct Frame {
     mutating func evaluate(_ expression: TypedExpression) throws(Exit) -> UInt256 {
         switch expression {
         case .constant(let value, _): return value
-        case .constantBytes: return .zero
+        case .constantBytes: throw .failed("evaluator: a word expected")
         case .local(let id, _): return locals[id]
         case .length(.load(let reference, _)):
             let value = storage[try slot(of: reference)] ?? .zero

@@ -73,7 +73,10 @@ public enum ContractDifferential {
             case nil: vmStatus = .success
             case .failure(.arithmeticOverflow): vmStatus = .failure("arithmeticOverflow")
             case .failure(.divisionByZero): vmStatus = .failure("divisionByZero")
-            case .failure: continue
+            // The evaluator does not model gas; any other VM failure is a compiler bug and is
+            // reported as a divergence below.
+            case .failure(.outOfGas): continue
+            case .failure(let failure): vmStatus = .failure("\(failure)")
             default: vmStatus = .revert
             }
             let vmLogs = harness.host.logs.map { ReferenceLog(topics: $0.topics.map { UInt256($0) }, data: $0.data) }

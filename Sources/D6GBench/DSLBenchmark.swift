@@ -81,6 +81,10 @@ struct DSLBenchmark: ParsableCommand {
         if !noRevm { print("empty call: d6g \(tableFormat(ourNoop)) ns, revm through pyrevm \(tableFormat(noop)) ns") }
     }
 
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    }
+
     private func reportCompileTimes() throws {
         print("compile time (ms, median of \(runs)), Contracts/ then the benchmark programs")
         for contract in Contracts.all + DSLWorkload.all.map(\.contract) {

@@ -18,12 +18,16 @@ enum MutationRun {
     nonisolated(unsafe) static var current: UnsafeMutableBufferPointer<UInt8> = .allocate(capacity: maxLength)
     nonisolated(unsafe) static var currentLength = 0
     nonisolated(unsafe) static var crashFile: CInt = -1
+    /// The crash file is written beside the findings (not replayed) and renamed into them only
+    /// when something traps, so an interrupted run leaves no empty "finding" behind.
+    nonisolated(unsafe) static var pendingPath: UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var findingPath: UnsafeMutablePointer<CChar>?
     static let maxLength = 4096
 
     static func run(target: FuzzTarget, corpus: String, findings: String, runs: Int, seed: UInt64) -> Never {
         let seeds = loadCorpus(corpus)
         try? FileManager.default.createDirectory(atPath: findings, withIntermediateDirectories: true)
-        installTrapHandler(path: "\(findings)/trap-seed-\(seed)")
+        installTrapHandler(pending: "\(findings).trap-seed-\(seed).pending", finding: "\(findings)/trap-seed-\(seed)")
         var random = SplitMix64(seed: seed)
         var input: [UInt8] = []
         let started = ContinuousClock.now
@@ -34,14 +38,14 @@ enum MutationRun {
                 let path = "\(findings)/mutant-\(Hex.encode(Keccak256.hash(input).bytes.prefix(8)))"
                 _ = FileManager.default.createFile(atPath: path, contents: Data(input))
                 print("\(target.name): \(problem); input kept in \(path)")
+                discardCrashFile()
                 exit(1)
             }
         }
         let elapsed = started.duration(to: .now)
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-9)
         // Nothing trapped: the file the handler would have written is not needed.
-        close(crashFile)
-        unlink("\(findings)/trap-seed-\(seed)")
+        discardCrashFile()
         print("\(target.name): \(runs) mutants of \(seeds.count) corpus inputs, seed \(seed), no findings, exec/s \(Int(Double(runs) / seconds))")
         exit(0)
     }
@@ -90,16 +94,32 @@ enum MutationRun {
 
     /// A Swift runtime trap raises SIGILL or SIGTRAP; the handler writes the input that caused it
     /// to a file opened in advance, then lets the signal end the process.
-    private static func installTrapHandler(path: String) {
-        crashFile = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let handler: @convention(c) (CInt) -> Void = { signal in
+    private static func installTrapHandler(pending: String, finding: String) {
+        pendingPath = strdup(pending)
+        findingPath = strdup(finding)
+        crashFile = open(pending, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Async-signal-safe calls only: write, fsync, rename, unlink, signal, raise.
+        let trapped: @convention(c) (CInt) -> Void = { signal in
             if MutationRun.crashFile >= 0 {
                 _ = write(MutationRun.crashFile, MutationRun.current.baseAddress, MutationRun.currentLength)
                 _ = fsync(MutationRun.crashFile)
+                _ = rename(MutationRun.pendingPath, MutationRun.findingPath)
             }
             Glibc.signal(signal, SIG_DFL)
             raise(signal)
         }
-        for trap in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] { signal(trap, handler) }
+        let interrupted: @convention(c) (CInt) -> Void = { signal in
+            if let path = MutationRun.pendingPath { _ = unlink(path) }
+            Glibc.signal(signal, SIG_DFL)
+            raise(signal)
+        }
+        for trap in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] { signal(trap, trapped) }
+        for stop in [SIGINT, SIGTERM] { signal(stop, interrupted) }
+    }
+
+    private static func discardCrashFile() {
+        close(crashFile)
+        crashFile = -1
+        if let pendingPath { unlink(pendingPath) }
     }
 }

@@ -136,6 +136,10 @@ extension Genesis {
         do { document = try JSONParser.parse(json, limits: JSONParser.Limits(maxDepth: 64, maxBytes: .max)) } catch {
             throw GenesisError(field: "(document)", problem: "\(error)")
         }
+        // A key written twice anywhere, even in a part this reader ignores, has no single meaning.
+        if let path = Self.keyWrittenTwice(in: document, path: "") {
+            throw GenesisError(field: path, problem: "written twice")
+        }
         let root = try Fields(document, path: "")
         let config = try Fields(root.required("config"), path: "config")
         chainId = try config.uint64(config.required("chainId"), "chainId")
@@ -263,8 +267,30 @@ extension Genesis {
     }
 }
 
-/// An object's members, with readers that report faults under the object's path. A key written
-/// twice is an error: a genesis file with two values for one field has no single meaning.
+extension Genesis {
+    /// The path of the first key that an object of `value` holds twice.
+    fileprivate static func keyWrittenTwice(in value: JSONValue, path: String) -> String? {
+        func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        switch value {
+        case .object(let object):
+            var seen = Set<String>()
+            for (key, member) in object.members {
+                guard seen.insert(key).inserted else { return child(key) }
+                if let found = keyWrittenTwice(in: member, path: child(key)) { return found }
+            }
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = keyWrittenTwice(in: item, path: "\(path)[\(index)]") { return found }
+            }
+        default:
+            break
+        }
+        return nil
+    }
+}
+
+/// An object's members (keys are unique: the document was checked), with readers that report
+/// faults under the object's path.
 private struct Fields {
     let members: [String: JSONValue]
     let path: String
@@ -273,13 +299,7 @@ private struct Fields {
         guard case .object(let object) = value else {
             throw GenesisError(field: path.isEmpty ? "(document)" : path, problem: "not an object")
         }
-        var members: [String: JSONValue] = [:]
-        for (key, member) in object.members {
-            guard members.updateValue(member, forKey: key) == nil else {
-                throw GenesisError(field: path.isEmpty ? key : "\(path).\(key)", problem: "written twice")
-            }
-        }
-        self.members = members
+        self.members = Dictionary(object.members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         self.path = path
     }
 

@@ -20,7 +20,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .rpc(let code, let message, let data):
-            let dataText = data.map { " data \($0.serialized)" } ?? ""
+            let dataText = data.map { " data \($0.description)" } ?? ""
             return "node rejected the request (JSON-RPC error \(code)): \(message)\(dataText)\(Self.hint(for: message))"
         case .transport(let endpoint, let reason):
             return "cannot talk to \(endpoint): \(reason); check that the node runs and the URL is right, "

@@ -18,32 +18,31 @@ public struct RPCRequest: Hashable, Sendable {
 public enum JSONRPC {
     /// The body of one request with `id`.
     public static func body(for request: RPCRequest, id: Int) -> [UInt8] {
-        var out = [UInt8]()
-        append(request, id: id, to: &out)
-        return out
+        var writer = JSONWriter()
+        append(request, id: id, to: &writer)
+        return writer.bytes
     }
 
     /// The body of a batch: request i gets id `firstID + i`.
     public static func batchBody(for requests: [RPCRequest], firstID: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(requests.count * 96)
-        out.append(UInt8(ascii: "["))
+        var writer = JSONWriter(reservingCapacity: requests.count * 96)
+        writer.writeASCII("[")
         for (offset, request) in requests.enumerated() {
-            if offset > 0 { out.append(UInt8(ascii: ",")) }
-            append(request, id: firstID + offset, to: &out)
+            if offset > 0 { writer.writeASCII(",") }
+            append(request, id: firstID + offset, to: &writer)
         }
-        out.append(UInt8(ascii: "]"))
-        return out
+        writer.writeASCII("]")
+        return writer.bytes
     }
 
-    static func append(_ request: RPCRequest, id: Int, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        out.append(contentsOf: String(id).utf8)
-        out.append(contentsOf: #","method":"#.utf8)
-        JSONValue.string(request.method).write(into: &out)
-        out.append(contentsOf: #","params":"#.utf8)
-        JSONValue.array(request.params).write(into: &out)
-        out.append(UInt8(ascii: "}"))
+    static func append(_ request: RPCRequest, id: Int, to writer: inout JSONWriter) {
+        writer.writeASCII(#"{"jsonrpc":"2.0","id":"#)
+        writer.writeVerbatim(String(id))
+        writer.writeASCII(#","method":"#)
+        writer.writeString(request.method)
+        writer.writeASCII(#","params":"#)
+        writer.write(.array(request.params))
+        writer.writeASCII("}")
     }
 
     /// The result of a single-request response, or its error.
@@ -72,8 +71,8 @@ public enum JSONRPC {
         var outcomes = [Result<JSONValue, ClientError>?](repeating: nil, count: count)
         for answer in answers {
             guard let id = answer["id"]?.integerValue else { continue }
-            // The id comes from the server: any Int64, so subtract without trapping.
-            let (slot, overflow) = Int(id).subtractingReportingOverflow(firstID)
+            // The id comes from the server: any Int, so subtract without trapping.
+            let (slot, overflow) = id.subtractingReportingOverflow(firstID)
             guard !overflow else { continue }
             guard slot >= 0, slot < count else { continue }
             outcomes[slot] = outcome(of: answer)
@@ -95,11 +94,11 @@ public enum JSONRPC {
     static func outcome(of answer: JSONValue) -> Result<JSONValue, ClientError> {
         if let error = answer["error"], !error.isNull {
             let code = error["code"]?.integerValue ?? 0
-            let message = error["message"]?.stringValue ?? error.serialized
+            let message = error["message"]?.stringValue ?? error.description
             return .failure(.rpc(code: code, message: message, data: error["data"]))
         }
         guard let result = answer["result"] else {
-            return .failure(.decoding("response has neither result nor error: \(answer.serialized.prefix(120))"))
+            return .failure(.decoding("response has neither result nor error: \(answer.description.prefix(120))"))
         }
         return .success(result)
     }
@@ -117,7 +116,7 @@ public enum Quantity {
                                    _ decode: (JSONValue) throws(EthereumDecodingError) -> T) throws(ClientError) -> T {
         guard let value else { throw .decoding("\(what) should be \(expected), got nothing") }
         do { return try decode(value) } catch {
-            throw .decoding("\(what) should be \(expected), got \(value.serialized) (\(error))")
+            throw .decoding("\(what) should be \(expected), got \(value.description) (\(error))")
         }
     }
 
@@ -134,19 +133,11 @@ public enum Quantity {
     }
 
     public static func hash(_ value: JSONValue?, _ what: String) throws(ClientError) -> Hash32 {
-        let bytes = try decoded(value, what, "a 32-byte hash") { json throws(EthereumDecodingError) in
-            try EthereumHex.decodeFixedData(json, length: 32, name: what)
-        }
-        guard let hash = Hash32(bytes: bytes) else { throw .decoding("\(what) should be a 32-byte hash") }
-        return hash
+        try decoded(value, what, "a 32-byte hash") { json throws(EthereumDecodingError) in try EthereumHex.decodeHash(json, name: what) }
     }
 
     public static func address(_ value: JSONValue?, _ what: String) throws(ClientError) -> Address {
-        let bytes = try decoded(value, what, "a 20-byte address") { json throws(EthereumDecodingError) in
-            try EthereumHex.decodeFixedData(json, length: 20, name: what)
-        }
-        guard let address = Address(bytes: bytes) else { throw .decoding("\(what) should be a 20-byte address") }
-        return address
+        try decoded(value, what, "a 20-byte address", EthereumHex.decodeAddress)
     }
 
     /// nil for a missing member or JSON null, else an address.

@@ -60,10 +60,10 @@ public struct Keystore: Hashable, Sendable {
     public init(json text: some Collection<UInt8>) throws(KeystoreError) {
         let document: JSONValue
         do { document = try JSONValue(parsing: text) } catch { throw .malformed(error.description) }
-        guard document["version"]?.integerValue == 3 else { throw .unsupported("version \(document["version"]?.serialized ?? "missing"), only 3") }
+        guard document["version"]?.integerValue == 3 else { throw .unsupported("version \(document["version"]?.description ?? "missing"), only 3") }
         guard let crypto = document["crypto"] ?? document["Crypto"] else { throw .malformed("no crypto object") }
         guard crypto["cipher"]?.stringValue == "aes-128-ctr" else {
-            throw .unsupported("cipher \(crypto["cipher"]?.serialized ?? "missing")")
+            throw .unsupported("cipher \(crypto["cipher"]?.description ?? "missing")")
         }
         initialCounter = try Self.hex(crypto["cipherparams"]?["iv"], "crypto.cipherparams.iv", count: 16)
         ciphertext = try Self.hex(crypto["ciphertext"], "crypto.ciphertext", count: 32)
@@ -80,12 +80,12 @@ public struct Keystore: Hashable, Sendable {
             kdf = .scrypt(cost: UInt64(n), blockSize: UInt32(r), parallelism: UInt32(p))
         case "pbkdf2":
             guard parameters["prf"]?.stringValue == "hmac-sha256" else {
-                throw .unsupported("pbkdf2 prf \(parameters["prf"]?.serialized ?? "missing")")
+                throw .unsupported("pbkdf2 prf \(parameters["prf"]?.description ?? "missing")")
             }
             guard let c = parameters["c"]?.integerValue, c > 0 else { throw .malformed("kdfparams.c must be a positive integer") }
             kdf = .pbkdf2(iterations: UInt64(c))
         default:
-            throw .unsupported("kdf \(crypto["kdf"]?.serialized ?? "missing")")
+            throw .unsupported("kdf \(crypto["kdf"]?.description ?? "missing")")
         }
         if let stated = document["address"]?.stringValue {
             guard let parsed = try? Address(hex: stated.hasPrefix("0x") ? stated : "0x" + stated) else {
@@ -188,37 +188,36 @@ public struct Keystore: Hashable, Sendable {
     /// The keystore as JSON, in the layout eth-account writes (address without "0x").
     public var json: JSONValue {
         let kdfName: String
-        var parameters: JSONObject = ["dklen": JSONValue(32), "salt": .string(Hex.encode(salt, prefix: false))]
+        let parameters: JSONObject
+        let salt = JSONValue.string(Hex.encode(self.salt, prefix: false))
         switch kdf {
         case .scrypt(let cost, let blockSize, let parallelism):
             kdfName = "scrypt"
-            parameters["n"] = .number(String(cost))
-            parameters["r"] = .number(String(blockSize))
-            parameters["p"] = .number(String(parallelism))
+            parameters = ["dklen": .integer(32), "n": .integer(cost), "r": .integer(blockSize), "p": .integer(parallelism), "salt": salt]
         case .pbkdf2(let iterations):
             kdfName = "pbkdf2"
-            parameters["c"] = .number(String(iterations))
-            parameters["prf"] = .string("hmac-sha256")
+            parameters = ["c": .integer(iterations), "dklen": .integer(32), "prf": .string("hmac-sha256"), "salt": salt]
         }
-        var document: JSONObject = [
-            "crypto": .object([
+        var document = JSONObject()
+        if let address { document["address"] = .string(Hex.encode(address.bytes, prefix: false)) }
+        document.members += [
+            ("crypto", .object([
                 "cipher": .string("aes-128-ctr"),
                 "cipherparams": .object(["iv": .string(Hex.encode(initialCounter, prefix: false))]),
                 "ciphertext": .string(Hex.encode(ciphertext, prefix: false)),
                 "kdf": .string(kdfName),
                 "kdfparams": .object(parameters),
                 "mac": .string(Hex.encode(mac, prefix: false)),
-            ]),
-            "id": .string(id),
-            "version": JSONValue(3),
+            ])),
+            ("id", .string(id)),
+            ("version", .integer(3)),
         ]
-        if let address { document["address"] = .string(Hex.encode(address.bytes, prefix: false)) }
         return .object(document)
     }
 
     /// Writes the keystore to `path`, readable by its owner only (mode 0600), replacing any file.
     public func write(toFile path: String) throws(KeystoreError) {
-        let data = Data(json.serializedBytes)
+        let data = Data(JSONWriter.encode(json))
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw .file(path: path, reason: "cannot create it (does the directory exist and is it writable?)")
         }

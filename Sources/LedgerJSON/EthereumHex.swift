@@ -97,6 +97,18 @@ public enum EthereumHex {
         return try decodeData(value)
     }
 
+    /// 40 hex digits; mixed case must be a valid EIP-55 checksum (DESIGN.md §2).
+    public static func decodeAddress(_ value: JSONValue) throws(EthereumDecodingError) -> Address {
+        _ = try decodeFixedData(value, length: 20, name: "address")
+        do { return try Address(hex: value.stringValue ?? "") } catch { throw EthereumDecodingError(error.description) }
+    }
+
+    public static func decodeHash(_ value: JSONValue, name: String = "hash") throws(EthereumDecodingError) -> Hash32 {
+        let bytes = try decodeFixedData(value, length: 32, name: name)
+        guard let hash = Hash32(bytes: bytes) else { throw EthereumDecodingError("hash of \(bytes.count) bytes") }
+        return hash
+    }
+
     @inline(__always) public static func nibbleValue(_ ascii: UInt8) -> UInt8? {
         switch ascii {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return ascii - UInt8(ascii: "0")

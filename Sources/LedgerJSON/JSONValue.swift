@@ -135,18 +135,4 @@ extension JSONValue {
         self = try JSONParser.parse(Array(text.utf8), limits: limits)
     }
 
-    /// A number from an integer: `JSONValue(3)`.
-    public init(_ value: some BinaryInteger) { self = .number(String(value)) }
-
-    /// The compact JSON text, members in their order.
-    public var serialized: String { description }
-
-    public var serializedBytes: [UInt8] { JSONWriter.encode(self) }
-
-    /// Appends the compact JSON text to `out`.
-    public func write(into out: inout [UInt8]) {
-        var writer = JSONWriter(reservingCapacity: 0)
-        writer.write(self)
-        out += writer.bytes
-    }
 }

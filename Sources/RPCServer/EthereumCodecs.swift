@@ -23,18 +23,11 @@ extension Array: RPCParamDecodable where Element == UInt8 {
 }
 
 extension Address: RPCParamDecodable {
-    /// 40 hex digits; mixed case must be a valid EIP-55 checksum (DESIGN.md §2).
-    public init(rpcParam value: JSONValue) throws(EthereumDecodingError) {
-        _ = try EthereumHex.decodeFixedData(value, length: 20, name: "address")
-        do { self = try Address(hex: value.stringValue ?? "") } catch { throw EthereumDecodingError(error.description) }
-    }
+    public init(rpcParam value: JSONValue) throws(EthereumDecodingError) { self = try EthereumHex.decodeAddress(value) }
 }
 
 extension Hash32: RPCParamDecodable {
-    public init(rpcParam value: JSONValue) throws(EthereumDecodingError) {
-        let bytes = try EthereumHex.decodeFixedData(value, length: 32, name: "hash")
-        self = Hash32(bytes: bytes)!
-    }
+    public init(rpcParam value: JSONValue) throws(EthereumDecodingError) { self = try EthereumHex.decodeHash(value) }
 }
 
 extension Bool: RPCParamDecodable {

@@ -139,6 +139,8 @@ struct GenesisTests {
          "alloc.0x1111111111111111111111111111111111111111.storage.0x01"),
         (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"1\", \"nonce\": \"0x1\", \"nonce\": \"0x2\"}}"),
          "alloc.0x1111111111111111111111111111111111111111.nonce"),
+        // Also in a part the reader ignores (geth's other fields).
+        (genesisText(extra: ", \"mixHash\": {\"a\": [{\"b\": 1, \"b\": 2}]}"), "mixHash.a[0].b"),
         (genesisText(alloc: """
             {"0x1111111111111111111111111111111111111111": {"balance": "1"}, "1111111111111111111111111111111111111111": {"balance": "2"}}
             """), "alloc.1111111111111111111111111111111111111111"),

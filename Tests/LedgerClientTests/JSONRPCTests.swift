@@ -13,12 +13,29 @@ struct JSONRPCTests {
         let value = try JSONValue(parsing: text)
         #expect(value["a"] == .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null]))
         #expect(value["b"]?.stringValue == "q\"\\\né😀")
-        #expect(try JSONValue(parsing: value.serialized) == value)
+        #expect(try JSONValue(parsing: value.description) == value)
     }
 
     @Test("malformed JSON is refused with the offset", arguments: ["{", "[1,]", "01", "\"\u{01}\"", "tru", "{} x", "\"\\ud800\""])
     func jsonRejects(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+    }
+
+    @Test("a node's quantities, hashes and addresses are read as strictly as the node reads requests")
+    func strictAnswers() throws {
+        #expect(try Quantity.uint64(.string("0x0"), "n") == 0)
+        #expect(try Quantity.uint64(.string("0x1f"), "n") == 31)
+        for bad in ["0x01", "0x", "1f", "+0x1", "0x1g", "0x10000000000000000"] {
+            #expect(throws: ClientError.self, "\(bad)") { try Quantity.uint64(.string(bad), "n") }
+        }
+        #expect(throws: ClientError.self) { try Quantity.uint64(.integer(5), "n") }
+        #expect(throws: ClientError.self) { try Quantity.hash(.string("0x" + String(repeating: "ab", count: 31)), "hash") }
+        let address = "0x52908400098527886E0F7030069857D2E4169EE7"
+        #expect(try Quantity.address(.string(address), "address").hexString == address.lowercased())
+        // One letter's case changed: not the EIP-55 checksum.
+        #expect(throws: ClientError.self) { try Quantity.address(.string("0x52908400098527886e0F7030069857D2E4169EE7"), "address") }
+        #expect(try Quantity.data(.string("0x"), "data") == [])
+        #expect(throws: ClientError.self) { try Quantity.data(.string("0xabc"), "data") }
     }
 
     @Test("a batch body holds each request with consecutive ids")

@@ -71,7 +71,7 @@ struct KeystoreTests {
         let keystore = try Keystore(encrypting: PrivateKey.generate(), password: "pw", kdf: .pbkdf2(iterations: 16))
         guard case .object(var document) = keystore.json else { Issue.record("keystore JSON is not an object"); return }
         document["address"] = .string(String(repeating: "11", count: 20))
-        let altered = try Keystore(json: JSONValue.object(document).serializedBytes)
+        let altered = try Keystore(json: JSONWriter.encode(.object(document)))
         #expect(throws: KeystoreError.self) { try altered.decrypt(password: "pw") }
     }
 
@@ -84,7 +84,7 @@ struct KeystoreTests {
         crypto["cipher"] = .string("aes-128-cbc")
         document["crypto"] = .object(crypto)
         #expect(throws: KeystoreError.unsupported("cipher \"aes-128-cbc\"")) {
-            try Keystore(json: JSONValue.object(document).serializedBytes)
+            try Keystore(json: JSONWriter.encode(.object(document)))
         }
         #expect(throws: KeystoreError.self) { try Keystore(json: Array("{\"version\":3}".utf8)) }
     }

@@ -38,15 +38,15 @@ final class FakeNode: RPCTransport, @unchecked Sendable {
     func respond(to body: [UInt8]) -> [UInt8] {
         lock.withLock { posts += 1 }
         guard let request = try? JSONValue(parsing: body) else {
-            return JSONValue.object(["jsonrpc": .string("2.0"), "id": .null,
-                                     "error": .object(["code": JSONValue(-32700), "message": .string("parse error")])]).serializedBytes
+            return JSONWriter.encode(.object(["jsonrpc": .string("2.0"), "id": .null,
+                                              "error": .object(["code": .integer(-32700), "message": .string("parse error")])]))
         }
         if case .array(let requests) = request {
             var answers = requests.map(answer)
             if reversesBatches { answers.reverse() }
-            return JSONValue.array(answers).serializedBytes
+            return JSONWriter.encode(JSONValue.array(answers))
         }
-        return answer(request).serializedBytes
+        return JSONWriter.encode(answer(request))
     }
 
     private func answer(_ request: JSONValue) -> JSONValue {
@@ -60,7 +60,7 @@ final class FakeNode: RPCTransport, @unchecked Sendable {
         switch handler?(params) ?? .error(code: -32601, message: "the method \(method) does not exist/is not available") {
         case .result(let value): response["result"] = value
         case .error(let code, let message, let data):
-            var error: JSONObject = ["code": JSONValue(code), "message": .string(message)]
+            var error: JSONObject = ["code": JSONValue.integer(code), "message": .string(message)]
             if let data { error["data"] = data }
             response["error"] = .object(error)
         }
