@@ -27,6 +27,7 @@ let benchmarked: [Target.Dependency] = [
     "Bytecode",
     "VM",
     "RPCServer",
+    "EthereumAPI",
     "LedgerClient",
     "LedgerJSON",
 ]
@@ -84,18 +85,20 @@ let package = Package(
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
-        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerTypes", "LedgerJSON", "ChainQueries", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerJSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
+        // Every eth_/net_/web3_ method, their shapes, filters and subscriptions, over the ChainReading seam.
+        .target(name: "EthereumAPI", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "Execution", "Mempool", "LedgerTypes", "LedgerPrimitives", nioConcurrencyHelpers]),
 
         // Composition.
         .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
-        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "LedgerJSON", "ChainQueries", "ContractExecution"]),
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution"]),
 
         // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
-        .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "Node", "StorageAPI"]),
+        .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "EthereumAPI", "Node", "StorageAPI"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["Node", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser]),
@@ -117,11 +120,13 @@ let package = Package(
         .testTarget(name: "ContractExecutionTests", dependencies: ["ContractExecution", "ExecutionTestSupport", "Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
+        .target(name: "RPCTestSupport", dependencies: ["RPCServer", "LedgerJSON", nioCore, nioPosix, nioConcurrencyHelpers], path: "Tests/RPCTestSupport"),
+        .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "RPCTestSupport", "LedgerJSON", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),
+        .testTarget(name: "EthereumAPITests", dependencies: ["EthereumAPI", "RPCServer", "RPCTestSupport", "ChainQueries", "LedgerJSON", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioConcurrencyHelpers]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

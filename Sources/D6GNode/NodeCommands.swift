@@ -1,6 +1,7 @@
 // `d6g-node dev | init | run`: each builds a launch description from its flags and calls the
 // Node library (swift-argument-parser's habit: `run()` holds no node logic).
 import ArgumentParser
+import EthereumAPI
 import Foundation
 import LedgerCrypto
 import LedgerPrimitives

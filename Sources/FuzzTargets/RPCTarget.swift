@@ -4,6 +4,7 @@
 // bytes — so that deep paths (eth_call and eth_estimateGas of fuzzed code, block and log queries,
 // raw transactions) are reached far more often than random JSON would reach them.
 import Bytecode
+import EthereumAPI
 import FuzzSupport
 import Dispatch
 import Foundation
@@ -32,8 +33,7 @@ private final class FuzzedNode: Sendable {
         node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: DevNetwork.validatorKey,
                                                                producesBlocksAutomatically: false, simulations: limits),
                               store: ChainStore(storage: store), consensusLog: MemoryConsensusLog(), log: .silent)
-        var table = EthereumRPC.methods(for: node, clientVersion: "d6g-fuzz")
-        EthereumRPC.registerLogMethods(in: &table, for: node)
+        let table = node.ethereumAPI(clientVersion: "d6g-fuzz").methods()
         methodNames = table.methodNames
         dispatcher = RPCDispatcher(handler: table)
     }

@@ -2,22 +2,16 @@
 // habit 5, Docs/storage.md §Column families). Stored values carry what RPC needs besides the
 // consensus encodings: senders beside the transactions, and per-transaction gas, price and
 // contract address beside each receipt, so nothing is recovered or recomputed on a read.
+import ChainQueries
 import Execution
 import LedgerPrimitives
 import LedgerTypes
 import StorageAPI
 
-/// A committed block's body as stored: its transactions with their recovered senders, and the
-/// commit certificate of the previous height it carries.
-public struct StoredBody: Sendable, Hashable {
-    public var transactions: [RecoveredTransaction]
-    public var lastCommit: [UInt8]
+// The records' codecs. The records themselves are declared in ChainQueries, beside the queries
+// that read them.
 
-    public init(transactions: [RecoveredTransaction], lastCommit: [UInt8]) {
-        self.transactions = transactions
-        self.lastCommit = lastCommit
-    }
-
+extension StoredBody {
     /// rlp([[envelope…], [sender…], lastCommit]); the hashes are recomputed on decoding
     /// (cheap next to the disk read, and it keeps the row small).
     var encoded: [UInt8] {
@@ -40,8 +34,7 @@ public struct StoredBody: Sendable, Hashable {
                 let signed = try SignedTransaction(decoding: try envelope.bytes())
                 transactions.append(RecoveredTransaction(transaction: signed, sender: try sender.address(), hash: signed.hash))
             }
-            self.transactions = transactions
-            lastCommit = try fields[2].bytes()
+            self.init(transactions: transactions, lastCommit: try fields[2].bytes())
         } catch let error as CodecError {
             throw error
         } catch {
@@ -50,22 +43,7 @@ public struct StoredBody: Sendable, Hashable {
     }
 }
 
-/// One transaction's receipt as stored: the consensus receipt plus what JSON-RPC shows beside it.
-public struct StoredReceipt: Sendable, Hashable {
-    public var receipt: Receipt
-    /// Gas used by this transaction alone.
-    public var gasUsed: UInt64
-    public var effectiveGasPrice: UInt256
-    /// The deployed contract, for a successful creation.
-    public var contractAddress: Address?
-
-    public init(receipt: Receipt, gasUsed: UInt64, effectiveGasPrice: UInt256, contractAddress: Address?) {
-        self.receipt = receipt
-        self.gasUsed = gasUsed
-        self.effectiveGasPrice = effectiveGasPrice
-        self.contractAddress = contractAddress
-    }
-
+extension StoredReceipt {
     init(_ executed: ExecutedTransaction) {
         self.init(receipt: executed.receipt, gasUsed: executed.gasUsed, effectiveGasPrice: executed.effectiveGasPrice,
                   contractAddress: executed.receipt.succeeded ? executed.contractAddress : nil)
@@ -79,28 +57,17 @@ public struct StoredReceipt: Sendable, Hashable {
     init(rlpItem item: RLP.Item) throws(CodecError) {
         do {
             let fields = try item.list(count: 4)
-            receipt = try Receipt(decoding: try fields[0].bytes())
-            gasUsed = try fields[1].uint64()
-            effectiveGasPrice = UInt256(bigEndianBytes: try fields[2].integerBytes(maxBytes: 32))!
             let address = try fields[3].bytes()
-            contractAddress = address.isEmpty ? nil : Address(bytes: address)
+            let contractAddress = address.isEmpty ? nil : Address(bytes: address)
             if !address.isEmpty, contractAddress == nil { throw CodecError.malformed("contract address of \(address.count) bytes") }
+            self.init(receipt: try Receipt(decoding: try fields[0].bytes()), gasUsed: try fields[1].uint64(),
+                      effectiveGasPrice: UInt256(bigEndianBytes: try fields[2].integerBytes(maxBytes: 32))!,
+                      contractAddress: contractAddress)
         } catch let error as CodecError {
             throw error
         } catch {
             throw .malformed("receipt: \(error)")
         }
-    }
-}
-
-/// Where a committed transaction sits.
-public struct TransactionLocation: Sendable, Hashable {
-    public var blockNumber: UInt64
-    public var index: Int
-
-    public init(blockNumber: UInt64, index: Int) {
-        self.blockNumber = blockNumber
-        self.index = index
     }
 }
 

@@ -2,6 +2,7 @@
 // `commit`, which writes everything one block changes in ONE atomic synced batch with the head
 // pointer last (DESIGN.md §8, Docs/storage.md §Batch per block). After any crash the head names
 // a block that is wholly there, and nothing past the head exists.
+import ChainQueries
 import Execution
 import LedgerPrimitives
 import LedgerTypes

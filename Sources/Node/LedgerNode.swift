@@ -8,6 +8,7 @@
 import ConsensusCore
 import ContractExecution
 import Dispatch
+import EthereumAPI
 import Execution
 import Foundation
 import LedgerCrypto
@@ -88,8 +89,6 @@ public final class LedgerNode: @unchecked Sendable {
     public let validatorAddress: Address?
     /// Runs blocks with the VM as the contract runtime; RPC simulates calls with it too.
     let executor: BlockExecutor
-    /// Where eth_call and eth_estimateGas wait for their turn.
-    let simulationLane: SimulationLane
     private let schedule: BlockSchedule
     private let validators: ValidatorSet<LedgerConsensus>
     private let clock: any NodeClock
@@ -140,7 +139,6 @@ public final class LedgerNode: @unchecked Sendable {
         self.log = log
         let genesis = configuration.genesis
         executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime())
-        simulationLane = SimulationLane(limits: configuration.simulations)
         schedule = BlockSchedule(minBlockIntervalMs: genesis.settings.minBlockIntervalMs,
                                  emptyBlockPeriodMs: genesis.settings.emptyBlockPeriodMs)
         do { validators = try LedgerConsensus.validatorSet(of: genesis) } catch { throw .validatorSet(error) }

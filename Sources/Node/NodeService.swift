@@ -2,6 +2,7 @@
 // RocksDB, open the chain, start block production and the JSON-RPC server; on SIGINT/SIGTERM
 // stop the server, let the height in flight finish, and close the database.
 import Dispatch
+import EthereumAPI
 import Execution
 import Foundation
 import LedgerCrypto
@@ -103,8 +104,7 @@ public enum NodeService {
         let head = node.status.head
         log(.info, "opened the chain", ["datadir": directory.path, "chainId": genesis.chainId, "head": head.number,
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
-        var methods = EthereumRPC.methods(for: node, clientVersion: NodeVersion.clientVersion)
-        EthereumRPC.registerLogMethods(in: &methods, for: node)
+        let methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion).methods()
         let server: RPCHTTPServer
         do {
             server = try await RPCHTTPServer.start(configuration: launch.rpc,

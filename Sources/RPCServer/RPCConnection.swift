@@ -77,7 +77,7 @@ public final class RPCConnection: Sendable {
     }
 
     /// Holds notifications of `subscription` until `releaseHeld()`.
-    func hold(_ subscription: String) {
+    public func hold(_ subscription: String) {
         state.withLockedValue { _ = $0.held.insert(subscription) }
     }
 

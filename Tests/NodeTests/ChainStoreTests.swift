@@ -1,5 +1,6 @@
 // The chain store: genesis initialisation and its guards, commit and reopen, and a crash at
 // every write point of a block commit leaving exactly the last committed block.
+import ChainQueries
 import Execution
 import LedgerPrimitives
 import LedgerTypes

@@ -28,8 +28,7 @@ import Testing
 
     @Test func deployCallLogAndRevert() async throws {
         let node = try makeNode(store: try initializedStore())
-        var table = EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test")
-        EthereumRPC.registerLogMethods(in: &table, for: node)
+        let table = node.ethereumAPI(clientVersion: "d6g-ledger/test").methods()
         func call(_ method: String, _ params: [JSONValue]) async throws(RPCError) -> JSONValue {
             try await table.call(method: method, params: .array(params))
         }

@@ -14,7 +14,7 @@ private struct Harness {
 
     init() throws {
         node = try makeNode(store: try initializedStore())
-        table = EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test")
+        table = node.ethereumAPI(clientVersion: "d6g-ledger/test").methods()
     }
 
     func call(_ method: String, _ params: [JSONValue] = []) async throws(RPCError) -> JSONValue {

@@ -2,6 +2,7 @@
 // or a failed receipt while the node keeps serving (issue 8, Docs/fuzzing.md).
 import Bytecode
 import ConsensusCore
+import EthereumAPI
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
@@ -18,7 +19,7 @@ import TestSupport
     }
 
     static func methods(_ node: LedgerNode) -> RPCMethodTable {
-        EthereumRPC.methods(for: node, clientVersion: "d6g-ledger/test")
+        node.ethereumAPI(clientVersion: "d6g-ledger/test").methods()
     }
 
     @Test(arguments: ["eth_call", "eth_estimateGas"])

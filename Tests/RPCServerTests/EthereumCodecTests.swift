@@ -103,47 +103,11 @@ struct EthereumCodecTests {
         #expect(throws: EthereumDecodingError("invalid hex string")) { try Hash32(rpcParam: .string("0x" + String(repeating: "zz", count: 32))) }
     }
 
-    @Test("block tags: names and quantities")
-    func blockTags() throws {
-        let cases: [(JSONValue, BlockTag)] = [
-            ("latest", .latest), ("earliest", .earliest), ("pending", .pending), ("safe", .safe),
-            ("finalized", .finalized), ("0x0", .number(0)), ("0x1b4", .number(436)),
-        ]
-        for (value, tag) in cases {
-            #expect(try BlockTag(rpcParam: value) == tag)
-            #expect(tag.jsonValue == value)
-        }
-        for bad: JSONValue in ["Latest", "", "0x", "0x01", "0x8000000000000000", 1, .null, ["latest"]] {
-            #expect(throws: EthereumDecodingError.self, "\(bad)") { try BlockTag(rpcParam: bad) }
-        }
-    }
-
-    @Test("block selectors: tag, number, bare hash and EIP-1898 objects")
-    func blockSelectors() throws {
-        let hashText = "0x" + String(repeating: "12", count: 32)
-        let hash = try Hash32(rpcParam: .string(hashText))
-        #expect(try BlockSelector(rpcParam: "latest") == .latest)
-        #expect(try BlockSelector(rpcParam: "0x10") == .tag(.number(16)))
-        #expect(try BlockSelector(rpcParam: .string(hashText)) == .hash(hash, requireCanonical: false))
-        #expect(try BlockSelector(rpcParam: ["blockHash": .string(hashText)]) == .hash(hash, requireCanonical: false))
-        #expect(try BlockSelector(rpcParam: ["blockHash": .string(hashText), "requireCanonical": true]) == .hash(hash, requireCanonical: true))
-        #expect(try BlockSelector(rpcParam: ["blockNumber": "0x2a"]) == .tag(.number(42)))
-        #expect(try BlockSelector(rpcParam: ["blockNumber": "safe"]) == .tag(.safe))
-        let invalid: [JSONValue] = [
-            ["blockHash": .string(hashText), "blockNumber": "0x1"], [:], ["blockHash": "0x12"],
-            ["blockHash": .string(hashText), "requireCanonical": "yes"], ["blockNumber": "0x01"],
-            .string("0x" + String(repeating: "zz", count: 32)), "head", 5, .null,
-        ]
-        for value in invalid {
-            #expect(throws: EthereumDecodingError.self, "\(value)") { try BlockSelector(rpcParam: value) }
-        }
-    }
-
     @Test("params: required, optional, fields and counts with geth's messages")
     func params() throws {
         let params = RPCParams(["0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", .null, ["gas": "0x01", "to": "0x1"]])
         #expect(try params.required(0, as: Address.self) == Address(rpcParam: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"))
-        #expect(try params.optional(1, as: BlockSelector.self) == nil)
+        #expect(try params.optional(1, as: Hash32.self) == nil)
         #expect(try params.optional(5, as: UInt64.self) == nil)
         #expect(throws: RPCError.invalidParams("missing value for required argument 1")) { try params.required(1, as: UInt64.self) }
         #expect(throws: RPCError(code: -32602, message: "invalid argument 0: hex string without 0x prefix")) {

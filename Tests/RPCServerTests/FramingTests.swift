@@ -3,24 +3,9 @@
 import LedgerJSON
 import LedgerPrimitives
 import RPCServer
+import RPCTestSupport
 import Testing
 import TestSupport
-
-struct TestFailure: Error {}
-
-/// A method table with a few behaviours the framing tests need.
-func testMethods() -> RPCMethodTable {
-    var table = RPCMethodTable()
-    table.register("echo") { params in .array(params.values) }
-    table.register("eth_chainId", arguments: 0...0) { _ in .quantity(UInt64(0x539)) }
-    table.register("eth_blockNumber", arguments: 0...0) { _ in .quantity(UInt64(0x36)) }
-    table.register("reject") { _ in throw RPCError.transactionRejected("nonce too low") }
-    table.register("crash") { _ in throw TestFailure() }
-    table.register("add", arguments: 2...2) { params in
-        .quantity(try params.required(0, as: UInt64.self) + params.required(1, as: UInt64.self))
-    }
-    return table
-}
 
 func respond(_ text: String, handler: any RPCMethodHandler = testMethods(),
              limits: RPCLimits = RPCLimits()) async throws -> JSONValue? {

@@ -5,6 +5,7 @@ import Foundation
 import LedgerJSON
 import NIOCore
 import RPCServer
+import RPCTestSupport
 import Testing
 import TestSupport
 

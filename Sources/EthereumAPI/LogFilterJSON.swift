@@ -5,6 +5,7 @@ import ChainQueries
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
+import RPCServer
 
 public enum LogFilterJSON {
     /// keccak-256 of rlp([]): the ommers hash every post-merge header reports.

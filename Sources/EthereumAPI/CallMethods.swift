@@ -18,7 +18,7 @@ struct CallRequest: Sendable {
     var accessList: [AccessListEntry]
 }
 
-extension NodeAPI {
+extension EthereumAPI {
     func callRequest(_ params: RPCParams) throws -> CallRequest {
         // geth's third argument; running with it ignored would answer a different question.
         if let overrides = try params.optional(2, as: JSONValue.self), overrides != .null, overrides.objectValue?.isEmpty != true {
@@ -57,9 +57,9 @@ extension NodeAPI {
     private func withBlock<T: Sendable>(_ params: RPCParams, argument: Int,
                                         _ body: @escaping @Sendable (TrieStateReader, BlockContext) throws -> T) async throws -> T {
         let selector = try params.optional(argument, as: BlockSelector.self) ?? .latest
-        let head = node.status.head
-        let feeRecipient = node.configuration.genesis.settings.feeRecipient
-        return try await node.read { store in
+        let head = chain.head
+        let feeRecipient = facts.feeRecipient
+        return try await chain.read { store in
             guard let header = try header(selector, in: store, head: head) else {
                 throw RPCError(code: RPCError.serverErrorCode, message: "header not found")
             }
@@ -70,13 +70,13 @@ extension NodeAPI {
     /// The gas a simulation runs with: what the call object asks, else the block's gas limit, and
     /// never more than the node's cap.
     private func simulationGas(_ requested: UInt64?, _ context: BlockContext) -> UInt64 {
-        min(requested ?? context.gasLimit, context.gasLimit, node.simulationLane.limits.gasCap)
+        min(requested ?? context.gasLimit, context.gasLimit, simulationLane.limits.gasCap)
     }
 
     func call(_ params: RPCParams) async throws -> JSONValue {
         let request = try callRequest(params)
-        let executor = node.executor
-        let lane = node.simulationLane
+        let executor = executor
+        let lane = simulationLane
         let result = try await lane.run { stop in
             try await withBlock(params, argument: 1) { state, context in
                 try executor.simulateCall(from: request.from, to: request.to, value: request.value, data: request.data,
@@ -98,8 +98,8 @@ extension NodeAPI {
 
     func estimateGas(_ params: RPCParams) async throws -> JSONValue {
         let request = try callRequest(params)
-        let executor = node.executor
-        let lane = node.simulationLane
+        let executor = executor
+        let lane = simulationLane
         let result = try await lane.run { stop in
             try await withBlock(params, argument: 1) { state, context in
                 try executor.estimateGas(from: request.from, to: request.to, value: request.value, data: request.data,

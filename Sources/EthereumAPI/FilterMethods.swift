@@ -1,15 +1,24 @@
 // eth_getLogs, the polling filters and eth_subscribe/eth_unsubscribe, registered on a method
-// table over a node's `ChainLogSource` and a `SubscriptionHub`, so that the node adds them in
-// one line. Subscriptions need a WebSocket connection; over HTTP they answer as geth does.
+// table over a `ChainLogSource` (the API's chain, or a test's) and a `SubscriptionHub`.
+// Subscriptions need a WebSocket connection; over HTTP they answer as geth does.
 import ChainQueries
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
+import RPCServer
 
-extension RPCMethodTable {
+extension EthereumAPI {
     /// Registers eth_getLogs, eth_newFilter, eth_newBlockFilter, eth_getFilterChanges,
     /// eth_getFilterLogs, eth_uninstallFilter, eth_subscribe and eth_unsubscribe.
-    public mutating func registerLogAndFilterMethods(source: any ChainLogSource, hub: SubscriptionHub) {
+    func registerFilterMethods(in table: inout RPCMethodTable) {
+        let source = ChainLogs(chain: chain)
+        table.registerFilterMethods(source: source, hub: hub)
+    }
+}
+
+extension RPCMethodTable {
+    /// The filter methods over any source of headers and receipts (tests use a fake chain).
+    public mutating func registerFilterMethods(source: any ChainLogSource, hub: SubscriptionHub) {
         let scanner = LogScanner(source: source, limits: hub.configuration.limits)
         register("eth_getLogs", arguments: 1...1) { params in
             let query = try LogFilterJSON.query(params[0], argument: 0)

@@ -1,8 +1,9 @@
-// The eth/net/web3 methods of a node, registered on the RPC server's method table (one line of
-// registration each; the work is in the functions below). Shapes follow the execution-apis
-// OpenRPC document and what web3.py expects (Docs/rpc.md §Methods). Storage reads run on the
-// node's read queue; admission recovers senders here, in parallel, and holds the node's queue
-// only for the pool inserts.
+// Every eth/net/web3 method of the node, registered on a JSON-RPC method table (one line of
+// registration each; the work is in the functions below and in CallMethods/FilterMethods).
+// Shapes follow the execution-apis OpenRPC document and what web3.py expects (Docs/rpc.md
+// §Methods). The API reads the chain through `ChainReading` and admits transactions through
+// `TransactionAdmission` (ChainReading.swift); it owns no thread and no storage. Admission
+// recovers senders here, in parallel, before the pool sees them.
 import ChainQueries
 import Execution
 import LedgerJSON
@@ -11,13 +12,39 @@ import LedgerTypes
 import Mempool
 import RPCServer
 
-public enum EthereumRPC {
+/// The Ethereum JSON-RPC API over one chain.
+public struct EthereumAPI: Sendable {
+    public let chain: any ChainReading
+    public let pool: any TransactionAdmission
+    public let facts: ChainFacts
+    /// Filters and subscriptions; feed it every committed block (`didCommit`).
+    public let hub: SubscriptionHub
+    public let clientVersion: String
+    /// Runs eth_call and eth_estimateGas (with the VM as the contract runtime).
+    let executor: BlockExecutor
+    /// Where eth_call and eth_estimateGas wait for their turn.
+    let simulationLane: SimulationLane
 
-    /// The method table for `node`. `clientVersion` answers web3_clientVersion.
-    public static func methods(for node: LedgerNode, clientVersion: String) -> RPCMethodTable {
-        let api = NodeAPI(node: node)
+    public init(chain: any ChainReading, pool: any TransactionAdmission, facts: ChainFacts, executor: BlockExecutor,
+                simulations: SimulationLimits = SimulationLimits(), hub: SubscriptionHub = SubscriptionHub(),
+                clientVersion: String) {
+        self.chain = chain
+        self.pool = pool
+        self.facts = facts
+        self.executor = executor
+        self.simulationLane = SimulationLane(limits: simulations)
+        self.hub = hub
+        self.clientVersion = clientVersion
+    }
+
+    /// Tells filters and subscriptions of a committed block (call in block order).
+    public func didCommit(_ block: BlockReceipts) { hub.didCommit(block) }
+
+    /// The method table of every method.
+    public func methods() -> RPCMethodTable {
+        let api = self
         var table = RPCMethodTable()
-        table.register("web3_clientVersion", arguments: 0...0) { _ in .string(clientVersion) }
+        table.register("web3_clientVersion", arguments: 0...0) { _ in .string(api.clientVersion) }
         table.register("web3_sha3", arguments: 1...1) { params in .hash(Keccak256.hash(try params.required(0, as: [UInt8].self))) }
         table.register("net_version", arguments: 0...0) { _ in .string(String(api.chainId)) }
         table.register("net_listening", arguments: 0...0) { _ in .bool(true) }
@@ -25,7 +52,7 @@ public enum EthereumRPC {
         table.register("eth_chainId", arguments: 0...0) { _ in .quantity(api.chainId) }
         table.register("eth_syncing", arguments: 0...0) { _ in .bool(false) }
         table.register("eth_accounts", arguments: 0...0) { _ in .array([]) }
-        table.register("eth_blockNumber", arguments: 0...0) { _ in .quantity(node.status.head.number) }
+        table.register("eth_blockNumber", arguments: 0...0) { _ in .quantity(api.chain.head.number) }
         table.register("eth_gasPrice", arguments: 0...0) { _ in .quantity(api.nextBaseFee &+ api.suggestedTip) }
         table.register("eth_maxPriorityFeePerGas", arguments: 0...0) { _ in .quantity(api.suggestedTip) }
         table.register("eth_feeHistory", arguments: 2...3) { params in try await api.feeHistory(params) }
@@ -36,7 +63,7 @@ public enum EthereumRPC {
         table.register("eth_call", arguments: 1...3) { params in try await api.call(params) }
         table.register("eth_estimateGas", arguments: 1...3) { params in try await api.estimateGas(params) }
         table.register("eth_sendRawTransaction", arguments: 1...1, { params in
-            try await api.sendRawTransactions([params]).first!.get()
+            try await api.sendRawTransactions([params])[0].get()
         }, batch: { batch in await api.sendRawTransactions(batch) })
         table.register("eth_getTransactionByHash", arguments: 1...1) { params in try await api.transaction(params) }
         table.register("eth_getTransactionReceipt", arguments: 1...1) { params in try await api.receipt(params) }
@@ -55,27 +82,21 @@ public enum EthereumRPC {
         table.register("eth_getBlockReceipts", arguments: 1...1) { params in
             try await api.blockReceipts(try params.required(0, as: BlockSelector.self))
         }
+        registerFilterMethods(in: &table)
         return table
     }
-}
 
-/// The methods' implementations over one node.
-struct NodeAPI: Sendable {
-    let node: LedgerNode
-    var chainId: UInt64 { node.configuration.genesis.chainId }
-    var rules: ChainRules { node.configuration.genesis.rules }
+    var chainId: UInt64 { facts.chainId }
 
     /// Fees go to the fee recipient whatever the tip, and blocks are rarely full: no tip is needed.
     var suggestedTip: UInt256 { .zero }
 
-    var nextBaseFee: UInt256 {
-        BaseFee.next(after: node.status.head, floats: node.configuration.genesis.settings.baseFeeFloats)
-    }
+    var nextBaseFee: UInt256 { BaseFee.next(after: chain.head, floats: facts.baseFeeFloats) }
 
     // MARK: Blocks
 
     /// The header a selector names, or nil when there is no such block.
-    func header(_ selector: BlockSelector, in store: ChainStore, head: BlockHeader) throws -> BlockHeader? {
+    func header(_ selector: BlockSelector, in store: any ChainView, head: BlockHeader) throws -> BlockHeader? {
         switch selector {
         case .hash(let hash, _): return try store.header(hash: hash)
         case .tag(let tag):
@@ -94,8 +115,8 @@ struct NodeAPI: Sendable {
     func withState<T: Sendable>(_ params: RPCParams, argument: Int,
                                 _ body: @escaping @Sendable (TrieStateReader) throws -> T) async throws -> T {
         let selector = try params.optional(argument, as: BlockSelector.self) ?? .latest
-        let head = node.status.head
-        return try await node.read { store in
+        let head = chain.head
+        return try await chain.read { store in
             guard let header = try header(selector, in: store, head: head) else {
                 throw RPCError(code: RPCError.serverErrorCode, message: "header not found")
             }
@@ -104,8 +125,8 @@ struct NodeAPI: Sendable {
     }
 
     func block(_ selector: BlockSelector, full: Bool) async throws -> JSONValue {
-        let head = node.status.head
-        return try await node.read { store in
+        let head = chain.head
+        return try await chain.read { store in
             guard let header = try header(selector, in: store, head: head),
                   let (block, transactions) = try store.block(number: header.number) else { return .null }
             return RPCShapes.block(block, transactions: transactions, full: full)
@@ -113,8 +134,8 @@ struct NodeAPI: Sendable {
     }
 
     func transactionCount(inBlock selector: BlockSelector) async throws -> JSONValue {
-        let head = node.status.head
-        return try await node.read { store in
+        let head = chain.head
+        return try await chain.read { store in
             guard let header = try header(selector, in: store, head: head),
                   let body = try store.body(number: header.number) else { return .null }
             return .quantity(UInt64(body.transactions.count))
@@ -122,8 +143,8 @@ struct NodeAPI: Sendable {
     }
 
     func blockReceipts(_ selector: BlockSelector) async throws -> JSONValue {
-        let head = node.status.head
-        return try await node.read { store in
+        let head = chain.head
+        return try await chain.read { store in
             guard let header = try header(selector, in: store, head: head),
                   let body = try store.body(number: header.number),
                   let receipts = try store.receipts(number: header.number) else { return .null }
@@ -147,9 +168,9 @@ struct NodeAPI: Sendable {
         if let percentiles, zip(percentiles, percentiles.dropFirst()).contains(where: { $0 > $1 }) {
             throw RPCError.invalidArgument(2, "percentiles must be ascending")
         }
-        let head = node.status.head
-        let floats = node.configuration.genesis.settings.baseFeeFloats
-        return try await node.read { store in
+        let head = chain.head
+        let floats = facts.baseFeeFloats
+        return try await chain.read { store in
             guard let last = try header(.tag(newest), in: store, head: head) else {
                 throw RPCError(code: RPCError.serverErrorCode, message: "header not found")
             }
@@ -208,7 +229,7 @@ struct NodeAPI: Sendable {
     func transactionCount(_ params: RPCParams) async throws -> JSONValue {
         let address = try params.required(0, as: Address.self)
         if case .tag(.pending) = try params.optional(1, as: BlockSelector.self) ?? .latest {
-            return .quantity(await node.pendingNonce(of: address))
+            return .quantity(await pool.pendingNonce(of: address))
         }
         return .quantity(try await withState(params, argument: 1) { try $0.nonce(of: address) })
     }
@@ -242,7 +263,7 @@ struct NodeAPI: Sendable {
     /// order in one visit to the node's queue.
     func sendRawTransactions(_ batch: [RPCParams]) async -> [Result<JSONValue, RPCError>] {
         let chainId = self.chainId
-        let options = rules.transactionOptions
+        let options = facts.transactionOptions
         let decoded: [Result<RecoveredTransaction, RPCError>] = await Self.parallelMap(batch) { params in
             do {
                 let raw = try params.required(0, as: [UInt8].self)
@@ -258,7 +279,7 @@ struct NodeAPI: Sendable {
             }
         }
         let accepted = decoded.compactMap { try? $0.get() }
-        let admissions = accepted.isEmpty ? [] : await node.submit(accepted)
+        let admissions = accepted.isEmpty ? [] : await pool.submit(accepted)
         var next = admissions.makeIterator()
         return decoded.map { result in
             switch result {
@@ -285,7 +306,7 @@ struct NodeAPI: Sendable {
 
     func transaction(_ params: RPCParams) async throws -> JSONValue {
         let hash = try params.required(0, as: Hash32.self)
-        let committed: JSONValue? = try await node.read { store in
+        let committed: JSONValue? = try await chain.read { store in
             guard let location = try store.transactionLocation(hash: hash),
                   let header = try store.header(number: location.blockNumber),
                   let body = try store.body(number: location.blockNumber),
@@ -294,13 +315,13 @@ struct NodeAPI: Sendable {
                                          inclusion: .init(header: header, hash: header.hash, index: location.index))
         }
         if let committed { return committed }
-        guard let pooled = await node.pooledTransaction(hash: hash) else { return .null }
+        guard let pooled = await pool.pooledTransaction(hash: hash) else { return .null }
         return RPCShapes.transaction(pooled, inclusion: nil)
     }
 
     func receipt(_ params: RPCParams) async throws -> JSONValue {
         let hash = try params.required(0, as: Hash32.self)
-        return try await node.read { store in
+        return try await chain.read { store in
             guard let location = try store.transactionLocation(hash: hash),
                   let header = try store.header(number: location.blockNumber),
                   let body = try store.body(number: location.blockNumber),
@@ -310,98 +331,5 @@ struct NodeAPI: Sendable {
             return RPCShapes.receipt(receipts[location.index], of: body.transactions[location.index], index: location.index,
                                      header: header, blockHash: header.hash, firstLogIndex: &logIndex)
         }
-    }
-}
-
-/// JSON shapes of blocks, transactions and receipts (execution-apis schemas).
-enum RPCShapes {
-    struct Inclusion {
-        var header: BlockHeader
-        var hash: Hash32
-        var index: Int
-    }
-
-    static func block(_ block: Block, transactions: [RecoveredTransaction], full: Bool) -> JSONValue {
-        let header = block.header
-        let hash = block.hash
-        let listed: [JSONValue] = transactions.enumerated().map { index, transaction in
-            full ? Self.transaction(transaction, inclusion: Inclusion(header: header, hash: hash, index: index))
-                 : .hash(transaction.hash)
-        }
-        // The header's fields as `newHeads` shows them, then the block's own.
-        var object = LogFilterJSON.headerObject(header, hash: hash)
-        object["totalDifficulty"] = .quantity(UInt64(0))
-        object["size"] = .quantity(UInt64(block.encoded.count))
-        object["transactions"] = .array(listed)
-        object["uncles"] = .array([])
-        return .object(object)
-    }
-
-    static func transaction(_ recovered: RecoveredTransaction, inclusion: Inclusion?) -> JSONValue {
-        let transaction = recovered.transaction
-        var object: JSONObject = [
-            "blockHash": inclusion.map { .hash($0.hash) } ?? .null,
-            "blockNumber": inclusion.map { .quantity($0.header.number) } ?? .null,
-            "from": .address(recovered.sender),
-            "gas": .quantity(transaction.gasLimit),
-        ]
-        let price: UInt256
-        if let gasPrice = transaction.gasPrice {
-            price = gasPrice
-        } else if let header = inclusion?.header {
-            let withTip = header.baseFeePerGas &+ transaction.maxPriorityFeePerGas
-            price = min(transaction.maxFeePerGas, withTip)
-        } else {
-            price = transaction.maxFeePerGas
-        }
-        object["gasPrice"] = .quantity(price)
-        if transaction.type == .dynamicFee {
-            object["maxFeePerGas"] = .quantity(transaction.maxFeePerGas)
-            object["maxPriorityFeePerGas"] = .quantity(transaction.maxPriorityFeePerGas)
-        }
-        object["hash"] = .hash(recovered.hash)
-        object["input"] = .data(transaction.data)
-        object["nonce"] = .quantity(transaction.nonce)
-        object["to"] = transaction.to.map(JSONValue.address) ?? .null
-        object["transactionIndex"] = inclusion.map { .quantity(UInt64($0.index)) } ?? .null
-        object["value"] = .quantity(transaction.value)
-        object["type"] = .quantity(UInt64(transaction.type.rawValue))
-        if transaction.type != .legacy {
-            object["accessList"] = .array(transaction.accessList.map { entry in
-                .object(["address": .address(entry.address), "storageKeys": .array(entry.storageKeys.map(JSONValue.hash))])
-            })
-        }
-        if let chainId = transaction.chainId { object["chainId"] = .quantity(chainId) }
-        object["v"] = .quantity(transaction.v)
-        object["r"] = .quantity(transaction.r)
-        object["s"] = .quantity(transaction.s)
-        if transaction.type != .legacy { object["yParity"] = .quantity(UInt64(transaction.yParity)) }
-        return .object(object)
-    }
-
-    static func receipt(_ stored: StoredReceipt, of recovered: RecoveredTransaction, index: Int, header: BlockHeader,
-                        blockHash: Hash32, firstLogIndex: inout Int) -> JSONValue {
-        var logs: [JSONValue] = []
-        for log in stored.receipt.logs {
-            logs.append(LogFilterJSON.log(MatchedLog(log: log, blockNumber: header.number, blockHash: blockHash,
-                                                     transactionHash: recovered.hash, transactionIndex: index, logIndex: firstLogIndex)))
-            firstLogIndex += 1
-        }
-        return .object([
-            "blockHash": .hash(blockHash),
-            "blockNumber": .quantity(header.number),
-            "contractAddress": stored.contractAddress.map(JSONValue.address) ?? .null,
-            "cumulativeGasUsed": .quantity(stored.receipt.cumulativeGasUsed),
-            "effectiveGasPrice": .quantity(stored.effectiveGasPrice),
-            "from": .address(recovered.sender),
-            "gasUsed": .quantity(stored.gasUsed),
-            "logs": .array(logs),
-            "logsBloom": .data(stored.receipt.logsBloom.bytes),
-            "status": .quantity(stored.receipt.status),
-            "to": recovered.transaction.to.map(JSONValue.address) ?? .null,
-            "transactionHash": .hash(recovered.hash),
-            "transactionIndex": .quantity(UInt64(index)),
-            "type": .quantity(UInt64(recovered.transaction.type.rawValue)),
-        ])
     }
 }

@@ -3,8 +3,10 @@
 // have the example's keys, id, error code and hex kinds (values come from another chain).
 import Foundation
 import LedgerJSON
+import EthereumAPI
 import LedgerPrimitives
 import RPCServer
+import RPCTestSupport
 import TestSupport
 import Testing
 

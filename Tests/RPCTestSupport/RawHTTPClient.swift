@@ -6,43 +6,43 @@ import NIOCore
 import NIOPosix
 import RPCServer
 
-struct HTTPTestResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
+public struct HTTPTestResponse {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
 
-    func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
-    var text: String { String(decoding: body, as: UTF8.self) }
-    func json() throws -> JSONValue { try JSONParser.parse(body) }
+    public func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public func json() throws -> JSONValue { try JSONParser.parse(body) }
 }
 
-struct RawHTTPConnection {
-    var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    var pending: [UInt8] = []
+public struct RawHTTPConnection {
+    public var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    public let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    public var pending: [UInt8] = []
 
-    mutating func send(_ bytes: [UInt8]) async throws {
+    public mutating func send(_ bytes: [UInt8]) async throws {
         try await outbound.write(ByteBuffer(bytes: bytes))
     }
 
-    mutating func send(_ text: String) async throws { try await send(Array(text.utf8)) }
+    public mutating func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     /// Half-closes our side: the server sees end of input.
-    func finishSending() { outbound.finish() }
+    public func finishSending() { outbound.finish() }
 
     /// POST / with a JSON body.
-    mutating func post(_ body: String, contentType: String? = "application/json", extraHeaders: String = "") async throws {
+    public mutating func post(_ body: String, contentType: String? = "application/json", extraHeaders: String = "") async throws {
         var request = "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: \(body.utf8.count)\r\n"
         if let contentType { request += "content-type: \(contentType)\r\n" }
         try await send(request + extraHeaders + "\r\n" + body)
     }
 
-    mutating func get(_ path: String) async throws {
+    public mutating func get(_ path: String) async throws {
         try await send("GET \(path) HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
     }
 
     /// The next response, or nil if the server closed the connection first.
-    mutating func readResponse() async throws -> HTTPTestResponse? {
+    public mutating func readResponse() async throws -> HTTPTestResponse? {
         while true {
             if let (response, consumed) = Self.parse(pending) {
                 pending.removeFirst(consumed)
@@ -54,13 +54,13 @@ struct RawHTTPConnection {
     }
 
     /// True when the server closes the connection (after any bytes it still sends).
-    mutating func isClosedByServer() async throws -> Bool {
+    public mutating func isClosedByServer() async throws -> Bool {
         while let chunk = try await inbound.next() { pending.append(contentsOf: chunk.readableBytesView) }
         return true
     }
 
     /// One complete response (Content-Length framed) at the start of `bytes`, and its length.
-    static func parse(_ bytes: [UInt8]) -> (HTTPTestResponse, Int)? {
+    public static func parse(_ bytes: [UInt8]) -> (HTTPTestResponse, Int)? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard bytes.count >= 4, let headerEnd = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == separator })
         else { return nil }
@@ -80,7 +80,7 @@ struct RawHTTPConnection {
 }
 
 /// Opens a connection to 127.0.0.1:`port`, runs `body`, closes.
-func withConnection<T: Sendable>(port: Int, _ body: (inout RawHTTPConnection) async throws -> T) async throws -> T {
+public func withConnection<T: Sendable>(port: Int, _ body: (inout RawHTTPConnection) async throws -> T) async throws -> T {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -95,7 +95,7 @@ func withConnection<T: Sendable>(port: Int, _ body: (inout RawHTTPConnection) as
 }
 
 /// Starts a server on a free loopback port, runs `body`, shuts it down.
-func withServer<T: Sendable>(_ configuration: RPCServerConfiguration = RPCServerConfiguration(port: 0),
+public func withServer<T: Sendable>(_ configuration: RPCServerConfiguration = RPCServerConfiguration(port: 0),
                              handler: any RPCMethodHandler = testMethods(),
                              isReady: @escaping @Sendable () -> Bool = { true },
                              _ body: (RPCHTTPServer) async throws -> T) async throws -> T {

@@ -7,6 +7,7 @@ import ChainQueries
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
+import RPCServer
 import NIOConcurrencyHelpers
 
 public final class SubscriptionHub: Sendable {

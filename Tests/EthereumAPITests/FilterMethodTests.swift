@@ -1,11 +1,13 @@
 // eth_getLogs and the polling filters through the method table: shapes, cursors, limits with
 // their codes, parse errors naming the field, and expiry under an injected clock.
 import ChainQueries
+import EthereumAPI
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import NIOConcurrencyHelpers
 import RPCServer
+import RPCTestSupport
 import Testing
 
 @Suite("Log and filter methods")
