@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "StateTrie", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

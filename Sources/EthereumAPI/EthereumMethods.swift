@@ -82,6 +82,30 @@ public struct EthereumAPI: Sendable {
         table.register("eth_getBlockReceipts", arguments: 1...1) { params in
             try await api.blockReceipts(try params.required(0, as: BlockSelector.self))
         }
+        table.register("eth_getTransactionByBlockHashAndIndex", arguments: 2...2) { params in
+            try await api.transaction(inBlock: .hash(try params.required(0), requireCanonical: false), index: try params.required(1))
+        }
+        table.register("eth_getTransactionByBlockNumberAndIndex", arguments: 2...2) { params in
+            try await api.transaction(inBlock: .tag(try params.required(0, as: BlockTag.self)), index: try params.required(1))
+        }
+        // No uncles on a BFT chain: the counts are 0 for a block that exists, the uncles null.
+        table.register("eth_getUncleCountByBlockHash", arguments: 1...1) { params in
+            try await api.uncleCount(inBlock: .hash(try params.required(0), requireCanonical: false))
+        }
+        table.register("eth_getUncleCountByBlockNumber", arguments: 1...1) { params in
+            try await api.uncleCount(inBlock: .tag(try params.required(0, as: BlockTag.self)))
+        }
+        table.register("eth_getUncleByBlockHashAndIndex", arguments: 2...2) { params in
+            _ = try params.required(0, as: Hash32.self)
+            _ = try params.required(1, as: UInt64.self)
+            return .null
+        }
+        table.register("eth_getUncleByBlockNumberAndIndex", arguments: 2...2) { params in
+            _ = try params.required(0, as: BlockTag.self)
+            _ = try params.required(1, as: UInt64.self)
+            return .null
+        }
+        table.register("eth_getProof", arguments: 2...3) { params in try await api.proof(params) }
         registerFilterMethods(in: &table)
         return table
     }
@@ -139,6 +163,25 @@ public struct EthereumAPI: Sendable {
             guard let header = try header(selector, in: store, head: head),
                   let body = try store.body(number: header.number) else { return .null }
             return .quantity(UInt64(body.transactions.count))
+        }
+    }
+
+    func transaction(inBlock selector: BlockSelector, index: UInt64) async throws -> JSONValue {
+        let head = chain.head
+        return try await chain.read { view in
+            guard let header = try header(selector, in: view, head: head),
+                  let body = try view.body(number: header.number),
+                  index < UInt64(body.transactions.count) else { return .null }
+            let position = Int(index)
+            return RPCShapes.transaction(body.transactions[position],
+                                         inclusion: .init(header: header, hash: header.hash, index: position))
+        }
+    }
+
+    func uncleCount(inBlock selector: BlockSelector) async throws -> JSONValue {
+        let head = chain.head
+        return try await chain.read { view in
+            try header(selector, in: view, head: head) == nil ? .null : .quantity(UInt64(0))
         }
     }
 

@@ -78,7 +78,7 @@ public struct TrieStateReader: StateReader {
     public let stateRoot: Hash32
     public let nodes: any TrieNodeStore
     public let codes: any CodeStore
-    private let accounts: SecureTrie
+    let accounts: SecureTrie
 
     /// Opens the state trie; throws if the store lacks its root node.
     public init(stateRoot: Hash32, nodes: any TrieNodeStore, codes: any CodeStore) throws(StateError) {

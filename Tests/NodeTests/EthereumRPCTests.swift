@@ -1,11 +1,14 @@
 // The eth/net/web3 methods through the method table over an in-memory node: result shapes
 // (the fields web3.py reads), tags, and the error codes and messages clients match on.
+import EthereumAPI
+import Execution
 import Foundation
 import LedgerJSON
 import LedgerPrimitives
 import LedgerTypes
 import Node
 import RPCServer
+import StateTrie
 import Testing
 
 private struct Harness {
@@ -93,6 +96,75 @@ private struct Harness {
         #expect(hashesOnly["transactions"] == [hash])
         #expect(try await rpc.call("eth_getBlockTransactionCountByNumber", ["0x1"]) == "0x1")
         #expect(try await rpc.call("eth_getBlockByNumber", ["0x5", false]) == .null)
+        await rpc.node.stop()
+    }
+
+    @Test func proofsCheckOutAgainstTheStateRoot() async throws {
+        let rpc = try Harness()
+        let sender = devAccounts[0]
+        _ = try await rpc.send(try transfer(from: sender, nonce: 0, value: 500))
+        let header = try await rpc.node.produceBlock()
+        let stranger = Address(bytes: [UInt8](repeating: 0x5e, count: 20))!
+        for (address, balance, nonce) in [(recipient, UInt256(500), UInt64(0)), (stranger, UInt256.zero, UInt64(0))] {
+            let answer = try await rpc.call("eth_getProof", [.address(address), ["0x01", .string("0x" + String(repeating: "ab", count: 32))], "latest"])
+            #expect(answer["balance"] == .quantity(balance) && answer["nonce"] == .quantity(nonce))
+            let proof = try #require(answer["accountProof"]?.arrayValue).map { try EthereumHex.decodeData($0) }
+            let proven = try MerklePatriciaTrie.verifyProof(root: header.stateRoot, key: Keccak256.hash(address.bytes).bytes, proof: proof)
+            if balance == .zero {
+                #expect(proven == nil, "an absent account is proven absent")
+            } else {
+                let account = try Account(decoding: try #require(proven))
+                #expect(account.balance == balance && account.nonce == nonce)
+                #expect(answer["storageHash"] == .hash(account.storageRoot) && answer["codeHash"] == .hash(account.codeHash))
+            }
+            let slots = try #require(answer["storageProof"]?.arrayValue)
+            #expect(slots.map { $0["key"] } == ["0x01", .string("0x" + String(repeating: "ab", count: 32))])
+            #expect(slots.allSatisfy { $0["value"] == "0x0" && $0["proof"] == [] })
+        }
+        // The sender's proof at block 0 shows its genesis state, not today's.
+        let before = try await rpc.call("eth_getProof", [.address(sender.address), [], "earliest"])
+        let genesisRoot = try #require(try await rpc.node.read { try $0.header(number: 0) }).stateRoot
+        let proof = try #require(before["accountProof"]?.arrayValue).map { try EthereumHex.decodeData($0) }
+        let account = try Account(decoding: try #require(try MerklePatriciaTrie.verifyProof(
+            root: genesisRoot, key: Keccak256.hash(sender.address.bytes).bytes, proof: proof)))
+        #expect(before["nonce"] == "0x0" && account.nonce == 0 && before["balance"] == .quantity(account.balance))
+
+        // Keys as geth reads them: short, odd-length and unprefixed keys are left-padded.
+        let short = try await rpc.call("eth_getProof", [.address(recipient), ["0x", "0x1", "01", "0X00000001"]])
+        #expect(short["storageProof"]?.arrayValue?.map { $0["key"] } == ["0x", "0x1", "01", "0X00000001"])
+        for bad: [JSONValue] in [[.address(sender.address), "0x01"], [.address(sender.address), ["0xzz"]],
+                                 [.address(sender.address), [.string("0x" + String(repeating: "00", count: 33))]],
+                                 [.address(sender.address), [1]], [.address(sender.address), ["0x-1"]]] {
+            #expect(await rpc.error("eth_getProof", bad)?.code == -32602, "\(bad)")
+        }
+        let tooMany = JSONValue.array(Array(repeating: "0x01", count: EthereumAPI.maxProofStorageKeys + 1))
+        #expect(await rpc.error("eth_getProof", [.address(sender.address), tooMany])?.code == -32005)
+        #expect(await rpc.error("eth_getProof", [.address(sender.address), [], "0x9"])?.message == "header not found")
+        await rpc.node.stop()
+    }
+
+    @Test func transactionsByBlockAndIndexAndTheEmptyUncles() async throws {
+        let rpc = try Harness()
+        let first = try transfer(from: devAccounts[0], nonce: 0), second = try transfer(from: devAccounts[1], nonce: 0)
+        _ = try await rpc.send(first)
+        _ = try await rpc.send(second)
+        let header = try await rpc.node.produceBlock()
+        let byNumber = try await rpc.call("eth_getTransactionByBlockNumberAndIndex", ["0x1", "0x1"])
+        let byHash = try await rpc.call("eth_getTransactionByBlockHashAndIndex", [.hash(header.hash), "0x1"])
+        #expect(byNumber == byHash && byNumber["transactionIndex"] == "0x1" && byNumber["blockHash"] == .hash(header.hash))
+        let listed = try await rpc.call("eth_getBlockByNumber", ["0x1", true])
+        #expect(listed["transactions"]?.arrayValue?[1] == byNumber)
+        #expect(try await rpc.call("eth_getTransactionByBlockNumberAndIndex", ["latest", "0x2"]) == .null)
+        #expect(try await rpc.call("eth_getTransactionByBlockNumberAndIndex", ["0x7", "0x0"]) == .null)
+        #expect(try await rpc.call("eth_getBlockTransactionCountByHash", [.hash(header.hash)]) == "0x2")
+        #expect(try await rpc.call("eth_getUncleCountByBlockNumber", ["latest"]) == "0x0")
+        #expect(try await rpc.call("eth_getUncleCountByBlockHash", [.hash(header.hash)]) == "0x0")
+        #expect(try await rpc.call("eth_getUncleCountByBlockNumber", ["0x7"]) == .null)
+        #expect(try await rpc.call("eth_getUncleByBlockNumberAndIndex", ["0x1", "0x0"]) == .null)
+        #expect(try await rpc.call("eth_getUncleByBlockHashAndIndex", [.hash(header.hash), "0x0"]) == .null)
+        #expect(await rpc.error("eth_getTransactionByBlockHashAndIndex", [.hash(header.hash), "1"])?.code == -32602)
+        #expect(try await rpc.call("web3_sha3", ["0x68656c6c6f20776f726c64"])
+                == "0x47173285a8d7341e5e972fc677286384f802f8ef42a5ec5f03bbfa254cb01fad")
         await rpc.node.stop()
     }
 
