@@ -22,7 +22,7 @@ public struct VMContractRuntime: ContractRuntime, Sendable {
     public func create(_ message: ContractMessage, initCode: [UInt8], state: WorldState,
                        environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
         let host = WorldStateHost(state: state, environment: environment, programs: programs)
-        try handBackValue(of: message, state: state)
+        // The VM moves the message's value itself, inside the frame's checkpoint.
         let result = VM.deploy(payload: initCode, message: vmMessage(message), host: host)
         if let fault = host.fault { throw fault }
         if let program = result.program { programs.remember(program) }
@@ -39,20 +39,9 @@ public struct VMContractRuntime: ContractRuntime, Sendable {
         if let error = try host.loadProgram(codeHash: codeHash).error {
             return ContractOutcome(status: .failure(reason: error.description), gasUsed: message.gas)
         }
-        try handBackValue(of: message, state: state)
         let result = VM.call(vmMessage(message), host: host)
         if let fault = host.fault { throw fault }
         return outcome(result.outcome, gas: message.gas, gasLeft: result.gasLeft, output: result.output)
-    }
-
-    /// The executor has already moved the message's value to the callee; the VM moves it itself,
-    /// inside the call's own checkpoint (and refuses what it must). So it goes back first: both
-    /// moves happen within the executor's snapshot of the message, and the net effect is one move.
-    private func handBackValue(of message: ContractMessage, state: WorldState) throws(StateError) {
-        guard !message.value.isZero else { return }
-        guard try state.transfer(message.value, from: message.address, to: message.caller) else {
-            preconditionFailure("the executor moved this value to the callee just before")
-        }
     }
 
     private func vmMessage(_ message: ContractMessage) -> Message {

@@ -77,9 +77,12 @@ extension BlockExecutor {
         var simulation = CallSimulation(status: .success, returnData: [], gasUsed: intrinsic, logs: [])
         let outcome: ContractOutcome
         if let target {
-            guard try state.transfer(value, from: sender, to: target) else { preconditionFailure("balance was checked") }
             let code = try state.code(at: target)
-            if code.isEmpty { return .success(simulation) }
+            // The runtime moves the value to code; without code it is a plain transfer.
+            if code.isEmpty {
+                guard try state.transfer(value, from: sender, to: target) else { preconditionFailure("balance was checked") }
+                return .success(simulation)
+            }
             guard let runtime else { return .success(Self.withoutRuntime(simulation, gas: gasLimit)) }
             let message = ContractMessage(caller: sender, origin: sender, address: target, value: value, input: data,
                                           gas: gasForCode)
@@ -94,7 +97,6 @@ extension BlockExecutor {
             }
             guard let runtime else { return .success(Self.withoutRuntime(simulation, gas: gasLimit)) }
             try state.updateAccount(at: address) { $0.nonce = 1 }
-            guard try state.transfer(value, from: sender, to: address) else { preconditionFailure("balance was checked") }
             let message = ContractMessage(caller: sender, origin: sender, address: address, value: value, input: data,
                                           gas: gasForCode)
             outcome = try runtime.create(message, initCode: data, state: state, environment: environment)

@@ -13,7 +13,9 @@ public struct ContractMessage: Sendable, Hashable {
     public var origin: Address
     /// The contract being called, or the address being created.
     public var address: Address
-    /// Already moved from caller to `address` by the executor before the runtime runs.
+    /// To be moved from `caller` to `address` by the runtime, as the first step of the run and
+    /// inside the run's own checkpoint: it stays with the caller when the run reverts or fails.
+    /// The executor checked that the caller holds it; it never moves it itself when code runs.
     public var value: UInt256
     /// Call data, or the constructor arguments' container for a creation.
     public var input: [UInt8]

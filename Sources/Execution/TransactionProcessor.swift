@@ -109,17 +109,17 @@ struct TransactionProcessor {
                       environment: ExecutionEnvironment) throws(StateError) -> CodeRun {
         let transaction = recovered.transaction
         let target = transaction.to!
-        let snapshot = state.snapshot()
-        guard try state.transfer(transaction.value, from: recovered.sender, to: target) else {
-            preconditionFailure("balance was checked against a larger amount")
-        }
         let code = try state.code(at: target)
         // A call to an account without code is a plain transfer; its data is ignored (as Ethereum).
-        if code.isEmpty { return CodeRun(succeeded: true, codeGasUsed: 0) }
-        guard let runtime else {
-            state.revert(to: snapshot)
-            return CodeRun(succeeded: false, codeGasUsed: gas, failureReason: Self.noRuntime)
+        // With code, the runtime moves the value itself, inside its own checkpoint.
+        if code.isEmpty {
+            guard try state.transfer(transaction.value, from: recovered.sender, to: target) else {
+                preconditionFailure("balance was checked against a larger amount")
+            }
+            return CodeRun(succeeded: true, codeGasUsed: 0)
         }
+        guard let runtime else { return CodeRun(succeeded: false, codeGasUsed: gas, failureReason: Self.noRuntime) }
+        let snapshot = state.snapshot()
         let message = ContractMessage(caller: recovered.sender, origin: recovered.sender, address: target,
                                       value: transaction.value, input: transaction.data, gas: gas)
         let outcome = try runtime.call(message, code: code, state: state, environment: environment)
@@ -141,9 +141,6 @@ struct TransactionProcessor {
                            failureReason: Self.noRuntime)
         }
         try state.updateAccount(at: address) { $0.nonce = 1 }  // EIP-161: contracts start at nonce 1.
-        guard try state.transfer(transaction.value, from: recovered.sender, to: address) else {
-            preconditionFailure("balance was checked against a larger amount")
-        }
         let message = ContractMessage(caller: recovered.sender, origin: recovered.sender, address: address,
                                       value: transaction.value, input: transaction.data, gas: gas)
         let outcome = try runtime.create(message, initCode: transaction.data, state: state, environment: environment)

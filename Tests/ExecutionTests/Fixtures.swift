@@ -41,6 +41,7 @@ struct ScriptedRuntime: ContractRuntime {
 
     func create(_ message: ContractMessage, initCode: [UInt8], state: WorldState,
                 environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
+        try moveValue(message, state: state)
         try state.setStorageValue(UInt256(42), at: UInt256(1), of: message.address)
         state.emit(Log(address: message.address, topics: [Self.topic], data: message.value.bigEndianBytes))
         return outcome(for: initCode, returning: initCode)
@@ -48,9 +49,17 @@ struct ScriptedRuntime: ContractRuntime {
 
     func call(_ message: ContractMessage, code: [UInt8], state: WorldState,
               environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
+        try moveValue(message, state: state)
         try state.setStorageValue(UInt256(UInt64(message.input.count)), at: .zero, of: message.address)
         state.emit(Log(address: message.address, topics: [Self.topic], data: message.input))
         return outcome(for: message.input, returning: [0x01])
+    }
+
+    /// A runtime moves the message's value itself (the seam's rule).
+    private func moveValue(_ message: ContractMessage, state: WorldState) throws(StateError) {
+        guard try state.transfer(message.value, from: message.caller, to: message.address) else {
+            preconditionFailure("the executor checked the balance")
+        }
     }
 
     private func outcome(for input: [UInt8], returning data: [UInt8]) -> ContractOutcome {
