@@ -78,7 +78,7 @@ let package = Package(
         // Off-chain tests of compiled contracts: deploy and call in an in-memory world.
         .target(name: "ContractTesting", dependencies: ["ContractCompiler", "ContractDSL", "VM", "Bytecode", "LedgerPrimitives"]),
         // The contracts in Contracts/, written in the DSL.
-        .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts", exclude: ["SimpleStore.asm", "SimpleStore.abi.json"]),
+        .target(name: "Contracts", dependencies: ["ContractDSL"], path: "Contracts", exclude: ["SimpleStore.asm", "SimpleStore.abi.json", "Permissions.abi.json"]),
         .target(name: "ContractExecution", dependencies: ["Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes"]),
 
         .target(name: "Execution", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON", "StateTrie"]),
@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "EthereumAPITests", dependencies: ["EthereumAPI", "RPCServer", "RPCTestSupport", "ChainQueries", "LedgerJSON", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioConcurrencyHelpers]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "Execution", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "StateTrie", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

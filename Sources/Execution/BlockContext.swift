@@ -28,23 +28,14 @@ public struct BlockContext: Sendable, Hashable {
     }
 }
 
-/// The chain-wide rules execution enforces (from the genesis file).
+/// The chain-wide rules execution enforces (from the genesis file). Who may send and deploy is
+/// not here but in the state, in the Permissions system contract (Permissions.swift).
 public struct ChainRules: Sendable, Hashable {
     public var chainId: UInt64
-    /// Who may send transactions; nil means anyone (DESIGN.md §9).
-    public var sendAllowlist: Set<Address>?
-    /// Who may create contracts; nil means anyone.
-    public var deployAllowlist: Set<Address>?
     public var transactionOptions: TransactionValidationOptions
 
-    public init(chainId: UInt64, sendAllowlist: Set<Address>? = nil, deployAllowlist: Set<Address>? = nil,
-                transactionOptions: TransactionValidationOptions = .init()) {
+    public init(chainId: UInt64, transactionOptions: TransactionValidationOptions = .init()) {
         self.chainId = chainId
-        self.sendAllowlist = sendAllowlist
-        self.deployAllowlist = deployAllowlist
         self.transactionOptions = transactionOptions
     }
-
-    public func maySend(_ sender: Address) -> Bool { sendAllowlist?.contains(sender) ?? true }
-    public func mayDeploy(_ sender: Address) -> Bool { deployAllowlist?.contains(sender) ?? true }
 }

@@ -63,7 +63,7 @@ extension BlockExecutor {
         }
         let intrinsic = IntrinsicGas.cost(data: data, isContractCreation: isCreation, accessList: [])
         guard gasLimit >= intrinsic else { return .failure(.invalid(.intrinsicGasTooLow(have: gasLimit, want: intrinsic))) }
-        if isCreation && !rules.mayDeploy(sender) { return .failure(.deployerNotAllowed(sender)) }
+        if isCreation, !(try Permissions.mayDeploy(sender, in: base)) { return .failure(.deployerNotAllowed(sender)) }
 
         let state = WorldState(base: base)
         let account = try state.account(at: sender) ?? Account()

@@ -59,8 +59,15 @@ public struct ChainSettings: Sendable, Hashable {
     public var baseFeeFloats: Bool
     public var minBlockIntervalMs: UInt64
     public var emptyBlockPeriodMs: UInt64
+    /// Who may change the allowlists through the Permissions system contract; nil: nobody.
+    public var admin: Address?
     public var sendAllowlist: Set<Address>?
     public var deployAllowlist: Set<Address>?
+
+    /// The Permissions contract's genesis storage.
+    public var permissions: Permissions.Settings {
+        Permissions.Settings(admin: admin, senders: sendAllowlist, deployers: deployAllowlist)
+    }
 
     public static let defaultMinBlockIntervalMs: UInt64 = 250
     public static let defaultEmptyBlockPeriodMs: UInt64 = 5_000
@@ -78,7 +85,7 @@ public struct Genesis: Sendable, Hashable {
 
     /// The execution rules this genesis sets.
     public var rules: ChainRules {
-        ChainRules(chainId: chainId, sendAllowlist: settings.sendAllowlist, deployAllowlist: settings.deployAllowlist)
+        ChainRules(chainId: chainId)
     }
 
     public var validatorsHash: Hash32 { GenesisValidator.setHash(of: settings.validators) }
@@ -98,6 +105,7 @@ public struct Genesis: Sendable, Hashable {
                     try world.setStorageValue(value, at: slot, of: address)
                 }
             }
+            try Permissions.install(settings.permissions, in: world)
             // geth keeps the allocations as written, empty ones included.
             let diff = try world.commit(deletingEmptyAccounts: false)
             let header = BlockHeader(
@@ -145,7 +153,7 @@ extension Genesis {
         chainId = try config.uint64(config.required("chainId"), "chainId")
         let d6g = try Fields(config.required("d6g"), path: "config.d6g")
         try d6g.rejectUnknown(["validators", "feeRecipient", "baseFeeFloats", "minBlockIntervalMs",
-                               "emptyBlockPeriodMs", "sendAllowlist", "deployAllowlist"])
+                               "emptyBlockPeriodMs", "admin", "sendAllowlist", "deployAllowlist"])
         gasLimit = try root.uint64(root.required("gasLimit"), "gasLimit")
         guard gasLimit >= IntrinsicGas.transaction else {
             throw GenesisError(field: "gasLimit", problem: "must be at least 21000, the gas of one transfer")
@@ -203,6 +211,7 @@ extension Genesis {
         guard emptyPeriod >= interval else {
             throw d6g.error("emptyBlockPeriodMs", "must be at least minBlockIntervalMs (\(interval))")
         }
+        let admin = try d6g["admin"].map { value throws(GenesisError) in try d6g.address(value, "admin") }
         let sendAllowlist = try d6g.addressSet(d6g["sendAllowlist"], "sendAllowlist")
         let deployAllowlist = try d6g.addressSet(d6g["deployAllowlist"], "deployAllowlist")
         // DESIGN.md §2: with free transactions, anyone could flood the chain.
@@ -214,9 +223,12 @@ extension Genesis {
                 throw d6g.error("deployAllowlist", "required when baseFeePerGas is 0 (free transactions must be restricted)")
             }
         }
+        if let admin, let sendAllowlist, !sendAllowlist.contains(admin) {
+            throw d6g.error("admin", "must be on sendAllowlist, or it could never send the transactions that change it")
+        }
         return ChainSettings(validators: validators, feeRecipient: feeRecipient, baseFeeFloats: floats ?? false,
                              minBlockIntervalMs: interval, emptyBlockPeriodMs: emptyPeriod,
-                             sendAllowlist: sendAllowlist, deployAllowlist: deployAllowlist)
+                             admin: admin, sendAllowlist: sendAllowlist, deployAllowlist: deployAllowlist)
     }
 
     private static func alloc(_ value: JSONValue?) throws(GenesisError) -> [Address: GenesisAccount] {
@@ -251,6 +263,9 @@ extension Genesis {
                     }
                     account.storage[slot] = word
                 }
+            }
+            guard address != Permissions.address else {
+                throw GenesisError(field: "alloc.\(key)", problem: "reserved for the Permissions system contract (config.d6g sets it)")
             }
             guard alloc.updateValue(account, forKey: address) == nil else {
                 throw GenesisError(field: "alloc.\(key)", problem: "the address is allocated twice")

@@ -35,8 +35,10 @@ struct TransactionProcessor {
         do {
             try transaction.checkIntrinsicValidity(chainId: rules.chainId, options: rules.transactionOptions)
         } catch { return .failure(.invalid(error)) }
-        guard rules.maySend(sender) else { return .failure(.senderNotAllowed(sender)) }
-        if transaction.isContractCreation && !rules.mayDeploy(sender) {
+        // The Permissions contract's storage as it stands before this transaction: an earlier
+        // transaction of the same block that changes it counts.
+        guard try Permissions.maySend(sender, in: state) else { return .failure(.senderNotAllowed(sender)) }
+        if transaction.isContractCreation, !(try Permissions.mayDeploy(sender, in: state)) {
             return .failure(.deployerNotAllowed(sender))
         }
         guard !(transaction.maxFeePerGas < context.baseFeePerGas) else {

@@ -72,10 +72,9 @@ public struct Mempool: Sendable {
         } else if !configuration.allowsUnprotectedLegacy {
             throw .invalidChainId(have: nil, want: configuration.chainId)
         }
-        if let allowed = configuration.sendAllowlist, !allowed.contains(sender) { throw .senderNotAllowed(sender) }
-        if signed.isContractCreation, let allowed = configuration.deployAllowlist, !allowed.contains(sender) {
-            throw .deployNotAllowed(sender)
-        }
+        let account = state.mempoolAccount(of: sender)
+        guard account.maySend else { throw .senderNotAllowed(sender) }
+        if signed.isContractCreation, !account.mayDeploy { throw .deployNotAllowed(sender) }
         guard signed.gasLimit <= configuration.blockGasLimit else {
             throw .exceedsBlockGasLimit(gas: signed.gasLimit, limit: configuration.blockGasLimit)
         }
@@ -83,7 +82,6 @@ public struct Mempool: Sendable {
         guard signed.maxFeePerGas >= required else {
             throw .underpriced(maxFeePerGas: signed.maxFeePerGas, minimum: required)
         }
-        let account = state.mempoolAccount(of: sender)
         guard signed.nonce >= account.nonce else {
             throw .nonceTooLow(sender: sender, nonce: signed.nonce, stateNonce: account.nonce)
         }
@@ -216,23 +214,14 @@ public struct Mempool: Sendable {
         rebuildEvictionOrder()
     }
 
-    /// Replaces the allowlists (e.g. after the admin system contract changed them) and drops
-    /// what they no longer permit.
-    public mutating func updateAllowlists(send: Set<Address>?, deploy: Set<Address>?,
-                                          headState: some MempoolAccountView) {
-        configuration.sendAllowlist = send
-        configuration.deployAllowlist = deploy
-        reset(headState: headState)
-    }
-
     /// Brings one sender's queue to `account`: drops transactions below its nonce and those the
     /// pool would no longer admit (cost above the balance, gas above the block limit, fee cap
     /// below the required price, sender or deployment not allowed).
     private mutating func resynchronize(_ sender: Address, with account: MempoolAccount) {
         let configuration = self.configuration
         let required = configuration.requiredFeePerGas
-        let senderAllowed = configuration.sendAllowlist?.contains(sender) ?? true
-        let deployAllowed = configuration.deployAllowlist?.contains(sender) ?? true
+        let senderAllowed = account.maySend
+        let deployAllowed = account.mayDeploy
         let dropped = modifyQueue(of: sender, stateNonce: account.nonce) { queue in
             queue.rebase(stateNonce: account.nonce) { transaction in
                 senderAllowed && transaction.cost <= account.balance

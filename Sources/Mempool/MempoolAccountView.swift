@@ -1,4 +1,5 @@
-// The mempool's only window on chain state: the nonce and balance of a sender at the head.
+// The mempool's only window on chain state: the nonce, balance and permissions of a sender at
+// the head.
 // A protocol rather than Execution's state reader, so the pool depends on no storage or VM.
 import LedgerPrimitives
 
@@ -7,10 +8,16 @@ public struct MempoolAccount: Hashable, Sendable {
     /// The next nonce the chain expects from the account.
     public var nonce: UInt64
     public var balance: UInt256
+    /// Whether the chain's permissions let the account send transactions, and create contracts
+    /// (the node reads them from the Permissions system contract).
+    public var maySend: Bool
+    public var mayDeploy: Bool
 
-    public init(nonce: UInt64 = 0, balance: UInt256 = .zero) {
+    public init(nonce: UInt64 = 0, balance: UInt256 = .zero, maySend: Bool = true, mayDeploy: Bool = true) {
         self.nonce = nonce
         self.balance = balance
+        self.maySend = maySend
+        self.mayDeploy = mayDeploy
     }
 
     /// An account that does not exist yet: nonce 0, no funds.

@@ -19,10 +19,6 @@ public struct MempoolConfiguration: Hashable, Sendable {
     public var maximumQueuedPerSender: Int
     /// A replacement must raise both the fee cap and the tip by this many percent.
     public var priceBumpPercent: UInt64
-    /// Who may send at all; nil lets anyone send (DESIGN.md §9).
-    public var sendAllowlist: Set<Address>?
-    /// Who may create contracts; nil lets every permitted sender deploy.
-    public var deployAllowlist: Set<Address>?
     /// Accept legacy transactions without a chain id (replayable on every chain).
     public var allowsUnprotectedLegacy: Bool
 
@@ -33,7 +29,6 @@ public struct MempoolConfiguration: Hashable, Sendable {
                 minimumFeePerGas: UInt256 = .zero, maximumTransactionSize: Int = 128 * 1024,
                 maximumTransactions: Int = 50_000, maximumPerSender: Int = 1_024,
                 maximumQueuedPerSender: Int = 64, priceBumpPercent: UInt64 = 10,
-                sendAllowlist: Set<Address>? = nil, deployAllowlist: Set<Address>? = nil,
                 allowsUnprotectedLegacy: Bool = false) {
         self.chainId = chainId
         self.blockGasLimit = blockGasLimit
@@ -44,8 +39,6 @@ public struct MempoolConfiguration: Hashable, Sendable {
         self.maximumPerSender = maximumPerSender
         self.maximumQueuedPerSender = maximumQueuedPerSender
         self.priceBumpPercent = priceBumpPercent
-        self.sendAllowlist = sendAllowlist
-        self.deployAllowlist = deployAllowlist
         self.allowsUnprotectedLegacy = allowsUnprotectedLegacy
     }
 

@@ -19,6 +19,7 @@ public enum DevNetwork {
           "power": 1
         }
       ],
+      "admin": "0xd3d4ebDB3857ef348CCfEBcCcCdf6c7Ff777f65B",
       "baseFeeFloats": false,
       "minBlockIntervalMs": 250,
       "emptyBlockPeriodMs": 5000

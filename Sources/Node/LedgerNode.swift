@@ -1,10 +1,12 @@
 // The node core: one serial executor (a dispatch queue, not an actor, so nothing interleaves at
-// an `await`; DESIGN.md §7) owns the consensus core, the mempool and the head. A height runs
+// an `await`; DESIGN.md §7) owns the consensus core and the head. A height runs
 // through the same seam the BFT engine uses with many validators: the core asks for a value
 // (build and execute a block), the validator proposes, prevotes, precommits, and on the
 // decision the block is committed in one synced batch. With one validator every step happens
 // in one pass; the multi-node issue only adds the network behind `.broadcast` and `.receive`.
-// Storage reads for RPC run on a separate concurrent queue, never on Swift's cooperative pool.
+// Storage reads for RPC run on a separate concurrent queue, never on Swift's cooperative pool;
+// admission runs on the transaction pool's own queue (TransactionPool.swift), so it never waits
+// behind a height being built, executed and committed.
 import ConsensusCore
 import ContractExecution
 import Dispatch
@@ -34,8 +36,7 @@ public struct NodeConfiguration: Sendable {
         self.genesis = genesis
         self.validatorKey = validatorKey
         self.mempool = MempoolConfiguration(chainId: genesis.chainId, blockGasLimit: genesis.gasLimit,
-                                            baseFee: genesis.baseFeePerGas, sendAllowlist: genesis.settings.sendAllowlist,
-                                            deployAllowlist: genesis.settings.deployAllowlist)
+                                            baseFee: genesis.baseFeePerGas)
         self.producesBlocksAutomatically = producesBlocksAutomatically
         self.maximumTransactionsPerBlock = maximumTransactionsPerBlock
         self.simulations = simulations
@@ -97,6 +98,8 @@ public final class LedgerNode: @unchecked Sendable {
     private let queue = DispatchQueue(label: "d6g.node.core", qos: .userInitiated)
     private let readers = DispatchQueue(label: "d6g.node.reads", qos: .userInitiated, attributes: .concurrent)
     private let published: Mutex<NodeStatus>
+    /// Admission, the pending views and the proposals of the next block.
+    let pool: TransactionPool
     /// Told of each committed block, after the store has it (NodeCommits.swift).
     let commitObservers = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
 
@@ -105,8 +108,6 @@ public final class LedgerNode: @unchecked Sendable {
     private var head: BlockHeader
     private var headHash: Hash32
     private var lastCertificate: [UInt8]
-    private var mempool: Mempool
-    private var accounts: HeadAccounts
     private var candidates: [Hash32: Candidate] = [:]
     private var pendingRestore: ConsensusPersistentState<LedgerConsensus>?
     private var heightInProgress = false
@@ -166,8 +167,9 @@ public final class LedgerNode: @unchecked Sendable {
 
         var mempoolConfiguration = configuration.mempool
         mempoolConfiguration.baseFee = BaseFee.next(after: head, floats: genesis.settings.baseFeeFloats)
-        mempool = Mempool(configuration: mempoolConfiguration)
-        do { accounts = HeadAccounts(state: try store.state(at: head), log: log) } catch { throw .chain(error) }
+        do {
+            pool = TransactionPool(configuration: mempoolConfiguration, headState: try store.state(at: head), log: log)
+        } catch { throw .chain(error) }
         published = Mutex(NodeStatus(head: head, headHash: headHash, pendingTransactions: 0, queuedTransactions: 0))
         if core != nil { try restoreFromLog() }
     }
@@ -213,7 +215,11 @@ public final class LedgerNode: @unchecked Sendable {
 
     // MARK: Reads for RPC
 
-    public var status: NodeStatus { published.withLock { $0 } }
+    public var status: NodeStatus {
+        var status = published.withLock { $0 }
+        (status.pendingTransactions, status.queuedTransactions) = pool.counts
+        return status
+    }
 
     /// Runs `body` on the read queue (blocking storage reads stay off the concurrency pool).
     public func read<T: Sendable>(_ body: @escaping @Sendable (ChainStore) throws -> T) async throws -> T {
@@ -226,40 +232,24 @@ public final class LedgerNode: @unchecked Sendable {
 
     /// The nonce the next transaction of `address` should carry, counting the pool.
     public func pendingNonce(of address: Address) async -> UInt64 {
-        await onQueue { node in node.mempool.pendingNonce(of: address, state: node.accounts) }
+        await pool.pendingNonce(of: address)
     }
 
     /// A transaction waiting in the pool.
     public func pooledTransaction(hash: Hash32) async -> RecoveredTransaction? {
-        await onQueue { node in node.mempool.transaction(hash: hash) }
+        await pool.transaction(hash: hash)
     }
 
     // MARK: Admission
 
-    /// Admits transactions whose senders were recovered already (once, by the caller), in order.
-    /// Holds the node's queue only for the pool inserts.
+    /// Admits transactions whose senders were recovered already (once, by the caller), in order,
+    /// on the pool's queue; then lets the schedule know (a block may be due).
     public func submit(_ transactions: [RecoveredTransaction]) async -> [Result<Hash32, MempoolError>] {
-        await onQueue { node in
-            var results: [Result<Hash32, MempoolError>] = []
-            results.reserveCapacity(transactions.count)
-            for transaction in transactions {
-                do throws(MempoolError) {
-                    try node.mempool.admit(transaction, state: node.accounts)
-                    results.append(.success(transaction.hash))
-                } catch {
-                    results.append(.failure(error))
-                }
-            }
-            node.publishStatus()
-            node.scheduleNextHeight()
-            return results
+        let results = await pool.admit(transactions)
+        if results.contains(where: { if case .success = $0 { true } else { false } }) {
+            queue.async { [self] in scheduleNextHeight() }
         }
-    }
-
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (LedgerNode) -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { [self] in continuation.resume(returning: body(self)) }
-        }
+        return results
     }
 
     // MARK: Heights (on `queue`)
@@ -268,7 +258,7 @@ public final class LedgerNode: @unchecked Sendable {
         guard started, !stopped, halted == nil, core != nil, configuration.producesBlocksAutomatically,
               !heightInProgress else { return }
         switch schedule.decide(nowMilliseconds: clock.nowMilliseconds(), lastBlockMs: head.timestampMs,
-                               hasPendingTransactions: mempool.pendingCount > 0) {
+                               hasPendingTransactions: pool.counts.pending > 0) {
         case .produceNow:
             runHeight()
         case .wait(let due):
@@ -353,8 +343,7 @@ public final class LedgerNode: @unchecked Sendable {
         let context = BlockContext(number: height, timestamp: timestampMs / 1_000, gasLimit: genesis.gasLimit,
                                    baseFeePerGas: baseFee, feeRecipient: genesis.settings.feeRecipient ?? proposer)
         let builder = BlockBuilder(executor: executor, context: context, state: try store.state(at: head))
-        let proposals = mempool.pendingTransactions(maxCount: configuration.maximumTransactionsPerBlock,
-                                                    maxGas: genesis.gasLimit)
+        let proposals = pool.proposal(maxCount: configuration.maximumTransactionsPerBlock, maxGas: genesis.gasLimit)
         let skipped = try builder.include(proposals)
         let execution = try builder.finish()
         let included = execution.transactions.map(\.transaction)
@@ -392,12 +381,12 @@ public final class LedgerNode: @unchecked Sendable {
         headHash = block.hash
         lastCertificate = certificate
         candidates = [:]
-        do { accounts.advance(to: try store.state(at: head), applying: candidate.execution.diff) } catch {
+        do {
+            pool.didCommit(candidate.transactions + candidate.skipped, headState: try store.state(at: head),
+                           diff: candidate.execution.diff,
+                           baseFee: configuration.genesis.settings.baseFeeFloats ? BaseFee.next(after: head, floats: true) : nil)
+        } catch {
             return halt("cannot open the state of block \(block.number): \(error)")
-        }
-        mempool.removeIncluded(candidate.transactions + candidate.skipped, headState: accounts)
-        if configuration.genesis.settings.baseFeeFloats {
-            mempool.reset(headState: accounts, baseFee: BaseFee.next(after: head, floats: true))
         }
         heightInProgress = false
         publishStatus()
@@ -428,8 +417,8 @@ public final class LedgerNode: @unchecked Sendable {
     }
 
     private func publishStatus() {
-        let snapshot = NodeStatus(head: head, headHash: headHash, pendingTransactions: mempool.pendingCount,
-                                  queuedTransactions: mempool.queuedCount, halted: halted)
+        let snapshot = NodeStatus(head: head, headHash: headHash, pendingTransactions: 0, queuedTransactions: 0,
+                                  halted: halted)
         published.withLock { $0 = snapshot }
     }
 
@@ -461,43 +450,4 @@ public final class LedgerNode: @unchecked Sendable {
 
 extension UInt64 {
     fileprivate func saturatingSubtraction(_ other: UInt64) -> UInt64 { self > other ? self - other : 0 }
-}
-
-/// The head state as the mempool sees it: accounts read once from the trie and then kept up to
-/// date from each block's diff, so admission rarely touches storage.
-final class HeadAccounts: MempoolAccountView {
-    private var state: TrieStateReader
-    private var cache: [Address: MempoolAccount] = [:]
-    private let log: NodeLog
-    /// Bounds memory; the cache refills from the trie.
-    private let capacity = 1 << 20
-
-    init(state: TrieStateReader, log: NodeLog) {
-        self.state = state
-        self.log = log
-    }
-
-    func mempoolAccount(of address: Address) -> MempoolAccount {
-        if let cached = cache[address] { return cached }
-        let account: MempoolAccount
-        do {
-            let stored = try state.account(at: address)
-            account = MempoolAccount(nonce: stored?.nonce ?? 0, balance: stored?.balance ?? .zero)
-        } catch {
-            // The pool's view may not fail; an unreadable account admits nothing it would cost.
-            log(.error, "cannot read an account for the mempool", ["address": address, "error": error])
-            return .empty
-        }
-        if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-        cache[address] = account
-        return account
-    }
-
-    func advance(to newState: TrieStateReader, applying diff: StateDiff) {
-        state = newState
-        for (address, account) in diff.accounts where cache[address] != nil {
-            cache[address] = MempoolAccount(nonce: account.nonce, balance: account.balance)
-        }
-        for address in diff.deletedAccounts { cache[address] = nil }
-    }
 }

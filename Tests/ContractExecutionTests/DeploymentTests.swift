@@ -67,7 +67,7 @@ struct DeploymentTests {
     }
 
     @Test func deployAllowlistRejectsOtherSenders() throws {
-        let chain = try Chain(rules: ChainRules(chainId: chainId, deployAllowlist: [bob.address]))
+        let chain = try Chain(permissions: Permissions.Settings(deployers: [bob.address]))
         let builder = BlockBuilder(executor: chain.executor, context: chain.context(), state: chain.state)
         let payload = try StoreContract.payload()
         #expect(try builder.include(transaction(alice, nonce: 0, to: nil, data: payload)) == .deployerNotAllowed(alice.address))

@@ -14,8 +14,8 @@ import ExecutionTestSupport
 typealias Chain = TestChain
 
 extension TestChain {
-    convenience init(rules: ChainRules = ChainRules(chainId: chainId)) throws {
-        try self.init(balances: [alice.address: funded, bob.address: funded], rules: rules,
+    convenience init(rules: ChainRules = ChainRules(chainId: chainId), permissions: Permissions.Settings? = nil) throws {
+        try self.init(balances: [alice.address: funded, bob.address: funded], rules: rules, permissions: permissions,
                       runtime: VMContractRuntime())
     }
 }

@@ -78,7 +78,7 @@ struct SimulationTests {
     }
 
     @Test func simulationRejectsWhatATransactionWouldBeRejectedFor() throws {
-        let chain = try Chain(rules: ChainRules(chainId: chainId, deployAllowlist: [bob.address]))
+        let chain = try Chain(permissions: Permissions.Settings(deployers: [bob.address]))
         let payload = try StoreContract.payload()
         #expect(try chain.executor.simulateCall(from: alice.address, to: nil, data: payload, context: chain.context(),
                                                 on: chain.state) == .failure(.deployerNotAllowed(alice.address)))

@@ -27,10 +27,13 @@ public final class TestChain {
     public let executor: BlockExecutor
     public private(set) var number: UInt64 = 1
 
+    /// `permissions` installs the Permissions system contract with those settings, as genesis
+    /// does (nil: no contract, so anyone may send and deploy).
     public init(balances: [Address: UInt256], rules: ChainRules = ChainRules(chainId: chainId),
-                runtime: (any ContractRuntime)? = nil) throws {
+                permissions: Permissions.Settings? = nil, runtime: (any ContractRuntime)? = nil) throws {
         let world = WorldState(base: .empty())
         for (address, balance) in balances { try world.setBalance(balance, of: address) }
+        if let permissions { try Permissions.install(permissions, in: world) }
         state = .empty()
         executor = BlockExecutor(rules: rules, runtime: runtime)
         try persist(world.commit(deletingEmptyAccounts: false))

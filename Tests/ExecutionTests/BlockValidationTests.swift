@@ -83,6 +83,19 @@ struct BlockValidationTests {
         }
     }
 
+    @Test func aProposerCannotSmuggleInASenderThePermissionsRefuse() throws {
+        // A proposer that ignores the permissions builds this block; a validator whose state
+        // holds them refuses it, naming the transaction.
+        let (block, _) = try propose(on: try freshChain())
+        let validator = try TestChain(balances: [alice.address: funded, bob.address: funded],
+                                      permissions: Permissions.Settings(admin: alice.address, senders: [alice.address]),
+                                      runtime: ScriptedRuntime())
+        #expect(throws: BlockValidationError.execution(.invalidTransaction(
+            index: 1, hash: block.transactions[1].hash, .senderNotAllowed(bob.address)))) {
+            try validator.executor.validate(block, feeRecipient: feeRecipient, parentState: validator.state)
+        }
+    }
+
     @Test func aTransactionForAnotherChainIsRejectedAtRecovery() throws {
         var (block, _) = try propose(on: try freshChain())
         let foreign = try UnsignedTransaction.legacy(LegacyTransaction(

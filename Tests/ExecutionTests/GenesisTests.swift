@@ -72,9 +72,12 @@ struct GenesisTests {
         let account = try #require(genesis.alloc[Address(bytes: [UInt8](repeating: 0x22, count: 20))!])
         #expect(account.balance == UInt256(1000) && account.nonce == 2 && account.code == [0x60, 0x01])
         let (_, diff) = genesis.build()
-        let built = try #require(diff.accounts.first?.value)
+        let allocated = Address(bytes: [UInt8](repeating: 0x22, count: 20))!
+        let built = try #require(diff.accounts[allocated])
         #expect(built.codeHash == Keccak256.hash([0x60, 0x01]) && built.nonce == 2)
-        #expect(diff.storage.first?.value == [UInt256(1): UInt256(42)])
+        #expect(diff.storage[allocated] == [UInt256(1): UInt256(42)])
+        // Besides the allocation, only the Permissions system contract.
+        #expect(Set(diff.accounts.keys) == [allocated, Permissions.address])
         #expect(diff.code[Keccak256.hash([0x60, 0x01])] == [0x60, 0x01])
     }
 
@@ -90,7 +93,34 @@ struct GenesisTests {
         let genesis = try Genesis(json: genesisText(baseFee: "0", d6gExtra: """
             , "sendAllowlist": ["0x1111111111111111111111111111111111111111"], "deployAllowlist": []
             """))
-        #expect(genesis.rules.sendAllowlist?.count == 1 && genesis.rules.deployAllowlist == [])
+        #expect(genesis.settings.sendAllowlist?.count == 1 && genesis.settings.deployAllowlist == [])
+    }
+
+    @Test func thePermissionsContractHoldsTheGenesisLists() throws {
+        let admin = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
+        let other = Address(bytes: [UInt8](repeating: 0x22, count: 20))!
+        let genesis = try Genesis(json: genesisText(d6gExtra: """
+            , "admin": "\(admin)", "sendAllowlist": ["\(admin)", "\(other)"], "deployAllowlist": ["\(admin)"]
+            """))
+        let (_, diff) = genesis.build()
+        let nodes = InMemoryTrieNodeStore()
+        nodes.write(TrieCommit(rootHash: diff.stateRoot, nodes: diff.trieNodes))
+        let codes = InMemoryCodeStore()
+        codes.write(diff)
+        let state = try TrieStateReader(stateRoot: diff.stateRoot, nodes: nodes, codes: codes)
+        #expect(try state.code(at: Permissions.address) == Permissions.runtimeCode)
+        #expect(try state.storageValue(at: Permissions.Slot.admin, of: Permissions.address) == UInt256(admin))
+        #expect(try Permissions.maySend(admin, in: state) && Permissions.maySend(other, in: state))
+        #expect(try Permissions.mayDeploy(admin, in: state) && !Permissions.mayDeploy(other, in: state))
+        let stranger = Address(bytes: [UInt8](repeating: 0x33, count: 20))!
+        #expect(try !Permissions.maySend(stranger, in: state))
+
+        // Without lists, anyone may send and deploy, and nobody administers them.
+        let (_, openDiff) = try Genesis(json: genesisText()).build()
+        nodes.write(TrieCommit(rootHash: openDiff.stateRoot, nodes: openDiff.trieNodes))
+        let open = try TrieStateReader(stateRoot: openDiff.stateRoot, nodes: nodes, codes: codes)
+        #expect(try Permissions.maySend(stranger, in: open) && Permissions.mayDeploy(stranger, in: open))
+        #expect(try open.storageValue(at: Permissions.Slot.admin, of: Permissions.address) == .zero)
     }
 
     /// The catalogue: each broken file and the field its error must name.
@@ -128,6 +158,10 @@ struct GenesisTests {
         (genesisText(d6gExtra: ", \"blockTime\": 1"), "config.d6g.blockTime"),
         (genesisText(baseFee: "\"0x0\""), "config.d6g.sendAllowlist"),
         (genesisText(baseFee: "0", d6gExtra: ", \"sendAllowlist\": []"), "config.d6g.deployAllowlist"),
+        (genesisText(d6gExtra: ", \"admin\": \"0x1111111111111111111111111111111111111111\", \"sendAllowlist\": []"), "config.d6g.admin"),
+        (genesisText(d6gExtra: ", \"admin\": \"root\""), "config.d6g.admin"),
+        (genesisText(alloc: "{\"0xd6e0000000000000000000000000000000000001\": {\"balance\": \"1\"}}"),
+         "alloc.0xd6e0000000000000000000000000000000000001"),
         (genesisText(alloc: "{\"0xabc\": {\"balance\": \"1\"}}"), "alloc.0xabc"),
         (genesisText(alloc: "{\"0x1111111111111111111111111111111111111111\": {\"balance\": \"ten\"}}"),
          "alloc.0x1111111111111111111111111111111111111111.balance"),

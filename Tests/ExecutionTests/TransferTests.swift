@@ -128,10 +128,9 @@ struct TransferTests {
     }
 
     @Test func allowlistsExcludeSendersAndDeployers() throws {
-        let rules = ChainRules(chainId: chainId, sendAllowlist: [alice.address, bob.address],
-                               deployAllowlist: [alice.address])
         let chain = try TestChain(balances: [alice.address: funded, bob.address: funded, carol.address: funded],
-                                  rules: rules)
+                                  permissions: Permissions.Settings(senders: [alice.address, bob.address],
+                                                                    deployers: [alice.address]))
         let builder = BlockBuilder(executor: chain.executor, context: chain.context(), state: chain.state)
         #expect(try builder.include(legacy(carol, nonce: 0, to: alice.address)) == .senderNotAllowed(carol.address))
         #expect(try builder.include(legacy(bob, nonce: 0, to: nil, gas: 100_000, data: [0x60]))

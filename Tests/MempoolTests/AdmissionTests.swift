@@ -39,11 +39,11 @@ let admissionCases: [AdmissionCase] = [
                   transaction: { Fixture.legacy(nonce: 0, chainId: nil) },
                   check: { $0 == .invalidChainId(have: nil, want: Fixture.chainId) }),
     AdmissionCase("sender not on the send allowlist", message: "sender not allowed",
-                  configure: { $0.sendAllowlist = [Fixture.keys[1].address] },
+                  state: { $0[firstSender].maySend = false },
                   transaction: { Fixture.transaction(nonce: 0) },
                   check: { $0 == .senderNotAllowed(firstSender) }),
     AdmissionCase("creation by a sender not on the deploy allowlist", message: "sender not allowed to deploy",
-                  configure: { $0.deployAllowlist = [Fixture.keys[1].address] },
+                  state: { $0[firstSender].mayDeploy = false },
                   transaction: { Fixture.transaction(nonce: 0, gas: 60_000, to: nil, data: [0x60, 0x00]) },
                   check: { $0 == .deployNotAllowed(firstSender) }),
     AdmissionCase("gas above the block gas limit", message: "exceeds block gas limit",
@@ -106,14 +106,15 @@ func admissionRule(_ rule: AdmissionCase) throws {
     #expect(pool.count == 1)
 }
 
-@Test func allowlistedSendersAndDeployersAreAdmitted() throws {
-    var configuration = Fixture.configuration()
-    configuration.sendAllowlist = [firstSender]
-    configuration.deployAllowlist = [firstSender]
-    var pool = Mempool(configuration: configuration)
-    try pool.admit(Fixture.transaction(nonce: 0), state: Fixture.funded())
-    try pool.admit(Fixture.transaction(nonce: 1, gas: 60_000, to: nil, data: [0x60, 0x00]), state: Fixture.funded())
-    #expect(pool.pendingCount == 2)
+@Test func aSenderWhoMayNotDeployMayStillSend() throws {
+    var state = Fixture.funded()
+    state[firstSender].mayDeploy = false
+    var pool = Mempool(configuration: Fixture.configuration())
+    try pool.admit(Fixture.transaction(nonce: 0), state: state)
+    #expect(throws: MempoolError.deployNotAllowed(firstSender)) {
+        try pool.admit(Fixture.transaction(nonce: 1, gas: 60_000, to: nil, data: [0x60, 0x00]), state: state)
+    }
+    #expect(pool.pendingCount == 1)
 }
 
 @Test func unprotectedLegacyWhenAllowed() throws {

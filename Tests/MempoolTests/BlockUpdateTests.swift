@@ -100,15 +100,17 @@ func execute(_ transactions: [RecoveredTransaction], on state: inout MempoolAcco
     #expect(pool.isEmpty)
 }
 
-@Test func narrowedAllowlistsDropWhatTheyNoLongerPermit() throws {
+@Test func narrowedPermissionsDropWhatTheyNoLongerPermit() throws {
     let (a, b) = (Fixture.keys[0], Fixture.keys[1])
-    let state = Fixture.funded()
+    var state = Fixture.funded()
     var pool = Mempool(configuration: Fixture.configuration())
     try pool.admit(Fixture.transaction(from: a, nonce: 0), state: state)
     let creation = Fixture.transaction(from: b, nonce: 0, gas: 60_000, to: nil, data: [0x60, 0x00])
     try pool.admit(creation, state: state)
     try pool.admit(Fixture.transaction(from: b, nonce: 1), state: state)
-    pool.updateAllowlists(send: [b.address], deploy: [], headState: state)
+    state[a.address].maySend = false
+    state[b.address].mayDeploy = false
+    pool.reset(headState: state)
     #expect(pool.nonces(of: a.address) == ([], []))
     #expect(pool.nonces(of: b.address) == ([], [1]))
     #expect(throws: MempoolError.senderNotAllowed(a.address)) {

@@ -9,9 +9,42 @@ import Mempool
 import Node
 import StorageAPI
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct LedgerNodeTests {
+    @Test func admissionDoesNotWaitBehindBlockProduction() async throws {
+        let node = try makeNode(store: try initializedStore())
+        // The first commit's observer holds the node's queue, as a long height would.
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Mutex(false)
+        node.observeCommits { _ in
+            guard !holding.withLock({ let first = !$0; $0 = true; return !first }) else { return }
+            gate.wait()
+        }
+        _ = await node.submit([try recovered(transfer(from: devAccounts[0], nonce: 0))])
+        let producing = Task { try await node.produceBlock() }
+        while !holding.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+
+        let done = Mutex(false)
+        let admission = Task {
+            let results = await node.submit([try recovered(transfer(from: devAccounts[1], nonce: 0))])
+            done.withLock { $0 = true }
+            return results
+        }
+        var waited = 0
+        while !done.withLock({ $0 }), waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        #expect(done.withLock { $0 }, "admission waited behind the height holding the node's queue")
+        #expect(await node.pendingNonce(of: devAccounts[1].address) == 1)
+        gate.signal()
+        #expect(try await admission.value.allSatisfy { (try? $0.get()) != nil })
+        #expect(try await producing.value.number == 1)
+        await node.stop()
+    }
+
     @Test func aHeightCommitsThePooledTransfersWithReceiptsAndACertificate() async throws {
         let store = try initializedStore()
         let clock = FakeClock()
