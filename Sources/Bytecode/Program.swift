@@ -42,13 +42,17 @@ public final class Program: @unchecked Sendable {
     public let codeHash: Hash32
     /// Bytes of code and data in the section: what loading it costs gas for (Docs/vm.md §Gas).
     public let codeSize: Int
+    /// For a program decoded stepwise (traces), the opcode the code holds at each instruction
+    /// index (a decoded PUSH is its PUSHn); empty otherwise.
+    public let sourceOpcodes: [Opcode]
 
     package let instructionPointer: UnsafeMutablePointer<Instruction>
     package let constantPointer: UnsafeMutablePointer<UInt256>
     package let jumpTablePointer: UnsafeMutablePointer<Int32>
 
     init(instructions: [Instruction], constants: [UInt256], jumpTables: [Int32], functions: [FunctionEntry],
-         data: [UInt8], flags: Container.Flags, codeHash: Hash32, codeSize: Int) {
+         data: [UInt8], flags: Container.Flags, codeHash: Hash32, codeSize: Int, sourceOpcodes: [Opcode] = []) {
+        self.sourceOpcodes = sourceOpcodes
         instructionCount = instructions.count
         constantCount = constants.count
         jumpTableCount = jumpTables.count
@@ -113,12 +117,15 @@ public final class ProgramCache: Sendable {
     /// Whether programs are decoded with superinstructions (Docs/vm.md §Fusion); off only to
     /// compare against the plain decoding.
     public let fusing: Bool
+    /// Whether every instruction is a block of its own (traces; Verifier.runtimeProgram).
+    public let stepwise: Bool
 
     public static let defaultByteBudget = 64 * 1024 * 1024
 
-    public init(byteBudget: Int = ProgramCache.defaultByteBudget, fusing: Bool = true) {
+    public init(byteBudget: Int = ProgramCache.defaultByteBudget, fusing: Bool = true, stepwise: Bool = false) {
         self.byteBudget = byteBudget
         self.fusing = fusing
+        self.stepwise = stepwise
     }
 
     /// The program of a stored runtime container, verified on first sight.
@@ -144,7 +151,7 @@ public final class ProgramCache: Sendable {
         do { container = try Container.decodeExactly(bytes) } catch { throw .decoding(error) }
         guard container.initFunctions.isEmpty else { throw .notRuntime }
         let program: Program
-        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash, fusing: fusing) } catch { throw .verification(error) }
+        do { program = try Verifier.runtimeProgram(of: container, codeHash: hash, fusing: fusing, stepwise: stepwise) } catch { throw .verification(error) }
         remember(program)
         return program
     }

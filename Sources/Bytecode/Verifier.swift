@@ -67,12 +67,16 @@ public enum Verifier {
     /// Verifies a deploy container's two sections and returns the decoded init section. The
     /// runtime's DATALOADN offsets are checked later, on the runtime container the init code
     /// produces: its output extends the data section. `fusing: false` decodes without
-    /// superinstructions (Docs/vm.md §Fusion), for differential tests and measurements.
-    public static func deployment(of container: Container, fusing: Bool = true) throws(VerificationError) -> Program {
+    /// superinstructions (Docs/vm.md §Fusion), for differential tests and measurements;
+    /// `stepwise: true` (no fusion either) puts a BEGINBLOCK before every instruction, for traces
+    /// (Docs/vm.md §Tracing): the added ones charge nothing, so gas is charged exactly as it is
+    /// without them, and the program records each instruction's source opcode.
+    public static func deployment(of container: Container, fusing: Bool = true,
+                                  stepwise: Bool = false) throws(VerificationError) -> Program {
         guard !container.initFunctions.isEmpty else { throw VerificationError(.noInitSection, section: .initCode) }
         let hash = containerHash(container)
         let initProgram = try decode(container.initFunctions, section: .initCode, container: container, codeHash: hash,
-                                     fusing: fusing)
+                                     fusing: fusing, stepwise: stepwise)
         _ = try decode(container.runtimeFunctions, section: .runtime, container: container, codeHash: hash,
                        dataSize: Int(UInt16.max) + 32, fusing: false)
         return initProgram
@@ -80,9 +84,9 @@ public enum Verifier {
 
     /// Verifies and decodes the runtime section (what calls run).
     public static func runtimeProgram(of container: Container, codeHash: Hash32? = nil,
-                                      fusing: Bool = true) throws(VerificationError) -> Program {
+                                      fusing: Bool = true, stepwise: Bool = false) throws(VerificationError) -> Program {
         try decode(container.runtimeFunctions, section: .runtime, container: container,
-                   codeHash: codeHash ?? containerHash(container), fusing: fusing)
+                   codeHash: codeHash ?? containerHash(container), fusing: fusing, stepwise: stepwise)
     }
 
     private static func containerHash(_ container: Container) -> Hash32 {
@@ -91,7 +95,8 @@ public enum Verifier {
     }
 
     static func decode(_ functions: [Function], section: VerificationError.Section, container: Container,
-                       codeHash: Hash32, dataSize: Int? = nil, fusing: Bool) throws(VerificationError) -> Program {
+                       codeHash: Hash32, dataSize: Int? = nil, fusing: Bool,
+                       stepwise: Bool = false) throws(VerificationError) -> Program {
         let codeSize = functions.reduce(0) { $0 + $1.code.count }
         let (size, limit) = section == .runtime ? (codeSize + container.data.count, Limits.runtimeSize)
                                                 : (codeSize, Limits.initSize)
@@ -101,7 +106,7 @@ public enum Verifier {
             analyses.append(try FunctionAnalysis(functions: functions, index: index, dataSize: dataSize ?? container.data.count,
                                                  section: section))
         }
-        var emitter = Emitter()
+        var emitter = Emitter(stepwise: stepwise)
         var entries: [FunctionEntry] = []
         for (index, analysis) in analyses.enumerated() {
             entries.append(FunctionEntry(entry: Int32(emitter.instructions.count), inputs: Int(functions[index].inputs),
@@ -111,10 +116,11 @@ public enum Verifier {
         }
         var instructions = emitter.instructions
         var jumpTables = emitter.jumpTables
-        if fusing { instructions = Fusion.fuse(instructions, jumpTables: &jumpTables, functions: &entries) }
+        if fusing && !stepwise { instructions = Fusion.fuse(instructions, jumpTables: &jumpTables, functions: &entries) }
         return Program(instructions: instructions, constants: emitter.constants, jumpTables: jumpTables,
                        functions: entries, data: container.data, flags: container.flags, codeHash: codeHash,
-                       codeSize: section == .runtime ? codeSize + container.data.count : codeSize)
+                       codeSize: section == .runtime ? codeSize + container.data.count : codeSize,
+                       sourceOpcodes: emitter.sourceOpcodes)
     }
 }
 
@@ -262,7 +268,11 @@ struct FunctionAnalysis {
 
 /// Writes the decoded instruction stream of verified functions.
 struct Emitter {
+    /// A charge-free BEGINBLOCK before every instruction that does not start a block (traces).
+    let stepwise: Bool
     var instructions: [Instruction] = []
+    /// With `stepwise`, the source opcode at each instruction index (`.beginBlock` at headers).
+    var sourceOpcodes: [Opcode] = []
     var constants: [UInt256] = []
     var jumpTables: [Int32] = []
 
@@ -278,6 +288,13 @@ struct Emitter {
                 blockHeader = instructions.count
                 indexOfBlock[offset] = Int32(blockHeader)
                 instructions.append(Instruction(.beginBlock, 0))
+            } else if stepwise {
+                // A stop for the step observer; the block's header still charges its gas.
+                instructions.append(Instruction(.beginBlock, 0))
+            }
+            if stepwise {
+                sourceOpcodes += [Opcode](repeating: .beginBlock, count: instructions.count - sourceOpcodes.count)
+                sourceOpcodes.append(opcode)
             }
             let gas = instructions[blockHeader].argument + Int32(traits[Int(opcode.rawValue)].gas)
             instructions[blockHeader] = Instruction(.beginBlock, gas)

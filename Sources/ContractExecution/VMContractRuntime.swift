@@ -11,9 +11,23 @@ import VM
 public struct VMContractRuntime: ContractRuntime, Sendable {
     /// Verified programs by code hash, shared by every execution that uses this runtime.
     public let programs: ProgramCache
+    /// Where every instruction is recorded, when tracing.
+    private let trace: ExecutionTrace?
 
     public init(programs: ProgramCache = ProgramCache()) {
         self.programs = programs
+        self.trace = nil
+    }
+
+    /// A runtime that records into `trace`. Its programs are decoded stepwise (Docs/vm.md
+    /// §Tracing): each step is an instruction the contract holds; gas is the same in total.
+    public func tracing(into trace: ExecutionTrace) -> any ContractRuntime {
+        VMContractRuntime(programs: ProgramCache(stepwise: true), trace: trace)
+    }
+
+    private init(programs: ProgramCache, trace: ExecutionTrace) {
+        self.programs = programs
+        self.trace = trace
     }
 
     /// Runs the deploy payload `initCode` (a container with an init section, then the constructor
@@ -23,7 +37,8 @@ public struct VMContractRuntime: ContractRuntime, Sendable {
                        environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome {
         let host = WorldStateHost(state: state, environment: environment, programs: programs)
         // The VM moves the message's value itself, inside the frame's checkpoint.
-        let result = VM.deploy(payload: initCode, message: vmMessage(message), host: host)
+        let result = VM.deploy(payload: initCode, message: vmMessage(message), host: host,
+                               observer: trace.map(TraceRecorder.init))
         if let fault = host.fault { throw fault }
         if let program = result.program { programs.remember(program) }
         return outcome(result.outcome, gas: message.gas, gasLeft: result.gasLeft,
@@ -39,7 +54,7 @@ public struct VMContractRuntime: ContractRuntime, Sendable {
         if let error = try host.loadProgram(codeHash: codeHash).error {
             return ContractOutcome(status: .failure(reason: error.description), gasUsed: message.gas)
         }
-        let result = VM.call(vmMessage(message), host: host)
+        let result = VM.call(vmMessage(message), host: host, observer: trace.map(TraceRecorder.init))
         if let fault = host.fault { throw fault }
         return outcome(result.outcome, gas: message.gas, gasLeft: result.gasLeft, output: result.output)
     }
@@ -62,5 +77,16 @@ public struct VMContractRuntime: ContractRuntime, Sendable {
         case .failure(let failure):
             return ContractOutcome(status: .failure(reason: failure.description), gasUsed: gas)
         }
+    }
+}
+
+/// The VM's step observer writing into an `ExecutionTrace`.
+private struct TraceRecorder: StepObserver {
+    let trace: ExecutionTrace
+
+    func step(at index: Int, opcode: Opcode, gasLeft: Int64, stackDepth: Int, callDepth: Int) {
+        let definition = opcode.definition
+        trace.record(TraceStep(pc: index, op: definition.name, gas: gasLeft, gasCost: Int64(definition.gas),
+                               depth: callDepth + 1, stackDepth: stackDepth))
     }
 }

@@ -1,4 +1,4 @@
-// Every eth/net/web3 method of the node, registered on a JSON-RPC method table (one line of
+// Every eth/net/web3 method of the node, and debug_traceTransaction, registered on a JSON-RPC method table (one line of
 // registration each; the work is in the functions below and in CallMethods/FilterMethods).
 // Shapes follow the execution-apis OpenRPC document and what web3.py expects (Docs/rpc.md
 // §Methods). The API reads the chain through `ChainReading` and admits transactions through
@@ -106,6 +106,7 @@ public struct EthereumAPI: Sendable {
             return .null
         }
         table.register("eth_getProof", arguments: 2...3) { params in try await api.proof(params) }
+        table.register("debug_traceTransaction", arguments: 1...2) { params in try await api.traceTransaction(params) }
         registerFilterMethods(in: &table)
         return table
     }

@@ -75,6 +75,11 @@ public struct BlockExecutor: Sendable {
     public let rules: ChainRules
     public let runtime: (any ContractRuntime)?
 
+    /// The same executor with its runtime recording into `trace` (debug_traceTransaction).
+    public func tracing(into trace: ExecutionTrace) -> BlockExecutor {
+        BlockExecutor(rules: rules, runtime: runtime?.tracing(into: trace))
+    }
+
     public init(rules: ChainRules, runtime: (any ContractRuntime)? = nil) {
         self.rules = rules
         self.runtime = runtime

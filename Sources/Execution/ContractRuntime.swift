@@ -93,12 +93,20 @@ public struct ContractOutcome: Sendable, Hashable {
 /// reverts on `.revert` and `.failure`, so a runtime need not undo its top-level writes itself.
 /// Errors thrown are node faults (a missing trie node), never a transaction's failure.
 public protocol ContractRuntime: Sendable {
-    /// Runs creation code `initCode` for `message.address` (already created with nonce 1 and
-    /// funded with `message.value`).
+    /// Runs creation code `initCode` for `message.address` (already created with nonce 1; the
+    /// runtime moves `message.value` to it).
     func create(_ message: ContractMessage, initCode: [UInt8], state: WorldState,
                 environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome
 
     /// Runs `code`, the code of `message.address`.
     func call(_ message: ContractMessage, code: [UInt8], state: WorldState,
               environment: ExecutionEnvironment) throws(StateError) -> ContractOutcome
+
+    /// This runtime recording every instruction it runs into `trace` (debug_traceTransaction);
+    /// a runtime that cannot trace returns itself and records nothing.
+    func tracing(into trace: ExecutionTrace) -> any ContractRuntime
+}
+
+extension ContractRuntime {
+    public func tracing(into trace: ExecutionTrace) -> any ContractRuntime { self }
 }

@@ -126,8 +126,10 @@ public struct DeploymentResult: Sendable {
 
 public enum VM {
     /// Runs `message`: moves its value, then runs the recipient's code if it has any.
-    public static func call(_ message: Message, host: any Host) -> ExecutionResult {
-        Session(host: host, warm: [message.origin, message.caller, message.recipient]).call(message, depth: 0)
+    /// With an `observer`, it is told of every instruction of every frame.
+    public static func call(_ message: Message, host: any Host, observer: (any StepObserver)? = nil) -> ExecutionResult {
+        Session(host: host, warm: [message.origin, message.caller, message.recipient], observer: observer)
+            .call(message, depth: 0)
     }
 
     /// Deploys `payload` (a container with an init section, then the constructor arguments) at
@@ -135,18 +137,23 @@ public enum VM {
     /// The init code runs with the arguments as call data; its output is appended to the
     /// data section of the runtime container returned. Storing that code is the caller's job,
     /// after a success. Costs `Gas.codeDepositPerByte` per byte of the runtime container.
-    public static func deploy(payload: [UInt8], message: Message, host: any Host) -> DeploymentResult {
+    /// With an `observer`, it is told of every instruction of the init code and what it calls.
+    public static func deploy(payload: [UInt8], message: Message, host: any Host,
+                              observer: (any StepObserver)? = nil) -> DeploymentResult {
         func failed(_ failure: Failure, gasLeft: Int64 = 0) -> DeploymentResult {
             DeploymentResult(outcome: .failure(failure), gasLeft: failure.consumesAllGas ? 0 : gasLeft, output: [])
         }
         let container: Container, arguments: [UInt8]
         do { (container, arguments) = try Container.decode(payload) } catch { return failed(.malformedContainer(error)) }
         let initProgram: Program
-        do { initProgram = try Verifier.deployment(of: container) } catch { return failed(.rejectedCode(error)) }
+        // A traced deployment decodes stepwise, so the observer sees every instruction.
+        do { initProgram = try Verifier.deployment(of: container, stepwise: observer != nil) } catch {
+            return failed(.rejectedCode(error))
+        }
 
         var initMessage = message
         initMessage.input = arguments
-        let session = Session(host: host, warm: [message.origin, message.caller, message.recipient])
+        let session = Session(host: host, warm: [message.origin, message.caller, message.recipient], observer: observer)
         let checkpoint = host.checkpoint()
         if !message.value.isZero && !host.transfer(message.value, from: message.caller, to: message.recipient) {
             host.revert(to: checkpoint)

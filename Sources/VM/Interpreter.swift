@@ -42,10 +42,23 @@ struct TouchSet<Element: Hashable> {
     }
 }
 
+/// Sees each instruction before it runs: what debug_traceTransaction records (Docs/vm.md
+/// §Tracing). It is told at BEGINBLOCK, on the path the stop check already takes between gas
+/// slices, so an untraced run costs nothing more; a program decoded `stepwise` has a BEGINBLOCK
+/// before every instruction, so the observer sees them all, and gas is charged as without it.
+public protocol StepObserver {
+    /// `index` is the instruction's position in the decoded program (jump targets count the
+    /// same way), `opcode` the one the code holds there, `gasLeft` the gas before it (after its
+    /// block's charge, except at a block's first instruction), `callDepth` 0 for the outermost
+    /// frame.
+    func step(at index: Int, opcode: Opcode, gasLeft: Int64, stackDepth: Int, callDepth: Int)
+}
+
 /// One transaction's worth of nested calls: the host, the contracts on the call stack, and what
 /// the transaction has touched so far (Docs/vm.md §Gas: warm and cold access).
 final class Session {
     let host: any Host
+    let observer: (any StepObserver)?
     /// Addresses whose code is running, outermost first (for the re-entrancy rule).
     var active: [Address] = []
     /// Accounts and storage slots touched in this transaction: the first touch is cold and costs
@@ -59,8 +72,9 @@ final class Session {
     var logCount = 0
     var logBytes = 0
 
-    init(host: any Host, warm: [Address] = []) {
+    init(host: any Host, warm: [Address] = [], observer: (any StepObserver)? = nil) {
         self.host = host
+        self.observer = observer
         for address in warm { _ = warmAccounts.insert(address) }
     }
 
@@ -139,6 +153,8 @@ final class Session {
         var returnStack: [Int] = []
         var returnData: [UInt8] = []
 
+        // An observer is told at every block: the stop check's path is taken each time.
+        if observer != nil { nextStopCheck = .max }
         while true {
             let instruction = code[pc]
             pc &+= 1
@@ -148,7 +164,13 @@ final class Session {
                 if gas < 0 { return Self.failed(.outOfGas, gas: gas) }
                 if gas < nextStopCheck {
                     if host.shouldStop() { return Self.failed(.interrupted, gas: gas) }
-                    nextStopCheck = gas &- Gas.stopCheckInterval
+                    if let observer {
+                        let opcode = pc < program.sourceOpcodes.count ? program.sourceOpcodes[pc] : code[pc].opcode
+                        observer.step(at: pc, opcode: opcode, gasLeft: gas &+ Int64(instruction.argument),
+                                      stackDepth: sp - stackBase, callDepth: depth)
+                    } else {
+                        nextStopCheck = gas &- Gas.stopCheckInterval
+                    }
                 }
             case .pushInline:
                 sp.pointee = UInt256(UInt64(UInt32(bitPattern: instruction.argument)))

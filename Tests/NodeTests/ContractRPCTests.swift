@@ -89,4 +89,65 @@ import Testing
         }
         await node.stop()
     }
+
+    @Test func aTransactionsTraceShowsEveryInstructionAndItsGas() async throws {
+        let node = try makeNode(store: try initializedStore())
+        let table = node.ethereumAPI(clientVersion: "d6g-ledger/test").methods()
+        func call(_ method: String, _ params: [JSONValue]) async throws(RPCError) -> JSONValue {
+            try await table.call(method: method, params: .array(params))
+        }
+        let deploy = try Self.transaction(nonce: 0, to: nil, data: try Self.payload())
+        _ = try await call("eth_sendRawTransaction", [.data(deploy.encoded)])
+        _ = try await node.produceBlock()
+        let address = try #require(try await call("eth_getTransactionReceipt", [.hash(deploy.hash)])["contractAddress"]?
+            .stringValue.flatMap { try? Address(hex: $0) })
+        // Two transactions in one block: the second is traced after the first is replayed.
+        let set = try Self.transaction(nonce: 1, to: address, data: Self.selector("set(uint256)") + UInt256(7).bigEndianBytes)
+        let fail = try Self.transaction(nonce: 2, to: address, data: Self.selector("fail()"))
+        _ = try await call("eth_sendRawTransaction", [.data(set.encoded)])
+        _ = try await call("eth_sendRawTransaction", [.data(fail.encoded)])
+        _ = try await node.produceBlock()
+
+        let trace = try await call("debug_traceTransaction", [.hash(set.hash)])
+        let receipt = try await call("eth_getTransactionReceipt", [.hash(set.hash)])
+        #expect(trace["gas"] == receipt["gasUsed"] && trace["failed"] == false)
+        let steps = try #require(trace["structLogs"]?.arrayValue)
+        #expect(!steps.isEmpty && steps.allSatisfy { $0["gasCost"]?.integerValue != nil })
+        #expect(steps.contains { $0["op"] == "SSTORE" } && steps.contains { $0["op"] == "LOG2" })
+        #expect(!steps.contains { $0["op"]?.stringValue?.hasPrefix("(") == true }, "only the contract's own instructions")
+        // What the last step (STOP) had left is what the transaction's 1,000,000 did not use,
+        // give or take STOP's own block charge.
+        let last = try #require(steps.last)
+        #expect(last["op"] == "STOP")
+        let left = try #require(last["gas"]?.integerValue), cost = try #require(last["gasCost"]?.integerValue)
+        let unused = 1_000_000 - Int(try #require(receipt["gasUsed"]?.stringValue.flatMap { UInt64($0.dropFirst(2), radix: 16) }))
+        #expect(left == unused || left - cost == unused)
+        #expect(steps.last?["op"] == "STOP" || steps.last?["op"] == "RETURN")
+        #expect(steps.allSatisfy { $0["depth"] == 1 })
+        let gas = steps.compactMap { $0["gas"]?.integerValue.map { Int64($0) } }
+        #expect(gas.count == steps.count && zip(gas, gas.dropFirst()).allSatisfy { $0 >= $1 }, "gas left never grows")
+        let pcs = steps.compactMap { $0["pc"]?.integerValue }
+        #expect(pcs.count == steps.count)
+
+        let failed = try await call("debug_traceTransaction", [.hash(fail.hash), .object([:])])
+        #expect(failed["failed"] == true && failed["returnValue"]?.stringValue?.hasPrefix("0x08c379a0") == true)
+        #expect(failed["structLogs"]?.arrayValue?.last?["op"] == "REVERT")
+
+        // A plain transfer runs no code: no steps.
+        let transferred = try transfer(from: devAccounts[0], nonce: 0)
+        _ = try await call("eth_sendRawTransaction", [.data(transferred.encoded)])
+        _ = try await node.produceBlock()
+        let plain = try await call("debug_traceTransaction", [.hash(transferred.hash)])
+        #expect(plain["structLogs"] == [] && plain["gas"] == "0x5208")
+
+        for bad: [JSONValue] in [[.hash(Keccak256.hash([1]))], ["0x12"], [.hash(set.hash), .object(["tracer": "callTracer"])]] {
+            do {
+                _ = try await call("debug_traceTransaction", bad)
+                Issue.record("\(bad) was traced")
+            } catch {
+                #expect(error.code == -32000 || error.code == -32602, "\(bad): \(error)")
+            }
+        }
+        await node.stop()
+    }
 }

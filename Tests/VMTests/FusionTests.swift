@@ -124,10 +124,27 @@ private struct ProgramGenerator {
 
 private let contract = Fixture.contract
 
-private func run(_ bytes: [UInt8], fusing: Bool, input: [UInt8], gas: Int64) throws -> (ExecutionResult, TestHost) {
-    let host = TestHost(cache: ProgramCache(fusing: fusing))
+private func run(_ bytes: [UInt8], fusing: Bool, input: [UInt8], gas: Int64,
+                 observer: (any StepObserver)? = nil) throws -> (ExecutionResult, TestHost) {
+    let host = TestHost(cache: ProgramCache(fusing: fusing, stepwise: observer != nil))
     try host.installCode(bytes, at: contract)
-    return (VM.call(Message(caller: Fixture.sender, recipient: contract, input: input, gas: gas), host: host), host)
+    return (VM.call(Message(caller: Fixture.sender, recipient: contract, input: input, gas: gas), host: host,
+                    observer: observer), host)
+}
+
+/// Counts the steps a traced run reports and checks what each says.
+private final class StepCounter: StepObserver {
+    var steps = 0
+    var sawInternalOpcode = false
+    var lastGas = Int64.max
+    var gasGrew = false
+
+    func step(at index: Int, opcode: Opcode, gasLeft: Int64, stackDepth: Int, callDepth: Int) {
+        steps += 1
+        if opcode.definition.flags.contains(.internalOnly) { sawInternalOpcode = true }
+        if gasLeft > lastGas { gasGrew = true }
+        lastGas = gasLeft
+    }
 }
 
 @Test func fusedAndPlainProgramsAgree() throws {
@@ -146,6 +163,12 @@ private func run(_ bytes: [UInt8], fusing: Bool, input: [UInt8], gas: Int64) thr
         let (withFusion, fusedHost) = try run(bytes, fusing: true, input: input, gas: gas)
         let (withoutFusion, plainHost) = try run(bytes, fusing: false, input: input, gas: gas)
         #expect(withFusion == withoutFusion, "seed \(seed)")
+        // Traced (decoded stepwise, every instruction observed): the same result, gas included.
+        let counter = StepCounter()
+        let (traced, tracedHost) = try run(bytes, fusing: false, input: input, gas: gas, observer: counter)
+        #expect(traced == withoutFusion && tracedHost.logs == plainHost.logs, "seed \(seed)")
+        #expect(!counter.sawInternalOpcode && !counter.gasGrew, "seed \(seed)")
+        #expect(counter.steps > 0 || traced.outcome == .failure(.outOfGas), "seed \(seed): \(traced.outcome)")
         #expect(fusedHost.logs == plainHost.logs, "seed \(seed)")
         for slot in 0..<8 as Range<UInt64> {
             #expect(fusedHost.storage(of: contract, at: UInt256(slot)) == plainHost.storage(of: contract, at: UInt256(slot)),

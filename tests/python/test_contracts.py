@@ -79,6 +79,22 @@ def test_set_then_get_with_event(w3, accounts, store):
     assert logs[0]["transactionHash"] == receipt["transactionHash"]
 
 
+def test_the_trace_of_a_call_shows_its_instructions(w3, accounts, store):
+    contract, _ = store
+    sender = accounts[4]
+    receipt = sign_and_send(w3, sender, contract.functions.set(7).build_transaction(transaction_fields(w3, sender)))
+    answer = w3.provider.make_request("debug_traceTransaction", [receipt["transactionHash"].to_0x_hex()])
+    trace = answer["result"]
+    assert int(trace["gas"], 16) == receipt["gasUsed"] and trace["failed"] is False
+    ops = [step["op"] for step in trace["structLogs"]]
+    assert "SSTORE" in ops and "LOG2" in ops and ops[-1] in ("STOP", "RETURN")
+    assert all(step["depth"] == 1 for step in trace["structLogs"])
+    gas = [step["gas"] for step in trace["structLogs"]]
+    assert gas == sorted(gas, reverse=True)
+    refused = w3.provider.make_request("debug_traceTransaction", ["0x" + "00" * 32])
+    assert refused["error"]["code"] == -32000
+
+
 def test_revert_reason_is_contract_logic_error(w3, accounts, store):
     contract, _ = store
     with pytest.raises(ContractLogicError, match="nope") as raised:
