@@ -7,6 +7,7 @@ struct D6GNodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-node",
         abstract: "d6g-ledger node: permissioned BFT ledger for the DESIRE6G multi-agent system.",
-        subcommands: [DevCommand.self, InitCommand.self, RunCommand.self, KeygenCommand.self, AssembleCommand.self]
+        subcommands: [DevCommand.self, InitCommand.self, RunCommand.self, BackupCommand.self, RestoreCommand.self, KeygenCommand.self,
+                      AssembleCommand.self]
     )
 }

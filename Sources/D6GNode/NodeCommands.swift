@@ -28,11 +28,19 @@ struct RPCOptions: ParsableArguments {
     @Flag(help: "Log debug lines too.")
     var verbose = false
 
+    @Option(name: .customLong("backup-dir"),
+            help: "Enables admin_backup: live backups go into new directories here (only with a loopback --rpc-addr).")
+    var backupDirectory: String?
+
     func validate() throws {
         guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") }
         guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") }
         guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
         guard (rpcSimulations ?? 1) >= 1 else { throw ValidationError("--rpc-simulations must be at least 1") }
+        // Anyone who reaches the port could fill the disk with backups.
+        if backupDirectory != nil, !["127.0.0.1", "::1", "localhost"].contains(rpcAddress) {
+            throw ValidationError("--backup-dir enables admin_backup, which is only served on a loopback --rpc-addr")
+        }
     }
 
     var simulations: SimulationLimits {
@@ -94,7 +102,8 @@ struct DevCommand: AsyncParsableCommand {
         // Unbuffered, so the banner comes before the log lines even in a pipe.
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: DevNetwork.validatorKey, validatorKeyFile: nil,
-                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log))
+                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log,
+                                   backupDirectory: rpc.backupDirectory))
     }
 }
 
@@ -155,6 +164,47 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         try await serve(NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: validatorKey,
-                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log))
+                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log,
+                                   backupDirectory: rpc.backupDirectory))
+    }
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Back up a stopped node's data directory (chain database checkpoint, consensus log, genesis).",
+        discussion: "For a running node, start it with --backup-dir and call admin_backup (Docs/operator-guide.md §Backups).")
+
+    @Option(help: "Data directory of the stopped node.")
+    var datadir: String
+
+    @Option(help: "New directory to write the backup into.")
+    var out: String
+
+    func run() throws {
+        do {
+            let manifest = try NodeBackup.backUpStopped(DataDirectory(path: datadir), to: out)
+            print("backed up \(datadir) to \(out): chain id \(manifest.chainId), head \(manifest.headNumber) \(manifest.headHash)")
+        } catch { throw CommandFailure(error.description) }
+    }
+}
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup into a new data directory and check it.",
+        discussion: "Run the restored node only where the original no longer runs: two validators with one key sign twice.")
+
+    @Option(help: "The backup directory (`d6g-node backup --out`, or an admin_backup path).")
+    var from: String
+
+    @Option(help: "New or empty data directory to restore into.")
+    var datadir: String
+
+    func run() throws {
+        do {
+            let manifest = try NodeBackup.restore(from: from, to: DataDirectory(path: datadir))
+            print("restored \(from) into \(datadir): chain id \(manifest.chainId), head \(manifest.headNumber) \(manifest.headHash), taken \(manifest.createdAt)")
+        } catch { throw CommandFailure(error.description) }
     }
 }

@@ -54,9 +54,13 @@ public struct DataDirectory: Sendable {
 
     public init(path: String) { self.path = (path as NSString).standardizingPath }
 
-    public var chaindata: String { path + "/chaindata" }
-    public var consensusLog: String { path + "/consensus.wal" }
-    public var genesisFile: String { path + "/genesis.json" }
+    public static let chaindataName = "chaindata"
+    public static let consensusLogName = "consensus.wal"
+    public static let genesisFileName = "genesis.json"
+
+    public var chaindata: String { path + "/" + Self.chaindataName }
+    public var consensusLog: String { path + "/" + Self.consensusLogName }
+    public var genesisFile: String { path + "/" + Self.genesisFileName }
     public var lockFile: String { path + "/node.lock" }
 
     public var isInitialized: Bool { FileManager.default.fileExists(atPath: genesisFile) }

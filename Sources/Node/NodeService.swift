@@ -41,15 +41,19 @@ public struct NodeLaunch: Sendable {
     /// Gas cap, time limit and concurrency of eth_call and eth_estimateGas.
     public var simulations: SimulationLimits
     public var log: NodeLog
+    /// Where `admin_backup` writes live backups; nil leaves the method out.
+    public var backupDirectory: String?
 
     public init(dataDirectory: DataDirectory, validatorKey: PrivateKey?, validatorKeyFile: String?,
-                rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog()) {
+                rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog(),
+                backupDirectory: String? = nil) {
         self.dataDirectory = dataDirectory
         self.validatorKey = validatorKey
         self.validatorKeyFile = validatorKeyFile
         self.rpc = rpc
         self.simulations = simulations
         self.log = log
+        self.backupDirectory = backupDirectory
     }
 }
 
@@ -104,7 +108,10 @@ public enum NodeService {
         let head = node.status.head
         log(.info, "opened the chain", ["datadir": directory.path, "chainId": genesis.chainId, "head": head.number,
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
-        let methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion).methods()
+        var methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion).methods()
+        if let backups = launch.backupDirectory {
+            methods.registerBackup(of: directory, store: store, node: node, into: backups, log: log)
+        }
         let server: RPCHTTPServer
         do {
             server = try await RPCHTTPServer.start(configuration: launch.rpc,

@@ -41,8 +41,9 @@ def node_binary() -> str:
 class DevNode:
     """One `d6g-node dev` process; `start()` waits until JSON-RPC answers."""
 
-    def __init__(self, datadir: str):
+    def __init__(self, datadir: str, extra_args=()):
         self.datadir = datadir
+        self.extra_args = list(extra_args)
         self.process = None
         self.url = None
         self.log_path = os.path.join(datadir + "-logs", "node.log")
@@ -51,7 +52,7 @@ class DevNode:
     def start(self, timeout: float = 30.0) -> "DevNode":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [node_binary(), "dev", "--datadir", self.datadir, "--rpc-port", "0"],
+            [node_binary(), "dev", "--datadir", self.datadir, "--rpc-port", "0", *self.extra_args],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         deadline = time.time() + timeout
         pattern = re.compile(rb"JSON-RPC listening address=(http://[0-9.]+:[0-9]+)")
