@@ -64,6 +64,8 @@ let package = Package(
         // The one JSON: value, parser, writer and Ethereum's hex encodings, for the RPC server,
         // the client and the genesis reader.
         .target(name: "LedgerJSON", dependencies: ["LedgerPrimitives"]),
+        // The node's TOML configuration file, read strictly (Docs/adr/0008).
+        .target(name: "ConfigFile"),
 
         // Deterministic multi-node simulator of ConsensusCore, shared by its tests and d6g-bench.
         .target(name: "ConsensusSimulation", dependencies: ["ConsensusCore", "LedgerPrimitives"]),
@@ -98,7 +100,7 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "EthereumAPI", "Node", "StorageAPI"]),
 
         // Executables (composition).
-        .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
+        .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "ConfigFile", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser]),
@@ -119,6 +121,7 @@ let package = Package(
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractExecutionTests", dependencies: ["ContractExecution", "ExecutionTestSupport", "Execution", "VM", "Bytecode", "LedgerPrimitives", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "VMTests", dependencies: ["VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport", bigInt]),
+        .testTarget(name: "ConfigFileTests", dependencies: ["ConfigFile"]),
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .target(name: "RPCTestSupport", dependencies: ["RPCServer", "LedgerJSON", nioCore, nioPosix, nioConcurrencyHelpers], path: "Tests/RPCTestSupport"),
         .testTarget(name: "RPCServerTests", dependencies: ["RPCServer", "RPCTestSupport", "LedgerJSON", "LedgerPrimitives", "TestSupport", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioEmbedded]),

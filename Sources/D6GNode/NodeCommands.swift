@@ -1,6 +1,7 @@
 // `d6g-node dev | init | run`: each builds a launch description from its flags and calls the
 // Node library (swift-argument-parser's habit: `run()` holds no node logic).
 import ArgumentParser
+import ConfigFile
 import EthereumAPI
 import Foundation
 import LedgerCrypto
@@ -8,19 +9,24 @@ import LedgerPrimitives
 import Node
 import RPCServer
 
-/// Where the JSON-RPC server listens.
+/// The flags `run` and `dev` share, each also a key of the configuration file (`--config`):
+/// a flag given here wins over the file, the file over the default (Docs/operator-guide.md
+/// §Configuration).
 struct RPCOptions: ParsableArguments {
-    @Option(name: .customLong("rpc-addr"), help: "Interface for JSON-RPC (loopback unless you mean otherwise).")
-    var rpcAddress = "127.0.0.1"
+    @Option(help: "Configuration file (TOML) with any of these settings; flags win over it.")
+    var config: String?
 
-    @Option(name: .customLong("rpc-port"), help: "TCP port for JSON-RPC (0 picks a free one).")
-    var rpcPort = 8545
+    @Option(name: .customLong("rpc-addr"), help: "Interface for JSON-RPC (loopback unless you mean otherwise). [default: 127.0.0.1]")
+    var rpcAddress: String?
 
-    @Option(name: .customLong("rpc-gas-cap"), help: "Most gas one eth_call or eth_estimateGas may use.")
-    var rpcGasCap: UInt64 = 50_000_000
+    @Option(name: .customLong("rpc-port"), help: "TCP port for JSON-RPC (0 picks a free one). [default: 8545]")
+    var rpcPort: Int?
 
-    @Option(name: .customLong("rpc-call-timeout"), help: "Seconds one eth_call or eth_estimateGas may run before the VM is stopped.")
-    var rpcCallTimeout = 5.0
+    @Option(name: .customLong("rpc-gas-cap"), help: "Most gas one eth_call or eth_estimateGas may use. [default: 50000000]")
+    var rpcGasCap: UInt64?
+
+    @Option(name: .customLong("rpc-call-timeout"), help: "Seconds one eth_call or eth_estimateGas may run before the VM is stopped. [default: 5]")
+    var rpcCallTimeout: Double?
 
     @Option(name: .customLong("rpc-simulations"), help: "eth_call/eth_estimateGas running at once (default: cores - 1).")
     var rpcSimulations: Int?
@@ -33,24 +39,51 @@ struct RPCOptions: ParsableArguments {
     var backupDirectory: String?
 
     func validate() throws {
-        guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") }
-        guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") }
-        guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
-        guard (rpcSimulations ?? 1) >= 1 else { throw ValidationError("--rpc-simulations must be at least 1") }
-        // Anyone who reaches the port could fill the disk with backups.
-        if backupDirectory != nil, !["127.0.0.1", "::1", "localhost"].contains(rpcAddress) {
-            throw ValidationError("--backup-dir enables admin_backup, which is only served on a loopback --rpc-addr")
+        if let rpcPort { guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") } }
+        if let rpcGasCap { guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") } }
+        if let rpcCallTimeout {
+            guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
         }
+        guard (rpcSimulations ?? 1) >= 1 else { throw ValidationError("--rpc-simulations must be at least 1") }
     }
 
-    var simulations: SimulationLimits {
-        var limits = SimulationLimits(gasCap: rpcGasCap, timeLimit: .milliseconds(Int64(rpcCallTimeout * 1_000)))
-        if let rpcSimulations { limits.concurrency = rpcSimulations }
-        return limits
+    /// The configuration file, read (empty without `--config`).
+    func file() throws -> ConfigFile {
+        guard let config else { return ConfigFile() }
+        guard let data = FileManager.default.contents(atPath: config), let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure("cannot read the configuration file \(config)")
+        }
+        do { return try ConfigFile(toml: text) } catch { throw CommandFailure("configuration file \(config): \(error)") }
     }
 
-    var configuration: RPCServerConfiguration { RPCServerConfiguration(host: rpcAddress, port: rpcPort, eventLoopThreads: 2) }
-    var log: NodeLog { NodeLog(minimumLevel: verbose ? .debug : .info) }
+    /// Flags over the file over the defaults.
+    func settings(_ file: ConfigFile) throws -> NodeSettings {
+        let address = rpcAddress ?? file.rpcAddress ?? "127.0.0.1"
+        var limits = SimulationLimits(gasCap: rpcGasCap ?? file.rpcGasCap ?? 50_000_000,
+                                      timeLimit: .milliseconds(Int64((rpcCallTimeout ?? file.rpcCallTimeout ?? 5) * 1_000)))
+        if let concurrency = rpcSimulations ?? file.rpcSimulations { limits.concurrency = concurrency }
+        let backups = backupDirectory ?? file.backupDirectory
+        // Anyone who reaches the port could fill the disk with backups.
+        if backups != nil, !["127.0.0.1", "::1", "localhost"].contains(address) {
+            throw CommandFailure("a backup directory enables admin_backup, which is only served on a loopback RPC address (not \(address))")
+        }
+        return NodeSettings(rpc: RPCServerConfiguration(host: address, port: rpcPort ?? file.rpcPort ?? 8545, eventLoopThreads: 2),
+                            simulations: limits, log: NodeLog(minimumLevel: verbose || file.verbose == true ? .debug : .info),
+                            backupDirectory: backups)
+    }
+}
+
+/// What `run` and `dev` start a node with, resolved.
+struct NodeSettings {
+    var rpc: RPCServerConfiguration
+    var simulations: SimulationLimits
+    var log: NodeLog
+    var backupDirectory: String?
+
+    func launch(_ directory: DataDirectory, key: PrivateKey?, keyFile: String?) -> NodeLaunch {
+        NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: keyFile, rpc: rpc,
+                   simulations: simulations, log: log, backupDirectory: backupDirectory)
+    }
 }
 
 /// A failure while running a command: printed as `Error: …` without the usage text.
@@ -74,8 +107,8 @@ struct DevCommand: AsyncParsableCommand {
         abstract: "Run a one-validator development chain (Genesis/devnet.json, well-known keys).",
         discussion: "DEVELOPMENT ONLY: every key it prints is public knowledge.")
 
-    @Option(help: "Data directory.")
-    var datadir = ".d6g/dev"
+    @Option(help: "Data directory. [default: .d6g/dev]")
+    var datadir: String?
 
     @Flag(help: "Delete the data directory first and start a fresh chain.")
     var reset = false
@@ -83,7 +116,9 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var rpc: RPCOptions
 
     func run() async throws {
-        let directory = DataDirectory(path: datadir)
+        let file = try rpc.file()
+        let settings = try rpc.settings(file)
+        let directory = DataDirectory(path: datadir ?? file.datadir ?? ".d6g/dev")
         do {
             if reset { try directory.remove() }
             if !directory.isInitialized {
@@ -101,9 +136,7 @@ struct DevCommand: AsyncParsableCommand {
         banner += "validator \(DevNetwork.validatorKey.address.checksummed)\n"
         // Unbuffered, so the banner comes before the log lines even in a pipe.
         FileHandle.standardOutput.write(Data(banner.utf8))
-        try await serve(NodeLaunch(dataDirectory: directory, validatorKey: DevNetwork.validatorKey, validatorKeyFile: nil,
-                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log,
-                                   backupDirectory: rpc.backupDirectory))
+        try await serve(settings.launch(directory, key: DevNetwork.validatorKey, keyFile: nil))
     }
 }
 
@@ -137,8 +170,8 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a node on an initialised data directory.")
 
-    @Option(help: "Data directory made by `d6g-node init`.")
-    var datadir: String
+    @Option(help: "Data directory made by `d6g-node init` (or `datadir` in the configuration file).")
+    var datadir: String?
 
     @Option(name: .customLong("validator-key"),
             help: "File holding the validator's consensus private key (hex), as `d6g-node keygen --out` writes it.")
@@ -147,6 +180,12 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var rpc: RPCOptions
 
     func run() async throws {
+        let file = try rpc.file()
+        let settings = try rpc.settings(file)
+        guard let datadir = datadir ?? file.datadir else {
+            throw CommandFailure("no data directory: give --datadir, or datadir in the configuration file")
+        }
+        let validatorKey = self.validatorKey ?? file.validatorKey
         let directory = DataDirectory(path: datadir)
         guard directory.isInitialized else {
             throw CommandFailure("\(directory.path) holds no chain; run `d6g-node init --genesis FILE --datadir \(datadir)` first")
@@ -163,9 +202,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw CommandFailure("\(validatorKey) does not hold a secp256k1 private key in hex: \(error)")
             }
         }
-        try await serve(NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: validatorKey,
-                                   rpc: rpc.configuration, simulations: rpc.simulations, log: rpc.log,
-                                   backupDirectory: rpc.backupDirectory))
+        try await serve(settings.launch(directory, key: key, keyFile: validatorKey))
     }
 }
 
