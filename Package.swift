@@ -12,6 +12,11 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
 let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
 let nioConcurrencyHelpers = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 // Everything d6g-bench measures.
 let benchmarked: [Target.Dependency] = [
@@ -45,6 +50,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries: each is imported only by its wrapper target.
@@ -87,14 +96,14 @@ let package = Package(
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
-        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerJSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers]),
+        .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerJSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers, metrics]),
         // Every eth_/net_/web3_ method, their shapes, filters and subscriptions, over the ChainReading seam.
         .target(name: "EthereumAPI", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "Execution", "Mempool", "LedgerTypes", "LedgerPrimitives", nioConcurrencyHelpers]),
 
         // Composition.
         .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
-        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution"]),
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", logging, metrics, prometheus, serviceLifecycle]),
 
         // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
         .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "EthereumAPI", "Node", "StorageAPI"]),

@@ -34,12 +34,24 @@ struct RPCOptions: ParsableArguments {
     @Flag(help: "Log debug lines too.")
     var verbose = false
 
+    @Option(name: .customLong("log-format"), help: "Log lines as `human` text or `json` objects, one per line. [default: human]")
+    var logFormat: LogFormat?
+
+    @Option(name: .customLong("metrics-addr"), help: "Interface for the Prometheus metrics endpoint. [default: 127.0.0.1]")
+    var metricsAddress: String?
+
+    @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics at http://ADDR:PORT/metrics (0 picks a free port; none: off).")
+    var metricsPort: Int?
+
     @Option(name: .customLong("backup-dir"),
             help: "Enables admin_backup: live backups go into new directories here (only with a loopback --rpc-addr).")
     var backupDirectory: String?
 
     func validate() throws {
         if let rpcPort { guard (0...65_535).contains(rpcPort) else { throw ValidationError("--rpc-port must be between 0 and 65535") } }
+        if let metricsPort {
+            guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be between 0 and 65535") }
+        }
         if let rpcGasCap { guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") } }
         if let rpcCallTimeout {
             guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
@@ -67,8 +79,13 @@ struct RPCOptions: ParsableArguments {
         if backups != nil, !["127.0.0.1", "::1", "localhost"].contains(address) {
             throw CommandFailure("a backup directory enables admin_backup, which is only served on a loopback RPC address (not \(address))")
         }
+        let metricsPort = self.metricsPort ?? file.metricsPort
+        let metrics = metricsPort.map { (host: metricsAddress ?? file.metricsAddress ?? "127.0.0.1", port: $0) }
         return NodeSettings(rpc: RPCServerConfiguration(host: address, port: rpcPort ?? file.rpcPort ?? 8545, eventLoopThreads: 2),
-                            simulations: limits, log: NodeLog(minimumLevel: verbose || file.verbose == true ? .debug : .info),
+                            metrics: metrics,
+                            simulations: limits,
+                            log: NodeLog(minimumLevel: verbose || file.verbose == true ? .debug : .info,
+                                         format: logFormat ?? file.logFormat.flatMap(LogFormat.init(rawValue:)) ?? .human),
                             backupDirectory: backups)
     }
 }
@@ -76,13 +93,14 @@ struct RPCOptions: ParsableArguments {
 /// What `run` and `dev` start a node with, resolved.
 struct NodeSettings {
     var rpc: RPCServerConfiguration
+    var metrics: (host: String, port: Int)?
     var simulations: SimulationLimits
     var log: NodeLog
     var backupDirectory: String?
 
     func launch(_ directory: DataDirectory, key: PrivateKey?, keyFile: String?) -> NodeLaunch {
         NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: keyFile, rpc: rpc,
-                   simulations: simulations, log: log, backupDirectory: backupDirectory)
+                   simulations: simulations, log: log, backupDirectory: backupDirectory, metrics: metrics)
     }
 }
 
@@ -94,11 +112,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 /// Runs a started node until SIGINT/SIGTERM, then shuts it down cleanly.
 func serve(_ launch: NodeLaunch) async throws {
-    let running: RunningNode
-    do { running = try await NodeService.start(launch) } catch { throw CommandFailure(error.description) }
-    let signal = await NodeService.waitForTerminationSignal()
-    launch.log(.info, "received signal \(signal)")
-    await running.shutdown()
+    do { try await NodeService.run(launch) } catch { throw CommandFailure(error.description) }
 }
 
 struct DevCommand: AsyncParsableCommand {
@@ -245,3 +259,5 @@ struct RestoreCommand: ParsableCommand {
         } catch { throw CommandFailure(error.description) }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}

@@ -28,6 +28,24 @@ public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The pool is full and this transaction would be the first to go.
     case txpoolFull
 
+    /// A short, stable name of the rule (the `reason` label of `d6g_mempool_rejected_total`).
+    public var reason: String {
+        switch self {
+        case .alreadyKnown: "already_known"
+        case .oversizedData: "oversized"
+        case .invalidChainId: "chain_id"
+        case .senderNotAllowed: "sender_not_allowed"
+        case .deployNotAllowed: "deploy_not_allowed"
+        case .exceedsBlockGasLimit: "gas_limit"
+        case .underpriced: "underpriced"
+        case .nonceTooLow: "nonce_too_low"
+        case .replacementUnderpriced: "replacement_underpriced"
+        case .insufficientFunds: "insufficient_funds"
+        case .accountLimitExceeded: "account_limit"
+        case .txpoolFull: "pool_full"
+        }
+    }
+
     public var description: String {
         switch self {
         case .alreadyKnown:

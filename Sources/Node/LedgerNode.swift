@@ -98,6 +98,7 @@ public final class LedgerNode: @unchecked Sendable {
     private let queue = DispatchQueue(label: "d6g.node.core", qos: .userInitiated)
     private let readers = DispatchQueue(label: "d6g.node.reads", qos: .userInitiated, attributes: .concurrent)
     private let published: Mutex<NodeStatus>
+    private let metrics = NodeMetrics()
     /// Admission, the pending views and the proposals of the next block.
     let pool: TransactionPool
     /// Told of each committed block, after the store has it (NodeCommits.swift).
@@ -393,6 +394,12 @@ public final class LedgerNode: @unchecked Sendable {
         notifyCommitObservers(CommittedBlock(block: block, transactions: candidate.transactions,
                                              execution: candidate.execution))
         let committedAt = Self.monotonicMilliseconds()
+        metrics.height.record(Int64(clamping: block.number))
+        metrics.round.record(decision.certificate.round)
+        metrics.blocks.increment()
+        metrics.transactions.increment(by: block.transactions.count)
+        metrics.buildTime.recordMilliseconds(Int64(clamping: candidateBuiltAt &- heightStartedAt))
+        metrics.commitTime.recordMilliseconds(Int64(clamping: committedAt &- candidateBuiltAt))
         log(.info, "committed block", ["number": block.number, "hash": headHash, "transactions": block.transactions.count,
                                        "gasUsed": block.header.gasUsed, "round": decision.certificate.round,
                                        "buildMs": candidateBuiltAt &- heightStartedAt, "commitMs": committedAt &- candidateBuiltAt])

@@ -1,13 +1,14 @@
 // Starting and stopping a whole node: lock the data directory (and the validator key file), open
-// RocksDB, open the chain, start block production and the JSON-RPC server; on SIGINT/SIGTERM
-// stop the server, let the height in flight finish, and close the database.
-import Dispatch
+// RocksDB, open the chain, start block production, the JSON-RPC server and the metrics endpoint;
+// on SIGINT/SIGTERM (swift-service-lifecycle's graceful shutdown) stop the servers, let the
+// height in flight finish, and close the database.
 import EthereumAPI
 import Execution
 import Foundation
 import LedgerCrypto
 import LedgerPrimitives
 import RPCServer
+import ServiceLifecycle
 import StorageRocksDB
 
 public enum NodeVersion {
@@ -43,10 +44,13 @@ public struct NodeLaunch: Sendable {
     public var log: NodeLog
     /// Where `admin_backup` writes live backups; nil leaves the method out.
     public var backupDirectory: String?
+    /// Where Prometheus scrapes the metrics (`GET /metrics`); nil serves none.
+    public var metrics: (host: String, port: Int)?
 
     public init(dataDirectory: DataDirectory, validatorKey: PrivateKey?, validatorKeyFile: String?,
                 rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog(),
-                backupDirectory: String? = nil) {
+                backupDirectory: String? = nil, metrics: (host: String, port: Int)? = nil) {
+        self.metrics = metrics
         self.dataDirectory = dataDirectory
         self.validatorKey = validatorKey
         self.validatorKeyFile = validatorKeyFile
@@ -61,13 +65,17 @@ public struct NodeLaunch: Sendable {
 public final class RunningNode: Sendable {
     public let node: LedgerNode
     public let server: RPCHTTPServer
+    /// The metrics endpoint, when one was asked for.
+    public let metricsServer: MetricsHTTPServer?
     private let store: RocksDBStore
     private let locks: [FileLock]
     private let log: NodeLog
 
-    init(node: LedgerNode, server: RPCHTTPServer, store: RocksDBStore, locks: [FileLock], log: NodeLog) {
+    init(node: LedgerNode, server: RPCHTTPServer, metricsServer: MetricsHTTPServer?, store: RocksDBStore, locks: [FileLock],
+         log: NodeLog) {
         self.node = node
         self.server = server
+        self.metricsServer = metricsServer
         self.store = store
         self.locks = locks
         self.log = log
@@ -78,6 +86,7 @@ public final class RunningNode: Sendable {
     public func shutdown() async {
         log(.info, "shutting down")
         try? await server.shutdown()
+        try? await metricsServer?.shutdown()
         await node.stop()
         store.close()
         log(.info, "stopped")
@@ -89,6 +98,8 @@ public enum NodeService {
     public static func start(_ launch: NodeLaunch) async throws(NodeStartError) -> RunningNode {
         let directory = launch.dataDirectory
         let log = launch.log
+        // Before anything makes a metric: handles made earlier would stay no-ops.
+        let registry = launch.metrics.map { _ in MetricsBackend.prometheus() }
         var locks = [try directory.lock()]
         if let keyFile = launch.validatorKeyFile {
             locks.append(try FileLock(path: keyFile, create: false, purpose: "the validator key \(keyFile)"))
@@ -122,41 +133,56 @@ public enum NodeService {
             store.close()
             throw .rpc("\(launch.rpc.host):\(launch.rpc.port): \(error)")
         }
+        var metricsServer: MetricsHTTPServer?
+        if let registry, let endpoint = launch.metrics {
+            do {
+                metricsServer = try await MetricsHTTPServer.start(host: endpoint.host, port: endpoint.port) { registry.emitToBuffer() }
+            } catch {
+                try? await server.shutdown()
+                await node.stop()
+                store.close()
+                throw .rpc("metrics on \(endpoint.host):\(endpoint.port): \(error)")
+            }
+            let size = NodeMetrics().databaseSize
+            size.record((try? store.approximateSize) ?? 0)
+            node.observeCommits { _ in size.record((try? store.approximateSize) ?? 0) }
+        }
         node.start()
         log(.info, "JSON-RPC listening", ["address": "http://\(launch.rpc.host):\(server.port)"])
-        return RunningNode(node: node, server: server, store: store, locks: locks, log: log)
-    }
-
-    /// Waits for SIGINT or SIGTERM and returns the signal's number.
-    public static func waitForTerminationSignal() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            SignalWaiter.shared.wait { continuation.resume(returning: $0) }
+        if let metricsServer, let endpoint = launch.metrics {
+            log(.info, "metrics listening", ["address": "http://\(endpoint.host):\(metricsServer.port)/metrics"])
         }
+        return RunningNode(node: node, server: server, metricsServer: metricsServer, store: store, locks: locks, log: log)
     }
 }
 
-/// Turns SIGINT/SIGTERM into one callback (dispatch sources, so no work runs in a signal handler).
-private final class SignalWaiter: @unchecked Sendable {
-    static let shared = SignalWaiter()
-    private let queue = DispatchQueue(label: "d6g.node.signals")
-    private var sources: [any DispatchSourceSignal] = []
-    private var callback: (@Sendable (Int32) -> Void)?
+/// A node under swift-service-lifecycle: it starts, serves until the group shuts down gracefully
+/// (SIGTERM or SIGINT), then stops in order — the RPC and metrics servers, the height in
+/// flight, the database.
+struct NodeLifecycleService: Service {
+    let launch: NodeLaunch
 
-    func wait(_ body: @escaping @Sendable (Int32) -> Void) {
-        queue.sync {
-            callback = body
-            guard sources.isEmpty else { return }
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { [self] in
-                    let pending = callback
-                    callback = nil
-                    pending?(number)
-                }
-                source.resume()
-                sources.append(source)
-            }
+    func run() async throws {
+        let running = try await NodeService.start(launch)
+        // Returns when a graceful shutdown begins; throws only if the task is cancelled, and the
+        // node is stopped in order either way.
+        try? await gracefulShutdown()
+        await running.shutdown()
+    }
+}
+
+extension NodeService {
+    /// Starts a node and runs it until SIGTERM or SIGINT, then shuts it down in order.
+    public static func run(_ launch: NodeLaunch) async throws(NodeStartError) {
+        let service = ServiceGroupConfiguration.ServiceConfiguration(
+            service: NodeLifecycleService(launch: launch), successTerminationBehavior: .gracefullyShutdownGroup,
+            serviceName: "d6g-node")
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: launch.log.logger))
+        do { try await group.run() } catch let error as NodeStartError {
+            throw error
+        } catch {
+            throw .io("\(error)")
         }
     }
 }

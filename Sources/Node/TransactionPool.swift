@@ -18,6 +18,7 @@ final class TransactionPool: @unchecked Sendable {
     private var accounts: HeadAccounts
     /// Pending and queued counts, readable without the queue (status, the block schedule).
     private let published = Mutex((pending: 0, queued: 0))
+    private let metrics = NodeMetrics()
 
     init(configuration: MempoolConfiguration, headState: TrieStateReader, log: NodeLog) {
         mempool = Mempool(configuration: configuration)
@@ -36,6 +37,7 @@ final class TransactionPool: @unchecked Sendable {
                     try pool.mempool.admit(transaction, state: pool.accounts)
                     results.append(.success(transaction.hash))
                 } catch {
+                    pool.metrics.rejected(error)
                     results.append(.failure(error))
                 }
             }
@@ -78,6 +80,8 @@ final class TransactionPool: @unchecked Sendable {
     private func publishCounts() {
         let counts = (pending: mempool.pendingCount, queued: mempool.queuedCount)
         published.withLock { $0 = counts }
+        metrics.pending.record(counts.pending)
+        metrics.queued.record(counts.queued)
     }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable (TransactionPool) -> T) async -> T {

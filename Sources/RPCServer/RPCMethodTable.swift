@@ -1,7 +1,9 @@
 // A method registry: maps method names to closures that decode typed params, so the node
 // registers each Ethereum method in a line or two. It is itself an `RPCMethodHandler`.
+import Dispatch
 import LedgerJSON
 import LedgerPrimitives
+import Metrics
 
 /// The positional params of one call, with typed accessors whose errors read like geth's
 /// ("invalid argument 1: hex number with leading zero digits", code -32602).
@@ -89,29 +91,43 @@ public struct RPCMethodTable: RPCMethodHandler {
         var arguments: ClosedRange<Int>?
         var single: Method
         var batch: BatchMethod?
+        /// `d6g_rpc_request_duration_seconds{method=…}`, made once per method name.
+        var timer: Metrics.Timer
     }
 
     private var entries: [String: Entry] = [:]
+    /// Calls of names that are not methods, counted without the name (a label per made-up name
+    /// would let any client grow the metrics without bound).
+    private let unknownMethods = Counter(label: "d6g_rpc_unknown_method_total")
     public init() {}
+
+    private static func timer(_ name: String) -> Metrics.Timer {
+        Metrics.Timer(label: "d6g_rpc_request_duration_seconds", dimensions: [("method", name)])
+    }
 
     public var methodNames: [String] { entries.keys.sorted() }
 
     /// Registers (or replaces) `name`. With `arguments`, calls with a count outside the range
     /// are refused with -32602 before the closure runs.
     public mutating func register(_ name: String, arguments: ClosedRange<Int>? = nil, _ method: @escaping Method) {
-        entries[name] = Entry(arguments: arguments, single: method, batch: nil)
+        entries[name] = Entry(arguments: arguments, single: method, batch: nil, timer: Self.timer(name))
     }
 
     /// Registers `name` with a batch form too: consecutive calls of it inside one JSON-RPC batch
     /// are handed over together (eth_sendRawTransaction admission); single calls use `method`.
     public mutating func register(_ name: String, arguments: ClosedRange<Int>? = nil, _ method: @escaping Method,
                                   batch: @escaping BatchMethod) {
-        entries[name] = Entry(arguments: arguments, single: method, batch: batch)
+        entries[name] = Entry(arguments: arguments, single: method, batch: batch, timer: Self.timer(name))
     }
 
     public func call(method name: String, params: JSONValue) async throws(RPCError) -> JSONValue {
-        guard let entry = entries[name] else { throw RPCError.methodNotFound(name) }
+        guard let entry = entries[name] else {
+            unknownMethods.increment()
+            throw RPCError.methodNotFound(name)
+        }
         let decoded = try Self.params(params, for: entry)
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { entry.timer.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start)) }
         do {
             return try await entry.single(decoded)
         } catch let error as RPCError {
@@ -150,7 +166,10 @@ public struct RPCMethodTable: RPCMethodHandler {
                 }
             }
             if !accepted.isEmpty {
+                let start = DispatchTime.now().uptimeNanoseconds
                 let answers = await batch(accepted.map(\.params))
+                // One run of a batchable method is one request's work, timed as one.
+                entry.timer.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
                 for (position, item) in accepted.enumerated() {
                     runResults[item.slot] = position < answers.count
                         ? answers[position]

@@ -82,6 +82,19 @@ final class DatabaseHandle: @unchecked Sendable {
     /// Bytes the shared block cache holds now (data, index and filter blocks).
     var blockCacheUsage: Int { rocksdb_cache_get_usage(cache) }
 
+    /// Bytes of live table files and memtables over every column family (RocksDB's own
+    /// estimates, cheap to read).
+    var approximateSize: Int {
+        var total: UInt64 = 0
+        for family in families.values {
+            for property in ["rocksdb.live-sst-files-size", "rocksdb.cur-size-all-mem-tables"] {
+                var value: UInt64 = 0
+                if rocksdb_property_int_cf(database, family, property, &value) == 0 { total &+= value }
+            }
+        }
+        return Int(clamping: total)
+    }
+
     private static func tableOptions(cache: OpaquePointer, bloomBitsPerKey: Double?) -> OpaquePointer {
         let table = rocksdb_block_based_options_create()!
         rocksdb_block_based_options_set_block_cache(table, cache)

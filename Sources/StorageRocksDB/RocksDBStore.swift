@@ -57,6 +57,11 @@ public final class RocksDBStore: Sendable {
         }
     }
 
+    /// Bytes of the database's live files and memtables (the `d6g_db_size_bytes` metric).
+    public var approximateSize: Int {
+        get throws(StorageError) { try openHandle().approximateSize }
+    }
+
     /// Bytes held by the shared block cache now.
     public var blockCacheUsage: Int {
         get throws(StorageError) { try openHandle().blockCacheUsage }

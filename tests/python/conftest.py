@@ -55,7 +55,8 @@ class DevNode:
             [node_binary(), "dev", "--datadir", self.datadir, "--rpc-port", "0", *self.extra_args],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         deadline = time.time() + timeout
-        pattern = re.compile(rb"JSON-RPC listening address=(http://[0-9.]+:[0-9]+)")
+        # Human or JSON log lines (--log-format json).
+        pattern = re.compile(rb'JSON-RPC listening(?: address=|","address":")(http://[0-9.]+:[0-9]+)')
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"d6g-node exited with {self.process.returncode}:\n{self.log()}")

@@ -1,0 +1,22 @@
+// The node's metrics through swift-metrics (Docs/operator-guide.md §Metrics): names and labels
+// are part of the operator interface (dashboards and alerts use them), so they are declared here
+// once. Without a metrics backend (tests, no --metrics-port) every call is a no-op.
+import Mempool
+import Metrics
+
+struct NodeMetrics: Sendable {
+    let height = Gauge(label: "d6g_chain_height")
+    let round = Gauge(label: "d6g_consensus_round")
+    let blocks = Counter(label: "d6g_blocks_committed_total")
+    let transactions = Counter(label: "d6g_transactions_committed_total")
+    let buildTime = Metrics.Timer(label: "d6g_block_build_seconds")
+    let commitTime = Metrics.Timer(label: "d6g_block_commit_seconds")
+    let pending = Gauge(label: "d6g_mempool_pending")
+    let queued = Gauge(label: "d6g_mempool_queued")
+    let databaseSize = Gauge(label: "d6g_db_size_bytes")
+
+    /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule, made when first used.
+    func rejected(_ error: MempoolError) {
+        Counter(label: "d6g_mempool_rejected_total", dimensions: [("reason", error.reason)]).increment()
+    }
+}

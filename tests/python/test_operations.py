@@ -1,0 +1,78 @@
+"""Operations with a real node: the Prometheus endpoint parsed with prometheus_client's own parser
+(height, mempool, rejects by reason, RPC latency per method, block times, database size), and
+JSON log lines, one object per line with stable field names."""
+import json
+import os
+import re
+import tempfile
+import urllib.request
+
+import pytest
+from eth_account import Account
+from prometheus_client.parser import text_string_to_metric_families
+from web3.exceptions import Web3RPCError
+
+from conftest import DEV_KEYS, DevNode
+
+
+@pytest.fixture(scope="module")
+def observed():
+    with tempfile.TemporaryDirectory(prefix="d6g-ops-") as base:
+        node = DevNode(os.path.join(base, "dev"), ["--metrics-port", "0", "--log-format", "json"]).start()
+        try:
+            yield node
+        finally:
+            assert node.stop() == 0
+
+
+def scrape(node):
+    url = re.findall(r'"metrics listening","address":"(http://[0-9.:]+/metrics)"', node.log())[-1]
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def test_metrics_follow_the_chain_the_pool_and_rpc(observed):
+    w3 = observed.web3()
+    sender = Account.from_key(DEV_KEYS[1])
+    transaction = {"to": "0x000000000000000000000000000000000000bEEF", "value": 1, "gas": 21_000, "chainId": 1337,
+                   "nonce": w3.eth.get_transaction_count(sender.address, "pending"), "maxFeePerGas": 2 * 10**9,
+                   "maxPriorityFeePerGas": 0}
+    raw = sender.sign_transaction(transaction).raw_transaction
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
+    with pytest.raises(Web3RPCError):
+        w3.eth.send_raw_transaction(raw)                     # nonce too low now
+    assert w3.provider.make_request("no_such_method", [])["error"]["code"] == -32601
+
+    samples = scrape(observed)
+    assert samples[("d6g_chain_height", ())] >= receipt.blockNumber
+    assert samples[("d6g_transactions_committed_total", ())] >= 1
+    assert samples[("d6g_blocks_committed_total", ())] >= receipt.blockNumber
+    assert samples[("d6g_mempool_pending", ())] == 0
+    rejected = {labels: value for (name, labels), value in samples.items() if name == "d6g_mempool_rejected_total"}
+    assert rejected.get((("reason", "already_known"),), 0) + rejected.get((("reason", "nonce_too_low"),), 0) >= 1
+    assert samples[("d6g_rpc_unknown_method_total", ())] >= 1
+    assert samples[("d6g_rpc_request_duration_seconds_count", (("method", "eth_sendRawTransaction"),))] >= 2
+    assert samples[("d6g_rpc_request_duration_seconds_count", (("method", "eth_getTransactionReceipt"),))] >= 1
+    assert not any(labels == (("method", "no_such_method"),) for (_, labels) in samples), "unknown names never become labels"
+    assert samples[("d6g_block_commit_seconds_count", ())] >= 1
+    assert samples[("d6g_db_size_bytes", ())] > 0
+
+
+def test_log_lines_are_json_objects_with_stable_fields(observed):
+    # The log file also holds the dev banner (stdout); the log lines are the rest.
+    lines = [line for line in observed.log().splitlines() if line.strip() and not line.startswith((" ", "d6g-node dev", "chain id",
+                                                                                                   "funded", "validator"))]
+    events = [json.loads(line) for line in lines]          # every log line parses on its own
+    assert all(list(event)[:3] == ["time", "level", "message"] for event in events)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["time"]) for event in events)
+    committed = [event for event in events if event["message"] == "committed block"]
+    assert committed and {"number", "hash", "transactions", "gasUsed", "round", "buildMs", "commitMs"} <= set(committed[-1])
+    opened = next(event for event in events if event["message"] == "opened the chain")
+    assert opened["chainId"] == "1337" and opened["level"] == "info"
