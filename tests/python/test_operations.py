@@ -76,3 +76,27 @@ def test_log_lines_are_json_objects_with_stable_fields(observed):
     assert committed and {"number", "hash", "transactions", "gasUsed", "round", "buildMs", "commitMs"} <= set(committed[-1])
     opened = next(event for event in events if event["message"] == "opened the chain")
     assert opened["chainId"] == "1337" and opened["level"] == "info"
+
+
+def test_the_dashboard_and_scrape_config_name_what_the_node_exports(observed):
+    """Docs/grafana-dashboard.json queries only metrics the node serves (docs stay true)."""
+    from conftest import ROOT
+    dashboard = json.loads((ROOT / "Docs" / "grafana-dashboard.json").read_text())
+    # Labelled counters exist once used: make sure one rejection happened.
+    w3 = observed.web3()
+    sender = Account.from_key(DEV_KEYS[4])
+    raw = sender.sign_transaction({"to": sender.address, "value": 0, "gas": 21_000, "chainId": 1337, "nonce": 0,
+                                   "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 0}).raw_transaction
+    for _ in range(2):
+        try:
+            w3.eth.send_raw_transaction(raw)
+        except Web3RPCError:
+            pass
+    exported = {name for (name, _) in scrape(observed)}
+    queried = set()
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            queried |= set(re.findall(r"\b(d6g_[a-z_]+)", target["expr"]))
+    assert queried and queried <= exported, f"not exported: {sorted(queried - exported)}"
+    assert "d6g-node" in (ROOT / "Docs" / "prometheus.yml").read_text()
+
