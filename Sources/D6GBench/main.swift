@@ -1,7 +1,7 @@
 // d6g-bench: benchmarks and load generation. Each subcommand lives in its own file.
 import ArgumentParser
 
-struct D6GBench: ParsableCommand {
+struct D6GBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
@@ -20,10 +20,13 @@ struct D6GBench: ParsableCommand {
             MempoolBenchmark.self,
             ConsensusBenchmark.self,
             RPCBenchmark.self,
+            GenChainBenchmark.self,
+            RestartBenchmark.self,
+            NodeRPCBenchmark.self,
         ]
     )
 }
 
 // Top-level code rather than @main: with more than one file in the target, main.swift
 // is compiled as a script, where @main is not allowed.
-D6GBench.main()
+await D6GBench.main()

@@ -1,0 +1,81 @@
+// d6g-bench node-rpc: requests per second a running node answers, per method, over HTTP from
+// several connections at once (single requests, no batches): eth_blockNumber, eth_getBalance,
+// eth_call, eth_getProof, and eth_getLogs over a range of blocks (Docs/benchmarks.md §RPC on a
+// node). Works against any Ethereum JSON-RPC node; on a gen-chain chain, --contract names the
+// SimpleStore whose events eth_getLogs finds.
+import ArgumentParser
+import Foundation
+import LedgerClient
+import LedgerJSON
+import LedgerPrimitives
+import Synchronization
+
+struct NodeRPCBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node-rpc",
+        abstract: "Requests/s of a running node per method (eth_blockNumber, eth_getBalance, eth_call, eth_getProof, eth_getLogs).",
+        discussion: "Example: d6g-bench node-rpc --rpc http://127.0.0.1:8545 --contract 0x… --log-range 10000")
+
+    @Option(help: "The node's JSON-RPC URL.")
+    var rpc = "http://127.0.0.1:8545"
+
+    @Option(help: "Seconds per method.")
+    var seconds = 3.0
+
+    @Option(help: "Concurrent connections, each with one request in flight.")
+    var connections = 4
+
+    @Option(help: "Contract to call (get()) and to read logs of; without it eth_call targets an account.")
+    var contract: String?
+
+    @Option(help: "Blocks eth_getLogs covers, ending at the head.")
+    var logRange: UInt64 = 10_000
+
+    func run() async throws {
+        let account = "0xd3d4ebDB3857ef348CCfEBcCcCdf6c7Ff777f65B"   // dev account 0
+        let target = contract ?? account
+        let probe = LedgerClient(transport: try HTTPTransport(url: rpc, timeout: 30))
+        let head = try await probe.blockNumber()
+        let from = head >= logRange ? head - logRange + 1 : 0
+        let cases: [(String, String, [JSONValue])] = [
+            ("eth_blockNumber", "eth_blockNumber", []),
+            ("eth_getBalance", "eth_getBalance", [.string(account), "latest"]),
+            ("eth_call", "eth_call", [.object(["to": .string(target), "data": "0x6d4ce63c"]), "latest"]),
+            ("eth_getProof", "eth_getProof", [.string(target), ["0x0"], "latest"]),
+            ("eth_getLogs \(head - from + 1) blocks", "eth_getLogs",
+             [.object(["fromBlock": .quantity(from), "toBlock": .quantity(head), "address": .string(target)])]),
+        ]
+        print("node \(rpc), head \(head), \(connections) connections, \(seconds) s per method")
+        for (label, method, params) in cases {
+            let sample = try await probe.call(method, params)
+            let items = sample.arrayValue?.count
+            let done = Tally()
+            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1_000))
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<connections {
+                    let client = LedgerClient(transport: try HTTPTransport(url: rpc, timeout: 60))
+                    group.addTask {
+                        while ContinuousClock.now < deadline {
+                            _ = try await client.call(method, params)
+                            done.count.withLock { $0 += 1 }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let elapsed = (ContinuousClock.now - started).seconds
+            let count = done.count.withLock { $0 }
+            let rate = Double(count) / elapsed
+            let suffix = items.map { ", \($0) results each" } ?? ""
+            let latency = 1_000 * elapsed * Double(connections) / Double(max(count, 1))
+            print(label.padding(toLength: 28, withPad: " ", startingAt: 0)
+                  + String(format: " %9.0f req/s  %8.3f ms each", rate, latency) + suffix)
+        }
+    }
+}
+
+/// Requests answered, counted by every connection.
+private final class Tally: Sendable {
+    let count = Mutex(0)
+}
