@@ -18,7 +18,7 @@ import StorageAPI
 import StorageRocksDB
 import Synchronization
 
-struct GenChainBenchmark: AsyncParsableCommand {
+struct GenChainBenchmark: AsyncBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "gen-chain",
         abstract: "Build a devnet chain of N real blocks offline (P6), each with contract calls that log.",
@@ -41,7 +41,7 @@ struct GenChainBenchmark: AsyncParsableCommand {
         guard calls >= 0, calls <= 1_000 else { throw ValidationError("--calls must be between 0 and 1,000") }
     }
 
-    func run() async throws {
+    func measure() async throws {
         guard !FileManager.default.fileExists(atPath: datadir) else { throw ValidationError("\(datadir) exists; give a new directory") }
         let directory = DataDirectory(path: datadir)
         let lock = try directory.lock()

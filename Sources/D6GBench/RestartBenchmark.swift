@@ -6,7 +6,7 @@ import ArgumentParser
 import Foundation
 import LedgerClient
 
-struct RestartBenchmark: AsyncParsableCommand {
+struct RestartBenchmark: AsyncBenchmark {
     static let configuration = CommandConfiguration(
         commandName: "restart",
         abstract: "Time from exec to serving RPC at the head, and RSS, of d6g-node over a data directory (P6).",
@@ -26,7 +26,7 @@ struct RestartBenchmark: AsyncParsableCommand {
     @Option(help: "Loopback port for the node's RPC.")
     var port = 18_645
 
-    func run() async throws {
+    func measure() async throws {
         var times: [Double] = [], memories: [Int] = []
         var head: UInt64 = 0
         for run in 1...max(runs, 1) {

@@ -1,7 +1,7 @@
 // d6g-bench: benchmarks and load generation. Each subcommand lives in its own file.
 import ArgumentParser
 
-struct D6GBench: AsyncParsableCommand {
+struct D6GBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-bench",
         abstract: "Benchmarks of d6g-ledger's parts and load against running nodes.",
@@ -27,6 +27,21 @@ struct D6GBench: AsyncParsableCommand {
     )
 }
 
-// Top-level code rather than @main: with more than one file in the target, main.swift
-// is compiled as a script, where @main is not allowed.
-await D6GBench.main()
+/// A subcommand whose work is asynchronous (it talks to nodes or drives one).
+protocol AsyncBenchmark: ParsableCommand {
+    func measure() async throws
+}
+
+// Top-level code rather than @main: with more than one file in the target, main.swift is
+// compiled as a script, where @main is not allowed. Parsed by hand so that asynchronous
+// subcommands can be awaited.
+do {
+    var command = try D6GBench.parseAsRoot()
+    if let benchmark = command as? any AsyncBenchmark {
+        try await benchmark.measure()
+    } else {
+        try command.run()
+    }
+} catch {
+    D6GBench.exit(withError: error)
+}
