@@ -31,10 +31,25 @@ struct NodeRPCBenchmark: AsyncBenchmark {
     @Option(help: "Blocks eth_getLogs covers, ending at the head.")
     var logRange: UInt64 = 10_000
 
+    @Option(help: "Client transport: posix (HTTPTransport, POSIX sockets) or nio (NIOHTTPTransport, SwiftNIO).")
+    var transport = "posix"
+
+    @Flag(help: "Only eth_blockNumber (the transport's own cost per request).")
+    var blockNumberOnly = false
+
+    func validate() throws {
+        guard ["posix", "nio"].contains(transport) else { throw ValidationError("--transport is posix or nio") }
+    }
+
+    func client() throws -> LedgerClient {
+        LedgerClient(transport: transport == "nio" ? try NIOHTTPTransport(url: rpc, timeout: 60) as any RPCTransport
+                                                    : try HTTPTransport(url: rpc, timeout: 60))
+    }
+
     func measure() async throws {
         let account = "0xd3d4ebDB3857ef348CCfEBcCcCdf6c7Ff777f65B"   // dev account 0
         let target = contract ?? account
-        let probe = LedgerClient(transport: try HTTPTransport(url: rpc, timeout: 30))
+        let probe = try client()
         let head = try await probe.blockNumber()
         let from = head >= logRange ? head - logRange + 1 : 0
         let half = head >= logRange / 2 ? head - logRange / 2 + 1 : 0
@@ -51,8 +66,8 @@ struct NodeRPCBenchmark: AsyncBenchmark {
             ("eth_getLogs \(head - half + 1) blk, all", "eth_getLogs",
              [.object(["fromBlock": .quantity(half), "toBlock": .quantity(head), "address": .string(target)])]),
         ]
-        print("node \(rpc), head \(head), \(connections) connections, \(seconds) s per method")
-        for (label, method, params) in cases {
+        print("node \(rpc), head \(head), \(connections) connections, \(seconds) s per method, \(transport) transport")
+        for (label, method, params) in blockNumberOnly ? Array(cases.prefix(1)) : cases {
             let sample = try await probe.call(method, params)
             let items = sample.arrayValue?.count
             let done = Tally()
@@ -60,7 +75,7 @@ struct NodeRPCBenchmark: AsyncBenchmark {
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<connections {
-                    let client = LedgerClient(transport: try HTTPTransport(url: rpc, timeout: 60))
+                    let client = try client()
                     group.addTask {
                         while ContinuousClock.now < deadline {
                             _ = try await client.call(method, params)
