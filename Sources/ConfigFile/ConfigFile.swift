@@ -13,6 +13,7 @@ public struct ConfigFile: Sendable, Equatable {
     public var rpcCallTimeout: Double?
     public var rpcSimulations: Int?
     public var backupDirectory: String?
+    public var rpcDebug: Bool?
     public var verbose: Bool?
     public var logFormat: String?
     public var metricsAddress: String?
@@ -23,7 +24,7 @@ public struct ConfigFile: Sendable, Equatable {
     /// Every key the file may hold, by table, with what it is (the error lists them).
     public static let keys: [String: [String]] = [
         "": ["datadir", "validator-key"],
-        "rpc": ["addr", "port", "gas-cap", "call-timeout", "simulations", "backup-dir"],
+        "rpc": ["addr", "port", "gas-cap", "call-timeout", "simulations", "backup-dir", "debug"],
         "log": ["verbose", "format"],
         "metrics": ["addr", "port"],
     ]
@@ -43,6 +44,7 @@ public struct ConfigFile: Sendable, Equatable {
             rpcCallTimeout = try rpc.number("call-timeout", in: 0.001...3_600)
             rpcSimulations = try rpc.integer("simulations", in: 1...1_024).map(Int.init)
             backupDirectory = try rpc.string("backup-dir")
+            rpcDebug = try rpc.bool("debug")
         }
         if let log = try top.table("log") {
             try log.rejectUnknown(Self.keys["log"]!)

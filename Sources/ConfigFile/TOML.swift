@@ -45,9 +45,12 @@ public enum TOML {
         var root: [String: TOMLValue] = [:]
         var current: [String] = []
         var declaredTables: Set<String> = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines split on the byte \n, with a trailing \r dropped: Swift reads "\r\n" as one
+        // Character, so splitting the String on "\n" would leave a CRLF file in one line.
+        for (index, rawBytes) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
-            var line = Scanner(Substring(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine), line: number)
+            let bytes = rawBytes.last == 0x0D ? rawBytes.dropLast() : rawBytes[...]
+            var line = Scanner(Substring(decoding: bytes, as: UTF8.self), line: number)
             line.skipSpaces()
             if line.isAtEnd || line.peek == "#" { continue }
             if line.peek == "[" {
@@ -58,6 +61,9 @@ public enum TOML {
                     line.skipSpaces()
                     path.append(try line.key())
                     line.skipSpaces()
+                    guard path.count <= maximumArrayNesting else {
+                        throw line.error("table names deeper than \(maximumArrayNesting) levels")
+                    }
                 } while line.consume(".")
                 guard line.consume("]") else { throw line.error("expected ] to close the table header") }
                 try line.expectEndOfLine()

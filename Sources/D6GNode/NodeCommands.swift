@@ -43,6 +43,9 @@ struct RPCOptions: ParsableArguments {
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics at http://ADDR:PORT/metrics (0 picks a free port; none: off).")
     var metricsPort: Int?
 
+    @Flag(name: .customLong("rpc-debug"), help: "Serve debug_traceTransaction (replays blocks: keep the RPC port private).")
+    var rpcDebug = false
+
     @Option(name: .customLong("backup-dir"),
             help: "Enables admin_backup: live backups go into new directories here (only with a loopback --rpc-addr).")
     var backupDirectory: String?
@@ -81,7 +84,8 @@ struct RPCOptions: ParsableArguments {
         }
         let metricsPort = self.metricsPort ?? file.metricsPort
         let metrics = metricsPort.map { (host: metricsAddress ?? file.metricsAddress ?? "127.0.0.1", port: $0) }
-        return NodeSettings(rpc: RPCServerConfiguration(host: address, port: rpcPort ?? file.rpcPort ?? 8545, eventLoopThreads: 2),
+        return NodeSettings(debugRPC: rpcDebug || file.rpcDebug == true,
+                            rpc: RPCServerConfiguration(host: address, port: rpcPort ?? file.rpcPort ?? 8545, eventLoopThreads: 2),
                             metrics: metrics,
                             simulations: limits,
                             log: NodeLog(minimumLevel: verbose || file.verbose == true ? .debug : .info,
@@ -92,6 +96,7 @@ struct RPCOptions: ParsableArguments {
 
 /// What `run` and `dev` start a node with, resolved.
 struct NodeSettings {
+    var debugRPC = false
     var rpc: RPCServerConfiguration
     var metrics: (host: String, port: Int)?
     var simulations: SimulationLimits
@@ -99,8 +104,10 @@ struct NodeSettings {
     var backupDirectory: String?
 
     func launch(_ directory: DataDirectory, key: PrivateKey?, keyFile: String?) -> NodeLaunch {
-        NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: keyFile, rpc: rpc,
-                   simulations: simulations, log: log, backupDirectory: backupDirectory, metrics: metrics)
+        var launch = NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: keyFile, rpc: rpc,
+                                simulations: simulations, log: log, backupDirectory: backupDirectory, metrics: metrics)
+        launch.debugRPC = debugRPC
+        return launch
     }
 }
 
@@ -132,6 +139,9 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         let file = try rpc.file()
         let settings = try rpc.settings(file)
+        if reset, datadir == nil, file.datadir != nil {
+            throw CommandFailure("--reset deletes the data directory: name it with --datadir, not only in the configuration file")
+        }
         let directory = DataDirectory(path: datadir ?? file.datadir ?? ".d6g/dev")
         do {
             if reset { try directory.remove() }

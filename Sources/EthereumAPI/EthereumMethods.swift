@@ -20,6 +20,9 @@ public struct EthereumAPI: Sendable {
     /// Filters and subscriptions; feed it every committed block (`didCommit`).
     public let hub: SubscriptionHub
     public let clientVersion: String
+    /// Whether debug_traceTransaction is served: a trace replays a block, so it is off unless
+    /// the operator turns it on (`--rpc-debug`), as geth keeps its debug namespace.
+    public let debug: Bool
     /// Runs eth_call and eth_estimateGas (with the VM as the contract runtime).
     let executor: BlockExecutor
     /// Where eth_call and eth_estimateGas wait for their turn.
@@ -27,7 +30,8 @@ public struct EthereumAPI: Sendable {
 
     public init(chain: any ChainReading, pool: any TransactionAdmission, facts: ChainFacts, executor: BlockExecutor,
                 simulations: SimulationLimits = SimulationLimits(), hub: SubscriptionHub = SubscriptionHub(),
-                clientVersion: String) {
+                clientVersion: String, debug: Bool = false) {
+        self.debug = debug
         self.chain = chain
         self.pool = pool
         self.facts = facts
@@ -106,12 +110,17 @@ public struct EthereumAPI: Sendable {
             return .null
         }
         table.register("eth_getProof", arguments: 2...3) { params in try await api.proof(params) }
-        table.register("debug_traceTransaction", arguments: 1...2) { params in try await api.traceTransaction(params) }
+        if debug {
+            table.register("debug_traceTransaction", arguments: 1...2) { params in try await api.traceTransaction(params) }
+        }
         registerFilterMethods(in: &table)
         return table
     }
 
     var chainId: UInt64 { facts.chainId }
+
+    /// Reward percentiles one eth_feeHistory may ask for (geth allows 100).
+    public static let maxFeeHistoryPercentiles = 100
 
     /// Fees go to the fee recipient whatever the tip, and blocks are rarely full: no tip is needed.
     var suggestedTip: UInt256 { .zero }
@@ -203,6 +212,11 @@ public struct EthereumAPI: Sendable {
     func feeHistory(_ params: RPCParams) async throws -> JSONValue {
         let requested = try params.required(0, as: UInt64.self)
         let newest = try params.required(1, as: BlockTag.self)
+        if let count = try params.optional(2, as: JSONValue.self)?.arrayValue?.count, count > Self.maxFeeHistoryPercentiles {
+            // Each percentile is one value per block of the answer: a long list would build a
+            // huge answer before the response limit could refuse it.
+            throw RPCError.invalidArgument(2, "at most \(Self.maxFeeHistoryPercentiles) percentiles, got \(count)")
+        }
         let percentiles = try params.optional(2, as: JSONValue.self)?.arrayValue?.map { value throws(RPCError) -> Double in
             guard let number = value.doubleValue, number >= 0, number <= 100 else {
                 throw RPCError.invalidArgument(2, "percentiles must be numbers between 0 and 100")

@@ -36,14 +36,14 @@ struct NodeAdmission: TransactionAdmission {
 
 extension LedgerNode {
     /// The Ethereum API over this node, its subscriptions fed by the node's commits.
-    public func ethereumAPI(clientVersion: String, hub: SubscriptionHub = SubscriptionHub()) -> EthereumAPI {
+    public func ethereumAPI(clientVersion: String, hub: SubscriptionHub = SubscriptionHub(), debug: Bool = false) -> EthereumAPI {
         let genesis = configuration.genesis
         let api = EthereumAPI(chain: NodeChainReader(node: self), pool: NodeAdmission(node: self),
                               facts: ChainFacts(chainId: genesis.chainId, baseFeeFloats: genesis.settings.baseFeeFloats,
                                                 feeRecipient: genesis.settings.feeRecipient,
                                                 transactionOptions: genesis.rules.transactionOptions),
                               executor: executor, simulations: configuration.simulations, hub: hub,
-                              clientVersion: clientVersion)
+                              clientVersion: clientVersion, debug: debug)
         observeCommits { committed in
             api.didCommit(BlockReceipts(header: committed.block.header, hash: committed.block.hash,
                                         transactionHashes: committed.transactions.map(\.hash),

@@ -46,6 +46,8 @@ public struct NodeLaunch: Sendable {
     public var backupDirectory: String?
     /// Where Prometheus scrapes the metrics (`GET /metrics`); nil serves none.
     public var metrics: (host: String, port: Int)?
+    /// Serve debug_traceTransaction.
+    public var debugRPC = false
 
     public init(dataDirectory: DataDirectory, validatorKey: PrivateKey?, validatorKeyFile: String?,
                 rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog(),
@@ -119,7 +121,7 @@ public enum NodeService {
         let head = node.status.head
         log(.info, "opened the chain", ["datadir": directory.path, "chainId": genesis.chainId, "head": head.number,
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
-        var methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion).methods()
+        var methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion, debug: launch.debugRPC).methods()
         if let backups = launch.backupDirectory {
             methods.registerBackup(of: directory, store: store, node: node, into: backups, log: log)
         }

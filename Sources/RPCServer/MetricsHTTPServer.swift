@@ -22,7 +22,10 @@ public final class MetricsHTTPServer: Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                // A connection that sends nothing for 10 s is closed: a scraper asks at once.
+                channel.pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(10))).flatMap {
+                    channel.pipeline.configureHTTPServerPipeline()
+                }.flatMap {
                     channel.pipeline.addHandler(MetricsHandler(render: render))
                 }
             }
@@ -42,6 +45,10 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
     let render: @Sendable () -> [UInt8]
 
     init(render: @escaping @Sendable () -> [UInt8]) { self.render = render }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let request) = unwrapInboundIn(data) else { return }

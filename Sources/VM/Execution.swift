@@ -169,7 +169,8 @@ public enum VM {
         let bytes: [UInt8], program: Program
         do {
             bytes = try runtime.encoded()
-            program = try Verifier.runtimeProgram(of: runtime, codeHash: Keccak256.hash(bytes))
+            // Traced: the program a later traced call of the same block finds in the cache.
+            program = try Verifier.runtimeProgram(of: runtime, codeHash: Keccak256.hash(bytes), stepwise: observer != nil)
         } catch let error as Container.DecodingError {
             host.revert(to: checkpoint)
             return failed(.malformedContainer(error))

@@ -43,6 +43,9 @@ struct ConfigFileTests {
         #expect(file == expected)
         #expect(try ConfigFile(toml: "") == ConfigFile())
         #expect(try ConfigFile(toml: "[rpc]\ncall-timeout = 3\n").rpcCallTimeout == 3)
+        // Windows line endings: every line is read, a comment first included.
+        let crlf = try ConfigFile(toml: "# node\r\ndatadir = \"/d\"\r\n[rpc]\r\nport = 1\r\n")
+        #expect(crlf.datadir == "/d" && crlf.rpcPort == 1)
     }
 
     @Test func theTOMLSubset() throws {
@@ -99,6 +102,8 @@ struct ConfigFileTests {
         ("rpc = 1", "rpc: must be a table, not an integer"),
         ("[metrics]\nport = -1", "metrics.port: -1 is outside 0…65535"),
         ("[other]", "other: unknown key"),
+        ("[a.a.a.a.a.a.a.a.a]", "line 1: table names deeper than 8 levels"),
+        ("# first\r\nport = \"x\"\r\n", "port: unknown key"),
     ]
 
     @Test(arguments: badFiles)

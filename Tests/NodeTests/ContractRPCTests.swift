@@ -92,7 +92,9 @@ import Testing
 
     @Test func aTransactionsTraceShowsEveryInstructionAndItsGas() async throws {
         let node = try makeNode(store: try initializedStore())
-        let table = node.ethereumAPI(clientVersion: "d6g-ledger/test").methods()
+        #expect(!node.ethereumAPI(clientVersion: "d6g-ledger/test").methods().methodNames.contains("debug_traceTransaction"),
+                "off unless asked for")
+        let table = node.ethereumAPI(clientVersion: "d6g-ledger/test", debug: true).methods()
         func call(_ method: String, _ params: [JSONValue]) async throws(RPCError) -> JSONValue {
             try await table.call(method: method, params: .array(params))
         }

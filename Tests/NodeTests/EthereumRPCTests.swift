@@ -199,6 +199,9 @@ private struct Harness {
         #expect(history["oldestBlock"] == "0x0")
         #expect(history["baseFeePerGas"]?.arrayValue?.count == 3 && history["gasUsedRatio"]?.arrayValue?.count == 2)
         #expect(history["reward"]?.arrayValue?.allSatisfy { $0 == ["0x0", "0x0"] } == true)
+        // One value per percentile per block: a long list is refused before anything is built.
+        let many = JSONValue.array(Array(repeating: .number("0"), count: EthereumAPI.maxFeeHistoryPercentiles + 1))
+        #expect(await rpc.error("eth_feeHistory", ["0x400", "latest", many])?.code == -32602)
         await rpc.node.stop()
     }
 }

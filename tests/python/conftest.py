@@ -93,7 +93,7 @@ class DevNode:
 @pytest.fixture(scope="session")
 def node():
     with tempfile.TemporaryDirectory(prefix="d6g-pytest-") as base:
-        dev = DevNode(os.path.join(base, "dev")).start()
+        dev = DevNode(os.path.join(base, "dev"), ["--rpc-debug"]).start()
         try:
             yield dev
         finally:
