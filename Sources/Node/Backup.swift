@@ -59,6 +59,7 @@ public enum NodeBackup {
             throw .io("cannot copy into \(destination): \(error.localizedDescription)")
         }
         do { try store.checkpoint(to: target.chaindata) } catch { throw .chain(.storage(error)) }
+        try sync([target.consensusLog, target.genesisFile])
         // The manifest describes the copy, read back from it.
         let manifest = try describe(target)
         let encoder = JSONEncoder()
@@ -68,6 +69,8 @@ public enum NodeBackup {
         } catch {
             throw .io("cannot write the manifest: \(error.localizedDescription)")
         }
+        // The manifest last, and the directory after it: a backup with a manifest is whole on disk.
+        try sync([destination + "/" + manifestName, destination])
         return manifest
     }
 
@@ -105,6 +108,16 @@ public enum NodeBackup {
             throw .io("the restored chain (head \(restored.headNumber) \(restored.headHash)) is not the one the manifest names (head \(manifest.headNumber) \(manifest.headHash)); the backup is damaged")
         }
         return manifest
+    }
+
+    /// fsyncs each path that exists (files and directories alike).
+    static func sync(_ paths: [String]) throws(NodeStartError) {
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            let descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { throw .io("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+            defer { close(descriptor) }
+            guard fsync(descriptor) == 0 else { throw .io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        }
     }
 
     /// Opens the data directory's database and reads what a manifest says of it.

@@ -5,6 +5,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 public final class MetricsHTTPServer: Sendable {
     private let channel: any Channel
@@ -15,15 +16,28 @@ public final class MetricsHTTPServer: Sendable {
         self.port = port
     }
 
+    /// Connections open at once; more are closed on arrival (scrapers need one or two).
+    public static let maximumConnections = 16
+
     /// Listens on `host`:`port` (0 picks a free one) and answers scrapes with `render()`.
     public static func start(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                              render: @escaping @Sendable () -> [UInt8]) async throws -> MetricsHTTPServer {
+        let open = OpenConnections()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
+                // File descriptors are shared with RocksDB: a client may not hold many.
+                guard open.count.withLock({ count in
+                    guard count < Self.maximumConnections else { return false }
+                    count += 1
+                    return true
+                }) else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in open.count.withLock { $0 -= 1 } }
                 // A connection that sends nothing for 10 s is closed: a scraper asks at once.
-                channel.pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(10))).flatMap {
+                return channel.pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(10))).flatMap {
                     channel.pipeline.configureHTTPServerPipeline()
                 }.flatMap {
                     channel.pipeline.addHandler(MetricsHandler(render: render))
@@ -63,4 +77,9 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [context] _ in context.close(promise: nil) }
     }
+}
+
+/// How many metrics connections are open.
+private final class OpenConnections: Sendable {
+    let count = Mutex(0)
 }

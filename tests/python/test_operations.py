@@ -100,3 +100,34 @@ def test_the_dashboard_and_scrape_config_name_what_the_node_exports(observed):
     assert queried and queried <= exported, f"not exported: {sorted(queried - exported)}"
     assert "d6g-node" in (ROOT / "Docs" / "prometheus.yml").read_text()
 
+
+def test_idle_metrics_connections_are_capped(observed):
+    """Connections that send nothing cannot pile up: past 16 the endpoint closes them at once."""
+    import socket
+    url = re.findall(r'"metrics listening","address":"http://([0-9.]+):([0-9]+)/metrics"', observed.log())[-1]
+    held = []
+    try:
+        for _ in range(24):
+            held.append(socket.create_connection((url[0], int(url[1])), timeout=5))
+        refused = 0
+        for connection in held[16:]:
+            connection.settimeout(5)
+            try:
+                refused += connection.recv(1) == b""
+            except (ConnectionResetError, socket.timeout):
+                refused += 1
+        assert refused == 8
+    finally:
+        for connection in held:
+            connection.close()
+    time_left = 50
+    while time_left:                                     # the endpoint serves again once they are gone
+        try:
+            scrape(observed)
+            break
+        except OSError:
+            time_left -= 1
+            import time
+            time.sleep(0.1)
+    assert scrape(observed)[("d6g_chain_height", ())] >= 1
+
