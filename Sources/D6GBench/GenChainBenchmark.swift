@@ -16,7 +16,6 @@ import LedgerTypes
 import Node
 import StorageAPI
 import StorageRocksDB
-import Synchronization
 
 struct GenChainBenchmark: AsyncBenchmark {
     static let configuration = CommandConfiguration(
@@ -50,7 +49,7 @@ struct GenChainBenchmark: AsyncBenchmark {
         let store = try directory.openStore()
         defer { store.close() }
         let genesis = DevNetwork.genesis()
-        let clock = StepClock(start: UInt64(genesis.timestamp) * 1_000 + 1_000)
+        let clock = ManualClock(UInt64(genesis.timestamp) * 1_000 + 1_000)
         let node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: DevNetwork.validatorKey,
                                                                    producesBlocksAutomatically: false),
                                   store: ChainStore(storage: UnsyncedStorage(base: store)),
@@ -89,12 +88,12 @@ struct GenChainBenchmark: AsyncBenchmark {
             }
             if ContinuousClock.now - lastReport > .seconds(10) {
                 lastReport = .now
-                let rate = Double(height) / (ContinuousClock.now - started).seconds
+                let rate = Double(height) / seconds(ContinuousClock.now - started)
                 FileHandle.standardError.write(Data(String(format: "  block %llu of %d, %.0f blocks/s\n", height, blocks, rate).utf8))
             }
         }
         await node.stop()
-        let elapsed = (ContinuousClock.now - started).seconds
+        let elapsed = seconds(ContinuousClock.now - started)
         let size = (try? store.approximateSize) ?? 0
         let logged = blocks > 1 ? (blocks - 1) * calls : 0
         print("built \(blocks) blocks (\(logged) contract calls, as many logs) into \(directory.path) in "
@@ -102,14 +101,6 @@ struct GenChainBenchmark: AsyncBenchmark {
                        Double(size) / 1_048_576))
         print("contract \(target.checksummed); open with: d6g-node dev --datadir \(directory.path)")
     }
-}
-
-/// Time that moves a second per block, so the blocks' timestamps are a second apart.
-final class StepClock: NodeClock {
-    private let now: Mutex<UInt64>
-    init(start: UInt64) { now = Mutex(start) }
-    func nowMilliseconds() -> UInt64 { now.withLock { $0 } }
-    func advance(by milliseconds: UInt64) { now.withLock { $0 += milliseconds } }
 }
 
 /// The database with every batch written without fsync: a generated chain is rebuilt, not
@@ -129,8 +120,4 @@ struct UnsyncedStorage: ChainStorage {
     func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         try base.write(batch, sync: false)
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

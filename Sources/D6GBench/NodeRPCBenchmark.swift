@@ -19,8 +19,8 @@ struct NodeRPCBenchmark: AsyncBenchmark {
     @Option(help: "The node's JSON-RPC URL.")
     var rpc = "http://127.0.0.1:8545"
 
-    @Option(help: "Seconds per method.")
-    var seconds = 3.0
+    @Option(name: .customLong("seconds"), help: "Seconds per method.")
+    var secondsPerMethod = 3.0
 
     @Option(help: "Concurrent connections, each with one request in flight.")
     var connections = 4
@@ -39,6 +39,8 @@ struct NodeRPCBenchmark: AsyncBenchmark {
 
     func validate() throws {
         guard ["posix", "nio"].contains(transport) else { throw ValidationError("--transport is posix or nio") }
+        guard secondsPerMethod > 0, secondsPerMethod <= 3_600 else { throw ValidationError("--seconds must be in (0, 3600]") }
+        guard (1...256).contains(connections) else { throw ValidationError("--connections must be between 1 and 256") }
     }
 
     func client() throws -> LedgerClient {
@@ -66,12 +68,12 @@ struct NodeRPCBenchmark: AsyncBenchmark {
             ("eth_getLogs \(head - half + 1) blk, all", "eth_getLogs",
              [.object(["fromBlock": .quantity(half), "toBlock": .quantity(head), "address": .string(target)])]),
         ]
-        print("node \(rpc), head \(head), \(connections) connections, \(seconds) s per method, \(transport) transport")
+        print("node \(rpc), head \(head), \(connections) connections, \(secondsPerMethod) s per method, \(transport) transport")
         for (label, method, params) in blockNumberOnly ? Array(cases.prefix(1)) : cases {
             let sample = try await probe.call(method, params)
             let items = sample.arrayValue?.count
             let done = Tally()
-            let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1_000))
+            let deadline = ContinuousClock.now + .milliseconds(Int64(secondsPerMethod * 1_000))
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<connections {
@@ -85,7 +87,7 @@ struct NodeRPCBenchmark: AsyncBenchmark {
                 }
                 try await group.waitForAll()
             }
-            let elapsed = (ContinuousClock.now - started).seconds
+            let elapsed = seconds(ContinuousClock.now - started)
             let count = done.count.withLock { $0 }
             let rate = Double(count) / elapsed
             let suffix = items.map { ", \($0) results each" } ?? ""

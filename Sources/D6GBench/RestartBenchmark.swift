@@ -45,7 +45,7 @@ struct RestartBenchmark: AsyncBenchmark {
                     try await Task.sleep(for: .milliseconds(2))
                 }
             }
-            let elapsed = (ContinuousClock.now - started).seconds
+            let elapsed = seconds(ContinuousClock.now - started)
             let rss = Self.residentKiB(of: process.processIdentifier)
             process.terminate()
             process.waitUntilExit()

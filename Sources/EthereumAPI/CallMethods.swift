@@ -73,15 +73,27 @@ extension EthereumAPI {
         min(requested ?? context.gasLimit, context.gasLimit, simulationLane.limits.gasCap)
     }
 
-    func call(_ params: RPCParams) async throws -> JSONValue {
+    /// Runs `body` in the simulation lane on the block argument 1 names, with the call object,
+    /// its state and context, the gas it may use and the lane's stop condition.
+    private func simulating<T: Sendable>(
+        _ params: RPCParams,
+        _ body: @escaping @Sendable (CallRequest, TrieStateReader, BlockContext, UInt64, StopCondition) throws -> T
+    ) async throws -> (request: CallRequest, result: T) {
         let request = try callRequest(params)
+        let result = try await simulationLane.run { stop in
+            try await withBlock(params, argument: 1) { state, context in
+                try body(request, state, context, simulationGas(request.gas, context), stop)
+            }
+        }
+        return (request, result)
+    }
+
+    func call(_ params: RPCParams) async throws -> JSONValue {
         let executor = executor
         let lane = simulationLane
-        let result = try await lane.run { stop in
-            try await withBlock(params, argument: 1) { state, context in
-                try executor.simulateCall(from: request.from, to: request.to, value: request.value, data: request.data,
-                                          gas: simulationGas(request.gas, context), context: context, on: state, stop: stop)
-            }
+        let (_, result) = try await simulating(params) { request, state, context, gas, stop in
+            try executor.simulateCall(from: request.from, to: request.to, value: request.value, data: request.data,
+                                      gas: gas, context: context, on: state, stop: stop)
         }
         switch result {
         case .failure(let rejection):
@@ -97,14 +109,11 @@ extension EthereumAPI {
     }
 
     func estimateGas(_ params: RPCParams) async throws -> JSONValue {
-        let request = try callRequest(params)
         let executor = executor
         let lane = simulationLane
-        let result = try await lane.run { stop in
-            try await withBlock(params, argument: 1) { state, context in
-                try executor.estimateGas(from: request.from, to: request.to, value: request.value, data: request.data,
-                                         allowance: simulationGas(request.gas, context), context: context, on: state, stop: stop)
-            }
+        let (request, result) = try await simulating(params) { request, state, context, gas, stop in
+            try executor.estimateGas(from: request.from, to: request.to, value: request.value, data: request.data,
+                                     allowance: gas, context: context, on: state, stop: stop)
         }
         switch result {
         case .success(let gas):

@@ -212,12 +212,13 @@ public struct EthereumAPI: Sendable {
     func feeHistory(_ params: RPCParams) async throws -> JSONValue {
         let requested = try params.required(0, as: UInt64.self)
         let newest = try params.required(1, as: BlockTag.self)
-        if let count = try params.optional(2, as: JSONValue.self)?.arrayValue?.count, count > Self.maxFeeHistoryPercentiles {
+        let requestedPercentiles = try params.optional(2, as: JSONValue.self)?.arrayValue
+        if let count = requestedPercentiles?.count, count > Self.maxFeeHistoryPercentiles {
             // Each percentile is one value per block of the answer: a long list would build a
             // huge answer before the response limit could refuse it.
             throw RPCError.invalidArgument(2, "at most \(Self.maxFeeHistoryPercentiles) percentiles, got \(count)")
         }
-        let percentiles = try params.optional(2, as: JSONValue.self)?.arrayValue?.map { value throws(RPCError) -> Double in
+        let percentiles = try requestedPercentiles?.map { value throws(RPCError) -> Double in
             guard let number = value.doubleValue, number >= 0, number <= 100 else {
                 throw RPCError.invalidArgument(2, "percentiles must be numbers between 0 and 100")
             }

@@ -14,21 +14,10 @@ extension EthereumAPI {
     /// bytes, short keys left-padded (web3.py sends slots as quantities, "0x0").
     static func storageKey(_ value: JSONValue) -> UInt256? {
         guard case .string(let text) = value else { return nil }
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+        let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? text.dropFirst(2) : Substring(text)
+        // geth counts leading zeros too: at most 32 bytes as written. "0x" is slot zero.
         guard digits.utf8.count <= 64 else { return nil }
-        var slot = UInt256.zero
-        for character in digits.utf8 {
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            slot = (slot << 4) | UInt256(UInt64(nibble))
-        }
-        return slot
+        return digits.isEmpty ? .zero : UInt256(hexString: text)
     }
 
     func proof(_ params: RPCParams) async throws -> JSONValue {

@@ -31,14 +31,12 @@ extension EthereumAPI {
                     throw RPCError(code: RPCError.serverErrorCode, message: "transaction \(hash) not found")
                 }
                 let trace = ExecutionTrace(limit: Self.maxTraceSteps)
-                let builder = BlockBuilder(executor: executor.tracing(into: trace),
-                                           context: BlockContext(header: header, feeRecipient: feeRecipient),
+                let builder = BlockBuilder(executor: executor, context: BlockContext(header: header, feeRecipient: feeRecipient),
                                            state: try view.state(at: parent))
                 for earlier in body.transactions[..<location.index] {
                     if let rejection = try builder.include(earlier) { throw Self.replayFailed(hash, rejection) }
                 }
-                trace.isRecording = true
-                if let rejection = try builder.include(body.transactions[location.index]) {
+                if let rejection = try builder.include(body.transactions[location.index], tracingInto: trace) {
                     throw Self.replayFailed(hash, rejection)
                 }
                 guard let executed = builder.executed.last else { throw Self.replayFailed(hash, nil) }

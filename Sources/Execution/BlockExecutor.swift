@@ -75,11 +75,6 @@ public struct BlockExecutor: Sendable {
     public let rules: ChainRules
     public let runtime: (any ContractRuntime)?
 
-    /// The same executor with its runtime recording into `trace` (debug_traceTransaction).
-    public func tracing(into trace: ExecutionTrace) -> BlockExecutor {
-        BlockExecutor(rules: rules, runtime: runtime?.tracing(into: trace))
-    }
-
     public init(rules: ChainRules, runtime: (any ContractRuntime)? = nil) {
         self.rules = rules
         self.runtime = runtime
@@ -164,6 +159,19 @@ public final class BlockBuilder {
     /// then unchanged, so the next candidate can follow).
     @discardableResult
     public func include(_ transaction: RecoveredTransaction) throws(StateError) -> TransactionRejection? {
+        try include(transaction, by: processor)
+    }
+
+    /// `include(_:)` with the runtime recording every instruction of this transaction into
+    /// `trace` (debug_traceTransaction replays the block's earlier transactions untraced).
+    @discardableResult
+    public func include(_ transaction: RecoveredTransaction, tracingInto trace: ExecutionTrace)
+        throws(StateError) -> TransactionRejection? {
+        try include(transaction, by: TransactionProcessor(rules: processor.rules, runtime: processor.runtime?.tracing(into: trace)))
+    }
+
+    private func include(_ transaction: RecoveredTransaction, by processor: TransactionProcessor)
+        throws(StateError) -> TransactionRejection? {
         switch try processor.execute(transaction, in: state, context: context, gasUsedBefore: gasUsed) {
         case .success(let result):
             executed.append(result)

@@ -29,20 +29,17 @@ public struct TraceStep: Sendable, Equatable {
     }
 }
 
-/// The steps of one execution, at most `limit` of them. Recording starts when `isRecording` is
-/// set, so a block's earlier transactions can run through the same runtime untraced.
+/// The steps of one execution, at most `limit` of them.
 public final class ExecutionTrace: @unchecked Sendable {
     // `@unchecked`: one trace is filled by one execution on one thread, and read after it.
     public let limit: Int
     public private(set) var steps: [TraceStep] = []
     /// Steps past `limit` were dropped.
     public private(set) var truncated = false
-    public var isRecording = false
 
     public init(limit: Int) { self.limit = limit }
 
     public func record(_ step: TraceStep) {
-        guard isRecording else { return }
         guard steps.count < limit else {
             truncated = true
             return

@@ -2,10 +2,23 @@
 // `minBlockIntervalMs` after the previous block; with nothing to do, an empty block at most every
 // `emptyBlockPeriodMs`. A pure rule over times in milliseconds, so it is tested with a fake clock.
 import Foundation
+import Synchronization
 
 /// Milliseconds since the Unix epoch.
 public protocol NodeClock: Sendable {
     func nowMilliseconds() -> UInt64
+}
+
+/// Time that moves only when told: tests, and `d6g-bench gen-chain`, which stamps its blocks a
+/// second apart.
+public final class ManualClock: NodeClock {
+    private let now: Mutex<UInt64>
+
+    public init(_ start: UInt64 = 1_800_000_000_000) { now = Mutex(start) }
+
+    public func nowMilliseconds() -> UInt64 { now.withLock { $0 } }
+
+    public func advance(by milliseconds: UInt64) { now.withLock { $0 += milliseconds } }
 }
 
 /// The machine's wall clock.

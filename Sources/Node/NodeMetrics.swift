@@ -3,8 +3,9 @@
 // once. Without a metrics backend (tests, no --metrics-port) every call is a no-op.
 import Mempool
 import Metrics
+import Synchronization
 
-struct NodeMetrics: Sendable {
+final class NodeMetrics: Sendable {
     let height = Gauge(label: "d6g_chain_height")
     let round = Gauge(label: "d6g_consensus_round")
     let blocks = Counter(label: "d6g_blocks_committed_total")
@@ -15,8 +16,18 @@ struct NodeMetrics: Sendable {
     let queued = Gauge(label: "d6g_mempool_queued")
     let databaseSize = Gauge(label: "d6g_db_size_bytes")
 
-    /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule, made when first used.
+    /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule, made when first used and
+    /// kept (a flood of rejects must not look the metric up in the registry each time).
+    private let rejections = Mutex<[String: Counter]>([:])
+
     func rejected(_ error: MempoolError) {
-        Counter(label: "d6g_mempool_rejected_total", dimensions: [("reason", error.reason)]).increment()
+        let reason = error.reason
+        let counter = rejections.withLock { counters in
+            if let existing = counters[reason] { return existing }
+            let made = Counter(label: "d6g_mempool_rejected_total", dimensions: [("reason", reason)])
+            counters[reason] = made
+            return made
+        }
+        counter.increment()
     }
 }

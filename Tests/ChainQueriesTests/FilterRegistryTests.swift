@@ -40,3 +40,18 @@ import Testing
         #expect(throws: FilterRegistry.Failure.tooManyFilters(limit: 2)) { try registry.install(.blocks, id: "0x3", head: 0, now: start) }
     }
 }
+
+/// Every install, poll and commit asks for an idle scan; scans run at most once per interval so
+/// that a full registry does not cost a scan of every filter per call.
+@Test func idleScansRunAtMostOncePerInterval() throws {
+    var registry = FilterRegistry(idleTimeout: .seconds(10))
+    let start = ContinuousClock.now
+    func at(_ milliseconds: Int64) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
+    try registry.install(.blocks, id: "a", head: 0, now: at(0))
+    try registry.install(.blocks, id: "b", head: 0, now: at(5_000))
+    #expect(registry.expire(now: at(10_600)) == ["a"])
+    #expect(registry.expire(now: at(14_900)).isEmpty)                  // b has been idle 9.9 s
+    #expect(registry.expire(now: at(15_500)).isEmpty, "a scan ran 0.6 s ago")
+    #expect(registry.expire(now: at(16_000)) == ["b"])
+    #expect(registry.count == 0)
+}

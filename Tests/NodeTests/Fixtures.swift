@@ -14,12 +14,7 @@ let devAccounts = DevNetwork.accountKeys
 let recipient = Address(bytes: [UInt8](repeating: 0xd6, count: 20))!
 
 /// Time that moves only when a test says so.
-final class FakeClock: NodeClock {
-    private let now: Mutex<UInt64>
-    init(_ start: UInt64 = 1_800_000_000_000) { now = Mutex(start) }
-    func nowMilliseconds() -> UInt64 { now.withLock { $0 } }
-    func advance(by milliseconds: UInt64) { now.withLock { $0 += milliseconds } }
-}
+typealias FakeClock = ManualClock
 
 /// A devnet store holding block 0.
 func initializedStore() throws -> MemoryStore {

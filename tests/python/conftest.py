@@ -28,6 +28,17 @@ CHAIN_ID = 1337
 VALIDATOR = "0x376922ec0D1DfB6DFcCDa334419BAec2168B1EDf"
 
 
+def signed_transfer(w3, account, to="0x000000000000000000000000000000000000bEEF", value=1, nonce=None):
+    """The raw bytes of an EIP-1559 transfer from `account` at twice the current base fee, no tip
+    (every fee goes to the fee recipient), at its next pending nonce unless one is given."""
+    base_fee = w3.eth.get_block("latest")["baseFeePerGas"]
+    if nonce is None:
+        nonce = w3.eth.get_transaction_count(account.address, "pending")
+    transaction = {"to": to, "value": value, "gas": 21_000, "chainId": CHAIN_ID, "nonce": nonce,
+                   "maxFeePerGas": 2 * base_fee, "maxPriorityFeePerGas": 0}
+    return bytes(account.sign_transaction(transaction).raw_transaction)
+
+
 def node_binary() -> str:
     if os.environ.get("D6G_NODE_BIN"):
         return os.environ["D6G_NODE_BIN"]

@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import DEV_KEYS, DevNode, node_binary
+from conftest import DEV_KEYS, DevNode, node_binary, signed_transfer
 from eth_account import Account
 
 
@@ -20,12 +20,8 @@ def node_command(*arguments, check=True):
 
 
 def send_transfer(w3, value):
-    sender = Account.from_key(DEV_KEYS[2])
-    transaction = {"to": "0x000000000000000000000000000000000000bEEF", "value": value, "gas": 21_000, "chainId": 1337,
-                   "nonce": w3.eth.get_transaction_count(sender.address, "pending"), "maxFeePerGas": 2 * 10**9,
-                   "maxPriorityFeePerGas": 0}
-    tx_hash = w3.eth.send_raw_transaction(sender.sign_transaction(transaction).raw_transaction)
-    return w3.eth.wait_for_transaction_receipt(tx_hash)
+    raw = signed_transfer(w3, Account.from_key(DEV_KEYS[2]), value=value)
+    return w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
 
 
 def test_live_and_offline_backups_restore_to_a_working_node():

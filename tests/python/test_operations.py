@@ -12,7 +12,7 @@ from eth_account import Account
 from prometheus_client.parser import text_string_to_metric_families
 from web3.exceptions import Web3RPCError
 
-from conftest import DEV_KEYS, DevNode
+from conftest import DEV_KEYS, DevNode, signed_transfer
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,7 @@ def scrape(node):
 
 def test_metrics_follow_the_chain_the_pool_and_rpc(observed):
     w3 = observed.web3()
-    sender = Account.from_key(DEV_KEYS[1])
-    transaction = {"to": "0x000000000000000000000000000000000000bEEF", "value": 1, "gas": 21_000, "chainId": 1337,
-                   "nonce": w3.eth.get_transaction_count(sender.address, "pending"), "maxFeePerGas": 2 * 10**9,
-                   "maxPriorityFeePerGas": 0}
-    raw = sender.sign_transaction(transaction).raw_transaction
+    raw = signed_transfer(w3, Account.from_key(DEV_KEYS[1]))
     receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
     with pytest.raises(Web3RPCError):
         w3.eth.send_raw_transaction(raw)                     # nonce too low now
@@ -84,9 +80,7 @@ def test_the_dashboard_and_scrape_config_name_what_the_node_exports(observed):
     dashboard = json.loads((ROOT / "Docs" / "grafana-dashboard.json").read_text())
     # Labelled counters exist once used: make sure one rejection happened.
     w3 = observed.web3()
-    sender = Account.from_key(DEV_KEYS[4])
-    raw = sender.sign_transaction({"to": sender.address, "value": 0, "gas": 21_000, "chainId": 1337, "nonce": 0,
-                                   "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 0}).raw_transaction
+    raw = signed_transfer(w3, Account.from_key(DEV_KEYS[4]), nonce=0)
     for _ in range(2):
         try:
             w3.eth.send_raw_transaction(raw)

@@ -10,7 +10,7 @@ import pytest
 from eth_abi import decode
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
-from conftest import ROOT, DevNode
+from conftest import ROOT, DevNode, signed_transfer
 from test_dsl_contracts import fees, selector
 
 ADDRESS = "0xd6e0000000000000000000000000000000000001"
@@ -38,9 +38,7 @@ def send(w3, account, call, **extra):
 
 
 def transfer(w3, account, to, value=1):
-    transaction = {"to": to, "value": value, "gas": 21_000, "chainId": 1337,
-                   "nonce": w3.eth.get_transaction_count(account.address, "pending"), **fees(w3)}
-    return w3.eth.send_raw_transaction(account.sign_transaction(transaction).raw_transaction)
+    return w3.eth.send_raw_transaction(signed_transfer(w3, account, to, value))
 
 
 def unauthorized(call, sender):
