@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "EthereumAPI", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "Execution", "Mempool", "LedgerTypes", "LedgerPrimitives", nioConcurrencyHelpers]),
 
         // Composition.
-        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON", nioCore, nioPosix, nioHTTP1]),
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", logging, metrics, prometheus, serviceLifecycle]),
 
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "ConfigFile", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
-        .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser]),
+        .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser, nioCore, nioPosix, nioHTTP1]),
 
         // Tests mirror Sources/.
         .target(name: "TestSupport", dependencies: ["LedgerPrimitives"], path: "Tests/TestSupport"),

@@ -88,7 +88,7 @@ enum LogMethods {
         } catch let error as LogQueryError {
             switch error {
             case .rangeTooLarge, .tooManyResults:
-                throw RPCError(code: SubscriptionHub.limitExceededCode, message: error.description)
+                throw RPCError(code: RPCError.limitExceededCode, message: error.description)
             case .invalidRange, .unknownBlock:
                 throw RPCError(code: RPCError.serverErrorCode, message: error.description)
             }

@@ -83,7 +83,7 @@ public final class SubscriptionHub: Sendable {
             Result { () throws(FilterRegistry.Failure) in try state.filters.install(kind, id: id, head: head, now: instant) }
         }
         if case .failure(let failure) = installed {
-            throw RPCError(code: Self.limitExceededCode, message: failure.description)
+            throw RPCError(code: RPCError.limitExceededCode, message: failure.description)
         }
         return id
     }
@@ -151,7 +151,7 @@ public final class SubscriptionHub: Sendable {
             return true
         }
         guard added else {
-            throw RPCError(code: Self.limitExceededCode, message: "too many subscriptions on this connection (limit \(limit))")
+            throw RPCError(code: RPCError.limitExceededCode, message: "too many subscriptions on this connection (limit \(limit))")
         }
         connection.onClose { [weak self] in _ = self?.remove(id) }
         return id
@@ -215,7 +215,5 @@ public final class SubscriptionHub: Sendable {
 
     // MARK: - Errors
 
-    /// geth's and Infura's code for a query or resource over a limit.
-    public static let limitExceededCode = -32005
     public static let filterNotFound = RPCError(code: RPCError.serverErrorCode, message: "filter not found")
 }

@@ -1,23 +1,25 @@
 // JSON-RPC over HTTP/1.1 on SwiftNIO's client pieces (ClientBootstrap, the HTTP/1 codec, an
-// async channel per connection), as an alternative to the POSIX-socket `HTTPTransport`, kept to
-// measure one against the other (Docs/client.md §Transports, Docs/benchmarks.md §Client
+// async channel per connection): the alternative to LedgerClient's POSIX-socket `HTTPTransport`
+// that measured slower, kept in the benchmarks (`node-rpc --transport nio`) so the comparison can
+// be run again, not in the client (Docs/client.md §Transports, Docs/benchmarks.md §Client
 // transports). Keep-alive connections are pooled; a kept-alive connection the server closed
 // meanwhile is retried once on a fresh one, as the socket transport does.
+import LedgerClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-public final class NIOHTTPTransport: RPCTransport {
-    public let target: HTTPEndpoint
-    public let timeout: Double
+final class NIOHTTPTransport: RPCTransport {
+    let target: HTTPEndpoint
+    let timeout: Double
     private let group: any EventLoopGroup
     private let idle = Mutex<[Connection]>([])
     private let maximumIdleConnections: Int
 
     public var endpoint: String { target.description }
 
-    public init(url: String, timeout: Double = 30, maximumIdleConnections: Int = 16,
+    init(url: String, timeout: Double = 30, maximumIdleConnections: Int = 16,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(ClientError) {
         self.target = try HTTPEndpoint(url)
         self.timeout = timeout
