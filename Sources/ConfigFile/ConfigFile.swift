@@ -18,6 +18,7 @@ public struct ConfigFile: Sendable, Equatable {
     public var logFormat: String?
     public var metricsAddress: String?
     public var metricsPort: Int?
+    public var consensusTimeoutCapMs: Int?
 
     public init() {}
 
@@ -27,13 +28,14 @@ public struct ConfigFile: Sendable, Equatable {
         "rpc": ["addr", "port", "gas-cap", "call-timeout", "simulations", "backup-dir", "debug"],
         "log": ["verbose", "format"],
         "metrics": ["addr", "port"],
+        "consensus": ["timeout-cap-ms"],
     ]
 
     public init(toml text: String) throws(ConfigFileError) {
         let root: [String: TOMLValue]
         do { root = try TOML.parse(text) } catch { throw ConfigFileError(key: "line \(error.line)", problem: error.reason) }
         let top = Table(values: root, path: "")
-        try top.rejectUnknown(Self.keys[""]! + ["rpc", "log", "metrics"])
+        try top.rejectUnknown(Self.keys[""]! + ["rpc", "log", "metrics", "consensus"])
         datadir = try top.string("datadir")
         validatorKey = try top.string("validator-key")
         if let rpc = try top.table("rpc") {
@@ -58,6 +60,10 @@ public struct ConfigFile: Sendable, Equatable {
             try metrics.rejectUnknown(Self.keys["metrics"]!)
             metricsAddress = try metrics.string("addr")
             metricsPort = try metrics.integer("port", in: 0...65_535).map(Int.init)
+        }
+        if let consensus = try top.table("consensus") {
+            try consensus.rejectUnknown(Self.keys["consensus"]!)
+            consensusTimeoutCapMs = try consensus.integer("timeout-cap-ms", in: 1_000...3_600_000).map(Int.init)
         }
     }
 }

@@ -219,16 +219,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
             guard proposal.proposer == set.proposer(height: height, round: proposal.round),
                   proposal.validRound >= -1, proposal.validRound < proposal.round else { return }
         }
-        guard messages?.contains(message) == false else { return }
-        let isAuthentic = switch message {
-        case .proposal(let proposal):
-            verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: configuration.signingDomain),
-                             by: proposal.proposer)
-        case .vote(let vote):
-            verifier.isValid(vote.signature, of: vote.signedBytes(domain: configuration.signingDomain),
-                             by: vote.validator)
-        }
-        guard isAuthentic else { return }
+        guard messages?.contains(message) == false, isAuthentic(message) else { return }
         if case .conflicting(let evidence) = messages?.insert(message) {
             let kind: UInt8 = switch message {
             case .proposal: 0
@@ -236,6 +227,17 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
             }
             let key = EquivocationKey(validator: message.sender, round: message.round, kind: kind)
             if reportedEquivocations.insert(key).inserted { output.append(.reportEvidence(evidence)) }
+        }
+    }
+
+    private func isAuthentic(_ message: ConsensusMessage<C>) -> Bool {
+        switch message {
+        case .proposal(let proposal):
+            verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: configuration.signingDomain),
+                             by: proposal.proposer)
+        case .vote(let vote):
+            verifier.isValid(vote.signature, of: vote.signedBytes(domain: configuration.signingDomain),
+                             by: vote.validator)
         }
     }
 
@@ -258,14 +260,16 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
         syncedDecision = decided
     }
 
-    /// Messages for h + 1 wait, a bounded number per sender, until that height starts.
+    /// Messages for h + 1 wait, a bounded number per sender, until that height starts. Only
+    /// validators' messages with valid signatures take a place: anyone else could otherwise fill
+    /// a validator's places with forgeries in its name. (The set of h + 1 is that of h until
+    /// validator changes exist; a message from a newcomer arrives again by round catch-up.)
     private mutating func bufferForNextHeight(_ message: ConsensusMessage<C>) {
         let sender = message.sender
         let count = nextHeightCounts[sender] ?? 0
-        let senderLimit = 4 * (validators?.count ?? 1)
-        guard count < configuration.nextHeightMessagesPerValidator,
-              count > 0 || nextHeightCounts.count < senderLimit,
-              !nextHeightMessages.contains(message) else { return }
+        guard let set = validators, set.contains(sender), message.round >= 0,
+              count < configuration.nextHeightMessagesPerValidator,
+              !nextHeightMessages.contains(message), isAuthentic(message) else { return }
         nextHeightMessages.append(message)
         nextHeightCounts[sender] = count + 1
     }

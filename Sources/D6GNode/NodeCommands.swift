@@ -43,6 +43,10 @@ struct RPCOptions: ParsableArguments {
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics at http://ADDR:PORT/metrics (0 picks a free port; none: off).")
     var metricsPort: Int?
 
+    @Option(name: .customLong("timeout-cap-ms"),
+            help: "Longest a consensus step waits, in ms: timeouts grow each round up to it. [default: 60000]")
+    var timeoutCapMs: Int?
+
     @Flag(name: .customLong("rpc-debug"), help: "Serve debug_traceTransaction (replays blocks: keep the RPC port private).")
     var rpcDebug = false
 
@@ -58,6 +62,11 @@ struct RPCOptions: ParsableArguments {
         if let rpcGasCap { guard rpcGasCap >= 21_000 else { throw ValidationError("--rpc-gas-cap must be at least 21000") } }
         if let rpcCallTimeout {
             guard rpcCallTimeout > 0, rpcCallTimeout <= 3_600 else { throw ValidationError("--rpc-call-timeout must be between 0 and 3600 seconds") }
+        }
+        if let timeoutCapMs {
+            guard (1_000...3_600_000).contains(timeoutCapMs) else {
+                throw ValidationError("--timeout-cap-ms must be between 1000 and 3600000")
+            }
         }
         guard (rpcSimulations ?? 1) >= 1 else { throw ValidationError("--rpc-simulations must be at least 1") }
     }
@@ -90,7 +99,8 @@ struct RPCOptions: ParsableArguments {
                             simulations: limits,
                             log: NodeLog(minimumLevel: verbose || file.verbose == true ? .debug : .info,
                                          format: logFormat ?? file.logFormat.flatMap(LogFormat.init(rawValue:)) ?? .human),
-                            backupDirectory: backups)
+                            backupDirectory: backups,
+                            timeoutCapMs: timeoutCapMs ?? file.consensusTimeoutCapMs ?? NodeLaunch.defaultTimeoutCapMs)
     }
 }
 
@@ -102,11 +112,13 @@ struct NodeSettings {
     var simulations: SimulationLimits
     var log: NodeLog
     var backupDirectory: String?
+    var timeoutCapMs: Int
 
     func launch(_ directory: DataDirectory, key: PrivateKey?, keyFile: String?) -> NodeLaunch {
         var launch = NodeLaunch(dataDirectory: directory, validatorKey: key, validatorKeyFile: keyFile, rpc: rpc,
                                 simulations: simulations, log: log, backupDirectory: backupDirectory, metrics: metrics)
         launch.debugRPC = debugRPC
+        launch.timeoutCapMs = timeoutCapMs
         return launch
     }
 }

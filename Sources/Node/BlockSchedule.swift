@@ -1,5 +1,6 @@
-// When the next height starts (DESIGN.md §7): as soon as transactions wait, but no sooner than
-// `minBlockIntervalMs` after the previous block; with nothing to do, an empty block at most every
+// When the proposer answers the core's request for a block (DESIGN.md §7; the driver starts
+// every height at once): as soon as transactions wait, but no sooner than `minBlockIntervalMs`
+// after the previous block; with nothing to do, an empty block at most every
 // `emptyBlockPeriodMs`. A pure rule over times in milliseconds, so it is tested with a fake clock.
 import Foundation
 import Synchronization

@@ -71,12 +71,13 @@ public struct FileConsensusLog: ConsensusLog {
         }
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "rename", errno: errno) }
-        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                             O_RDONLY)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        // The rename is durable only once the directory is: a failure here is a failed write.
+        let parent = (path as NSString).deletingLastPathComponent
+        let directoryPath = parent.isEmpty ? "." : parent
+        let directory = open(directoryPath, O_RDONLY)
+        guard directory >= 0 else { throw .io(path: directoryPath, operation: "open", errno: errno) }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw .io(path: directoryPath, operation: "fsync", errno: errno) }
     }
 
     public func read() throws(ConsensusLogError) -> [UInt8]? {

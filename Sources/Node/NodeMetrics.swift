@@ -8,6 +8,7 @@ import Synchronization
 final class NodeMetrics: Sendable {
     let height = Gauge(label: "d6g_chain_height")
     let round = Gauge(label: "d6g_consensus_round")
+    let equivocations = Counter(label: "d6g_consensus_equivocations_total")
     let blocks = Counter(label: "d6g_blocks_committed_total")
     let transactions = Counter(label: "d6g_transactions_committed_total")
     let buildTime = Metrics.Timer(label: "d6g_block_build_seconds")

@@ -48,6 +48,11 @@ public struct NodeLaunch: Sendable {
     public var metrics: (host: String, port: Int)?
     /// Serve debug_traceTransaction.
     public var debugRPC = false
+    /// The longest a consensus step waits: timeouts grow each round until a round fits or this.
+    public var timeoutCapMs = NodeLaunch.defaultTimeoutCapMs
+    /// A minute: long enough for a round over slow links between sites, short enough that a
+    /// network recovering from a long outage starts a fresh round within a minute.
+    public static let defaultTimeoutCapMs = 60_000
 
     public init(dataDirectory: DataDirectory, validatorKey: PrivateKey?, validatorKeyFile: String?,
                 rpc: RPCServerConfiguration, simulations: SimulationLimits = SimulationLimits(), log: NodeLog = NodeLog(),
@@ -110,8 +115,10 @@ public enum NodeService {
         let store = try directory.openStore()
         let node: LedgerNode
         do {
-            node = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: launch.validatorKey,
-                                                                   simulations: launch.simulations),
+            var configuration = NodeConfiguration(genesis: genesis, validatorKey: launch.validatorKey,
+                                                  simulations: launch.simulations)
+            configuration.consensusTimeouts.cap = launch.timeoutCapMs
+            node = try LedgerNode(configuration: configuration,
                                   store: ChainStore(storage: store),
                                   consensusLog: FileConsensusLog(path: directory.consensusLog), log: log)
         } catch {

@@ -26,6 +26,9 @@ struct ConfigFileTests {
             [metrics]
             addr = "127.0.0.1"
             port = 9545
+
+            [consensus]
+            timeout-cap-ms = 120_000
             """)
         var expected = ConfigFile()
         expected.datadir = "/var/lib/d6g/node1"
@@ -40,6 +43,7 @@ struct ConfigFileTests {
         expected.logFormat = "json"
         expected.metricsAddress = "127.0.0.1"
         expected.metricsPort = 9545
+        expected.consensusTimeoutCapMs = 120_000
         #expect(file == expected)
         #expect(try ConfigFile(toml: "") == ConfigFile())
         #expect(try ConfigFile(toml: "[rpc]\ncall-timeout = 3\n").rpcCallTimeout == 3)
@@ -101,6 +105,8 @@ struct ConfigFileTests {
         ("[log]\nverbose = \"yes\"", "log.verbose: must be true or false, not a string"),
         ("rpc = 1", "rpc: must be a table, not an integer"),
         ("[metrics]\nport = -1", "metrics.port: -1 is outside 0…65535"),
+        ("[consensus]\ntimeout-cap-ms = 999", "consensus.timeout-cap-ms: 999 is outside 1000…3600000"),
+        ("[consensus]\ntimeouts = 1", "consensus.timeouts: unknown key (known here: timeout-cap-ms)"),
         ("[other]", "other: unknown key"),
         ("[a.a.a.a.a.a.a.a.a]", "line 1: table names deeper than 8 levels"),
         ("# first\r\nport = \"x\"\r\n", "port: unknown key"),

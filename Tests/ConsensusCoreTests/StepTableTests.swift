@@ -323,3 +323,20 @@ private let lockOnAInRoundZero: [StepRow] = [
                 step: .precommit, lockedRound: -1),
     ])
 }
+
+@Test func onlyValidatorsSignedMessagesWaitForTheNextHeight() {
+    var core = Fixture.core(me: 0, height: 1)
+    let genuine = Fixture.vote(.precommit, by: 1, round: 3, nil, height: 2)
+    let bytes = SigningBytes.vote(Context.self, domain: Fixture.domain, type: .precommit, height: 2, round: 3, valueID: nil)
+    // Validator 2's name with validator 3's signature, and a sender outside the set.
+    let forged = Vote<Context>(type: .precommit, height: 2, round: 3, valueID: nil, validator: 2,
+                               signature: FakeSigner(validator: 3, scheme: Fixture.scheme).sign(bytes))
+    let outsider = Vote<Context>(type: .precommit, height: 2, round: 3, valueID: nil, validator: 9,
+                                 signature: FakeSigner(validator: 9, scheme: Fixture.scheme).sign(bytes))
+    for vote in [genuine, forged, outsider] { _ = core.handle(.receive(.vote(vote))) }
+    // Had the forgery or the outsider been kept, f + 1 senders of round 3 would move h = 2 there (l.55).
+    _ = core.handle(.startHeight(2, validators: Fixture.validators))
+    #expect(core.height == 2 && core.round == 0)
+    _ = core.handle(.receive(.vote(Fixture.vote(.precommit, by: 2, round: 3, nil, height: 2))))
+    #expect(core.round == 3)
+}

@@ -1,0 +1,178 @@
+// The end of the chain a node builds on: the committed head, the blocks of the next height
+// (this validator's own candidates and the blocks peers sent), their verdicts, and the commit of
+// the decided one. Confined to the node's queue; the consensus driver is its only caller.
+import ConsensusCore
+import Execution
+import Foundation
+import LedgerPrimitives
+import LedgerTypes
+
+/// A block of the next height that was executed on the head state and found valid.
+struct ExecutedBlock {
+    var block: Block
+    var transactions: [RecoveredTransaction]
+    var execution: BlockExecution
+    /// What the builder left out (they leave the pool with the block's transactions).
+    var skipped: [RecoveredTransaction]
+}
+
+/// What is known of a block hash the consensus core asked about.
+enum BlockVerdict: Equatable {
+    case valid
+    case invalid(String)
+    /// Not received yet: ask the peers and wait. Never an "invalid".
+    case missing
+    /// Stamped ahead of this node's clock: ask again at this time (ms).
+    case notBefore(UInt64)
+}
+
+final class ChainTip {
+    let store: ChainStore
+    let executor: BlockExecutor
+    let checks: BlockChecks
+    private let log: NodeLog
+
+    private(set) var head: BlockHeader
+    private(set) var headHash: Hash32
+    /// The certificate of the head, carried by the next block.
+    private(set) var lastCertificate: [UInt8]
+
+    private var executed: [Hash32: ExecutedBlock] = [:]
+    private var invalid: [Hash32: String] = [:]
+    /// Peers' blocks of the next height not executed yet.
+    private var received: [Hash32: Block] = [:]
+    /// How many received blocks are kept per height, besides the ones consensus asked for: a
+    /// proposer may flood blocks for its round, and only proposals make a block worth executing.
+    static let receivedBlocksLimit = 32
+
+    init(store: ChainStore, executor: BlockExecutor, checks: BlockChecks, log: NodeLog) throws(ChainStoreError) {
+        self.store = store
+        self.executor = executor
+        self.checks = checks
+        self.log = log
+        let chainHead = try store.open(expecting: checks.genesis)
+        guard let header = try store.header(number: chainHead.number) else {
+            throw .inconsistent("no header for the head \(chainHead.number)")
+        }
+        head = header
+        headHash = chainHead.hash
+        lastCertificate = chainHead.number == 0 ? [] : try store.certificate(number: chainHead.number) ?? []
+    }
+
+    var nextHeight: UInt64 { head.number + 1 }
+
+    // MARK: Blocks of the next height
+
+    /// Builds and executes this validator's block for (height, round) from the pool's proposal.
+    func build(height: UInt64, round: Int, proposer: Address, nowMilliseconds: UInt64,
+               proposal: [RecoveredTransaction]) throws -> Block {
+        let genesis = checks.genesis
+        let timestampMs = BlockSchedule.timestamp(nowMilliseconds: nowMilliseconds, parentMs: head.timestampMs)
+        let baseFee = BaseFee.next(after: head, floats: genesis.settings.baseFeeFloats)
+        let context = BlockContext(number: height, timestamp: timestampMs / 1_000, gasLimit: genesis.gasLimit,
+                                   baseFeePerGas: baseFee, feeRecipient: genesis.settings.feeRecipient ?? proposer)
+        let builder = BlockBuilder(executor: executor, context: context, state: try store.state(at: head))
+        let skipped = try builder.include(proposal)
+        let execution = try builder.finish()
+        let included = execution.transactions.map(\.transaction)
+        let header = BlockHeader(
+            parentHash: headHash, stateRoot: execution.stateRoot, transactionsRoot: execution.transactionsRoot,
+            receiptsRoot: execution.receiptsRoot, logsBloom: execution.logsBloom, number: height,
+            gasLimit: genesis.gasLimit, gasUsed: execution.gasUsed, timestamp: timestampMs / 1_000,
+            baseFeePerGas: baseFee, extraData: [], proposer: proposer, round: UInt64(round),
+            validatorsHash: genesis.validatorsHash, nextValidatorsHash: genesis.validatorsHash,
+            lastCommitHash: Block.lastCommitHash(of: lastCertificate), timestampMs: timestampMs)
+        let block = Block(header: header, transactions: included.map(\.transaction), lastCommit: lastCertificate)
+        for (transaction, reason) in skipped {
+            log(.debug, "left out of the block", ["transaction": transaction.hash, "reason": reason])
+        }
+        executed[block.hash] = ExecutedBlock(block: block, transactions: included, execution: execution,
+                                             skipped: skipped.map(\.transaction))
+        return block
+    }
+
+    /// A block of the next height, executed or not.
+    func block(_ hash: Hash32) -> Block? {
+        executed[hash]?.block ?? received[hash]
+    }
+
+    /// Keeps a peer's block of the next height until consensus asks about it. `wanted` (consensus
+    /// asked for this hash) passes the limit. Returns whether the block is new here.
+    @discardableResult
+    func receive(_ block: Block, wanted: Bool) -> Bool {
+        let hash = block.hash
+        guard block.number == nextHeight, block.header.parentHash == headHash, executed[hash] == nil,
+              invalid[hash] == nil, received[hash] == nil,
+              wanted || received.count < Self.receivedBlocksLimit else { return false }
+        received[hash] = block
+        return true
+    }
+
+    /// Executes a block signed in an earlier run of this validator (its write-ahead log), so it
+    /// can re-send and commit exactly that block.
+    func adoptOwn(_ block: Block) throws(NodeError) {
+        guard block.header.parentHash == headHash, block.number == nextHeight else { return }
+        let parentState: TrieStateReader
+        do { parentState = try store.state(at: head) } catch { throw .chain(error) }
+        let transactions: [RecoveredTransaction]
+        let execution: BlockExecution
+        do {
+            transactions = try executor.recoverSenders(of: block)
+            execution = try executor.validate(block, recovered: transactions, feeRecipient: checks.genesis.settings.feeRecipient,
+                                              parentState: parentState)
+        } catch { throw .invalidBlock(error) }
+        executed[block.hash] = ExecutedBlock(block: block, transactions: transactions, execution: execution, skipped: [])
+    }
+
+    /// valid(v) for a block hash: checks and executes a received block the first time.
+    /// `certified` (a commit certificate for it was verified) skips the clock check.
+    func verdict(on hash: Hash32, certified: Bool, nowMilliseconds: UInt64) -> BlockVerdict {
+        if executed[hash] != nil { return .valid }
+        if let reason = invalid[hash] { return .invalid(reason) }
+        guard let block = received[hash] else { return .missing }
+        if !certified, let wait = checks.waitsForClock(block, nowMilliseconds: nowMilliseconds) { return .notBefore(wait) }
+        received[hash] = nil
+        do {
+            try checks.check(block, parent: head, parentHash: headHash)
+        } catch {
+            return refuse(hash, error.description)
+        }
+        do {
+            let transactions = try executor.recoverSenders(of: block)
+            let execution = try executor.validate(block, recovered: transactions, feeRecipient: checks.genesis.settings.feeRecipient,
+                                                  parentState: try store.state(at: head))
+            executed[hash] = ExecutedBlock(block: block, transactions: transactions, execution: execution, skipped: [])
+            return .valid
+        } catch {
+            return refuse(hash, "\(error)")
+        }
+    }
+
+    private func refuse(_ hash: Hash32, _ reason: String) -> BlockVerdict {
+        invalid[hash] = reason
+        log(.warning, "invalid block proposed", ["hash": hash, "height": nextHeight, "reason": reason])
+        return .invalid(reason)
+    }
+
+    // MARK: Commit
+
+    /// Commits the decided (executed) block with its certificate in one synced batch and moves
+    /// the head onto it.
+    func commit(_ hash: Hash32, certificate: [UInt8]) throws(NodeError) -> ExecutedBlock {
+        guard let decided = executed[hash] else {
+            throw .halted("decided block \(hash) at height \(nextHeight) is not one this node executed")
+        }
+        let block = decided.block
+        do {
+            _ = try store.commit(block, transactions: decided.transactions, execution: decided.execution,
+                                 certificate: certificate, onto: ChainHead(number: head.number, hash: headHash))
+        } catch { throw .chain(error) }
+        head = block.header
+        headHash = block.hash
+        lastCertificate = certificate
+        executed = [:]
+        invalid = [:]
+        received = [:]
+        return decided
+    }
+}

@@ -1,0 +1,496 @@
+// The driver of the consensus core (DESIGN.md §7), for one validator among many. It runs on the
+// node's serial queue and does what the core asks, in order: persist (the write-ahead log,
+// fsynced, before anything signed leaves), broadcast, build a value, validate a value, schedule
+// a timeout, commit a decision. Inputs go through one FIFO drained by one loop: an action that
+// produces an input (a built block, a verdict, the next height after a commit) appends it, so
+// heights never nest on the stack and no action of height h runs after h + 1 started.
+//
+// Blocks travel apart from votes (a value is a block hash). When the core asks about a hash this
+// node has not seen, the driver asks the peers for the block and holds the answer back until it
+// arrives: "invalid" is only ever said of a block that was checked and executed.
+//
+// Pacing lives in how the proposer answers `.requestValue`: as soon as transactions wait, but no
+// sooner than `minBlockIntervalMs` after the parent; with nothing to do, an empty block after
+// `emptyBlockPeriodMs`. Every validator starts h + 1 when h commits, and counts its propose
+// timeout from the moment the proposer is due at the latest, so pacing never costs a round.
+import ConsensusCore
+import Dispatch
+import Execution
+import Foundation
+import LedgerPrimitives
+import LedgerTypes
+
+/// `@unchecked Sendable`: created on and used only from the node's queue; the timers it arms
+/// run on that queue too.
+final class ConsensusDriver: @unchecked Sendable {
+    typealias Core = ConsensusCore<LedgerConsensus>
+
+    let tip: ChainTip
+    let validators: ValidatorSet<LedgerConsensus>
+    private var core: Core
+    private let queue: DispatchQueue
+    private let network: any ConsensusNetwork
+    private let consensusLog: any ConsensusLog
+    private let schedule: BlockSchedule
+    private let clock: any NodeClock
+    private let pool: TransactionPool
+    private let maximumTransactionsPerBlock: Int
+    private let log: NodeLog
+    private let metrics: NodeMetrics
+    /// Told of every commit (after the store has it) and of a halt.
+    private let didCommit: (ExecutedBlock) -> Void
+    private let didHalt: (String) -> Void
+
+    /// Heights start on their own (a running node) or only when `produceNow()` asks (tests).
+    var automatic: Bool
+    private(set) var halted: String?
+    private(set) var stopped = false
+
+    private var inputs: [Core.Input] = []
+    private var draining = false
+    private var heightRunning = false
+    /// The core asked for a value at (height, round) and has no answer yet.
+    private var valueRequest: (height: UInt64, round: Int)?
+    /// Answer the pending value request now, whatever the schedule says (`produceBlock()`).
+    private var proposeWithoutWaiting = false
+    private var pacingGeneration = 0
+    /// Hashes the core asked about, with the height it asked at.
+    private var pendingVerdicts: [Hash32: UInt64] = [:]
+    private var requestedBlocks: Set<Hash32> = []
+    /// Values of the current height with a verified commit certificate: no clock check for them.
+    private var certified: Set<Hash32> = []
+    /// Evidence seen, newest last, at most `evidenceKept`.
+    private(set) var evidence: [Evidence<LedgerConsensus>] = []
+    static let evidenceKept = 256
+
+    /// The head's decision and block, sent again to peers a height behind.
+    private var lastDecision: (Decision<LedgerConsensus>, Block)?
+    private let rebroadcastIntervalMs: UInt64
+    private var rebroadcasting = false
+    private var lastCatchUpRequest: UInt64 = 0
+    private var lastProgress: Progress?
+
+    private struct Progress: Equatable {
+        var height: UInt64
+        var round: Int
+        var step: Step
+    }
+
+    private var heightStartedAt: UInt64 = 0
+    private var buildMilliseconds: UInt64 = 0
+
+    init(core: Core, tip: ChainTip, validators: ValidatorSet<LedgerConsensus>, queue: DispatchQueue,
+         network: any ConsensusNetwork, consensusLog: any ConsensusLog, schedule: BlockSchedule, clock: any NodeClock,
+         pool: TransactionPool, maximumTransactionsPerBlock: Int, automatic: Bool, log: NodeLog, metrics: NodeMetrics,
+         didCommit: @escaping (ExecutedBlock) -> Void, didHalt: @escaping (String) -> Void) {
+        self.core = core
+        self.tip = tip
+        self.validators = validators
+        self.queue = queue
+        self.network = network
+        self.consensusLog = consensusLog
+        self.schedule = schedule
+        self.clock = clock
+        self.pool = pool
+        self.maximumTransactionsPerBlock = maximumTransactionsPerBlock
+        self.automatic = automatic
+        self.log = log
+        self.metrics = metrics
+        self.didCommit = didCommit
+        self.didHalt = didHalt
+        rebroadcastIntervalMs = UInt64(max(core.configuration.timeouts.proposeBase, 100))
+    }
+
+    var validator: Address { core.validator }
+    var height: UInt64 { core.height }
+    var round: Int { core.round }
+    var step: Step { core.step }
+
+    // MARK: What the node calls (all on the queue)
+
+    /// Reads the write-ahead log: a height after the head that this validator signed in is
+    /// resumed (its own proposals re-executed from the logged blocks), never signed afresh. A log
+    /// beyond the next height means the chain data is older than the log (a backup put back
+    /// under a newer log, or another validator's log): starting would sign those heights again.
+    func restore(from record: [UInt8]) throws(NodeError) {
+        let decoded: (state: ConsensusPersistentState<LedgerConsensus>, proposedBlocks: [Block])
+        do { decoded = try ConsensusEncoding.decodeLogRecord(record) } catch { throw .consensusRecord(error) }
+        let state = decoded.state
+        guard state.height <= tip.nextHeight else {
+            throw .consensusLogAhead(logHeight: state.height, head: tip.head.number)
+        }
+        guard state.height == tip.nextHeight else { return }
+        for block in decoded.proposedBlocks { try tip.adoptOwn(block) }
+        heightRunning = true
+        heightStartedAt = Self.monotonicMilliseconds()
+        log(.info, "resuming the height found in the consensus log", ["height": state.height, "round": state.round])
+        inputs.append(.restore(state, validators: validators))
+    }
+
+    /// Resumes the restored height, if any; with automatic production, starts the next one.
+    func start() {
+        if automatic { startHeightIfIdle() }
+        armRebroadcast()
+        drain()
+    }
+
+    func stop() {
+        stopped = true
+        pacingGeneration += 1
+    }
+
+    /// A block is wanted now (`produceBlock()`): the next height starts if it has not, and this
+    /// validator proposes at once when it is the proposer.
+    func produceNow() {
+        proposeWithoutWaiting = true
+        armRebroadcast()
+        startHeightIfIdle()
+        answerValueRequestIfDue()
+        drain()
+    }
+
+    /// Transactions were admitted: a block may be due.
+    func transactionsArrived() {
+        answerValueRequestIfDue()
+        drain()
+    }
+
+    /// A proposal or vote from a peer. One from beyond the next height shows that the others
+    /// committed heights this node has not: it asks for those blocks.
+    func receive(_ message: ConsensusMessage<LedgerConsensus>) {
+        guard halted == nil, !stopped else { return }
+        if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
+        if message.height > tip.nextHeight, validators.contains(message.sender) { catchUp() }
+        inputs.append(.receive(message))
+        drain()
+    }
+
+    /// A committed block from a peer, with its certificate: the way a node that fell behind
+    /// catches up. The certificate is checked here (more than 2/3 of the power precommitted this
+    /// block at its height) and the block executed; no clock check, no vote. It is then
+    /// committed as if decided here, and consensus moves to the height after it.
+    func receive(committed block: Block, certificate bytes: [UInt8]) {
+        guard halted == nil, !stopped, block.number == tip.nextHeight else { return }
+        let hash = block.hash
+        do {
+            let certificate = try ConsensusEncoding.decodeCertificate(bytes)
+            guard certificate.height == block.number, certificate.valueID == hash else { return }
+            try certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
+                                   domain: core.configuration.signingDomain)
+        } catch {
+            log(.warning, "committed block with an invalid certificate ignored", ["number": block.number, "reason": "\(error)"])
+            return
+        }
+        tip.receive(block, wanted: true)
+        switch tip.verdict(on: hash, certified: true, nowMilliseconds: clock.nowMilliseconds()) {
+        case .valid:
+            finishHeight(hash: hash, certificate: bytes, round: Int(clamping: block.header.round), decision: nil)
+            drain()
+        case .invalid(let reason):
+            // More than 2/3 of the power signed a block this node cannot execute: its rules or its
+            // state differ from the network's. Going on would fork it off.
+            halt("block \(block.number) (\(hash)) is certified by the validators but invalid here: \(reason)")
+        case .missing, .notBefore:
+            break
+        }
+    }
+
+    /// Asks for the committed blocks this node lacks, at most once per rebroadcast interval.
+    private func catchUp() {
+        let now = Self.monotonicMilliseconds()
+        guard now >= lastCatchUpRequest &+ rebroadcastIntervalMs || lastCatchUpRequest == 0 else { return }
+        lastCatchUpRequest = now
+        network.requestCommittedBlocks(from: tip.nextHeight)
+    }
+
+    /// A block from a peer (sent with a proposal, or asked for).
+    func receive(_ block: Block) {
+        guard halted == nil, !stopped else { return }
+        let hash = block.hash
+        guard tip.receive(block, wanted: pendingVerdicts[hash] != nil) else { return }
+        if pendingVerdicts[hash] != nil { resolve(hash) }
+        drain()
+    }
+
+    /// A decision of the current height learned from a peer: proposal and commit certificate
+    /// (checked by the core). Its block skips the clock check: the others already decided it.
+    func receive(_ decision: Decision<LedgerConsensus>) {
+        guard halted == nil, !stopped, decision.height == tip.nextHeight else { return }
+        certified.insert(decision.value)
+        inputs.append(.receiveCommit(decision))
+        drain()
+    }
+
+    /// Evidence a peer gossiped: kept (and counted) once it checks out.
+    func receive(_ found: Evidence<LedgerConsensus>) {
+        guard found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain),
+              validators.contains(found.validator), !evidence.contains(found) else { return }
+        keep(found)
+    }
+
+    private func keep(_ found: Evidence<LedgerConsensus>) {
+        evidence.append(found)
+        if evidence.count > Self.evidenceKept { evidence.removeFirst(evidence.count - Self.evidenceKept) }
+        metrics.equivocations.increment()
+        log(.warning, "equivocation evidence", ["validator": found.validator, "height": core.height])
+    }
+
+    // MARK: The loop
+
+    private func startHeightIfIdle() {
+        guard !heightRunning, halted == nil, !stopped else { return }
+        heightRunning = true
+        heightStartedAt = Self.monotonicMilliseconds()
+        inputs.append(.startHeight(tip.nextHeight, validators: validators))
+    }
+
+    /// Feeds queued inputs to the core one at a time and carries out each one's actions, in
+    /// order, before the next input. Re-entrant calls return at once: the running loop takes
+    /// what they queued.
+    private func drain() {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        var next = 0
+        while next < inputs.count, halted == nil, !stopped {
+            let input = inputs[next]
+            next += 1
+            for action in core.handle(input) {
+                guard halted == nil else { break }
+                perform(action)
+            }
+        }
+        inputs.removeAll(keepingCapacity: true)
+    }
+
+    private func perform(_ action: Core.Action) {
+        switch action {
+        case .persist(let state):
+            let blocks = state.ownProposals.compactMap { tip.block($0.value) }
+            do { try consensusLog.write(ConsensusEncoding.encode(state, proposedBlocks: blocks)) } catch {
+                halt("cannot write the consensus log: \(error)")
+            }
+        case .broadcast(let message):
+            if case .proposal(let proposal) = message, proposal.proposer == core.validator,
+               let block = tip.block(proposal.value) {
+                network.broadcast(block)
+            }
+            network.broadcast(message)
+        case .requestValue(let height, let round):
+            valueRequest = (height, round)
+            answerValueRequestIfDue()
+        case .validate(let value, let height, _):
+            pendingVerdicts[value] = height
+            resolve(value)
+        case .scheduleTimeout(let timeout, let milliseconds):
+            var delay = UInt64(max(milliseconds, 0))
+            if timeout.kind == .propose { delay += pacingAllowance() }
+            after(milliseconds: delay) { driver in
+                guard timeout.height == driver.core.height else { return }
+                driver.inputs.append(.timeoutExpired(timeout))
+            }
+        case .decide(let decision):
+            commit(decision)
+        case .reportEvidence(let found):
+            keep(found)
+            network.broadcast(found)
+        }
+    }
+
+    // MARK: Values
+
+    /// Builds this validator's block when it is due and answers the core's request with it.
+    private func answerValueRequestIfDue() {
+        guard let request = valueRequest, halted == nil, !stopped else { return }
+        guard request.height == core.height, request.round == core.round, request.height == tip.nextHeight else {
+            valueRequest = nil
+            return
+        }
+        if !proposeWithoutWaiting {
+            guard automatic else { return }
+            let decision = schedule.decide(nowMilliseconds: clock.nowMilliseconds(), lastBlockMs: tip.head.timestampMs,
+                                           hasPendingTransactions: pool.counts.pending > 0)
+            if case .wait(let due) = decision {
+                pacingGeneration += 1
+                let generation = pacingGeneration
+                let delay = due > clock.nowMilliseconds() ? due - clock.nowMilliseconds() : 0
+                after(milliseconds: delay) { driver in
+                    guard generation == driver.pacingGeneration else { return }
+                    driver.answerValueRequestIfDue()
+                }
+                return
+            }
+        }
+        valueRequest = nil
+        pacingGeneration += 1
+        let builtFrom = Self.monotonicMilliseconds()
+        do {
+            let block = try tip.build(height: request.height, round: request.round, proposer: core.validator,
+                                      nowMilliseconds: clock.nowMilliseconds(),
+                                      proposal: pool.proposal(maxCount: maximumTransactionsPerBlock,
+                                                              maxGas: tip.checks.genesis.gasLimit))
+            buildMilliseconds = Self.monotonicMilliseconds() &- builtFrom
+            inputs.append(.proposeValue(block.hash, height: request.height, round: request.round))
+        } catch {
+            halt("cannot build block \(request.height): \(error)")
+        }
+    }
+
+    /// How much later than its base the propose timeout fires: until the proposer is due at the
+    /// latest (an empty block `emptyBlockPeriodMs` after the parent), so waiting for
+    /// transactions is never mistaken for a silent proposer.
+    private func pacingAllowance() -> UInt64 {
+        let due = tip.head.timestampMs &+ schedule.emptyBlockPeriodMs
+        let now = clock.nowMilliseconds()
+        return due > now ? due - now : 0
+    }
+
+    /// Answers the core about `hash` if the verdict is known; otherwise fetches the block or
+    /// waits for the clock, and answers later.
+    private func resolve(_ hash: Hash32) {
+        guard let height = pendingVerdicts[hash], height == core.height, height == tip.nextHeight else {
+            pendingVerdicts[hash] = nil
+            return
+        }
+        switch tip.verdict(on: hash, certified: certified.contains(hash), nowMilliseconds: clock.nowMilliseconds()) {
+        case .valid:
+            pendingVerdicts[hash] = nil
+            inputs.append(.validationResult(hash, height: height, isValid: true))
+        case .invalid:
+            pendingVerdicts[hash] = nil
+            inputs.append(.validationResult(hash, height: height, isValid: false))
+        case .missing:
+            if requestedBlocks.insert(hash).inserted { network.requestBlock(hash, height: height) }
+        case .notBefore(let time):
+            let now = clock.nowMilliseconds()
+            let delay = time > now ? time - now : 0
+            log(.info, "proposed block is ahead of this node's clock; waiting", ["hash": hash, "waitMs": delay])
+            after(milliseconds: delay) { driver in driver.resolve(hash) }
+        }
+    }
+
+    /// Runs `body` on the queue after `milliseconds` (at most an hour), then drains what it
+    /// queued; not at all once the driver stopped, halted or is gone (the node was released).
+    private func after(milliseconds: UInt64, _ body: @escaping @Sendable (ConsensusDriver) -> Void) {
+        queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(milliseconds, 3_600_000)))) { [weak self] in
+            guard let self, !stopped, halted == nil else { return }
+            body(self)
+            drain()
+        }
+    }
+
+    // MARK: Round catch-up
+
+    /// Every `rebroadcastIntervalMs`, a validator whose height, round and step have not moved
+    /// sends again what it signed at this height (with its proposed block) and the decision of the
+    /// head (with the block): a peer that missed them — it was starting, reconnecting, or a
+    /// height behind — catches up, and no round waits forever on a message lost once. Receivers
+    /// drop what they already hold.
+    private func armRebroadcast() {
+        guard !rebroadcasting else { return }
+        rebroadcasting = true
+        after(milliseconds: rebroadcastIntervalMs) { driver in
+            driver.rebroadcasting = false
+            driver.rebroadcastIfStuck()
+            driver.armRebroadcast()
+        }
+    }
+
+    private func rebroadcastIfStuck() {
+        guard core.validators != nil else { return }
+        let mark = Progress(height: core.height, round: core.round, step: core.step)
+        defer { lastProgress = mark }
+        guard mark == lastProgress else { return }
+        if let (decision, block) = lastDecision {
+            network.broadcast(block)
+            network.broadcast(commit: decision)
+        }
+        let state = core.persistentState
+        for proposal in state.ownProposals {
+            if let block = tip.block(proposal.value) { network.broadcast(block) }
+            network.broadcast(.proposal(proposal))
+        }
+        for vote in state.ownVotes { network.broadcast(.vote(vote)) }
+    }
+
+    // MARK: Commit
+
+    private func commit(_ decision: Decision<LedgerConsensus>) {
+        finishHeight(hash: decision.value, certificate: ConsensusEncoding.encode(decision.certificate),
+                     round: decision.certificate.round, decision: decision)
+    }
+
+    /// Commits the block of the current height (decided here, or certified by the others) and
+    /// starts the next height.
+    private func finishHeight(hash: Hash32, certificate: [UInt8], round: Int, decision: Decision<LedgerConsensus>?) {
+        let committedFrom = Self.monotonicMilliseconds()
+        let decided: ExecutedBlock
+        do { decided = try tip.commit(hash, certificate: certificate) } catch {
+            return halt("cannot commit block \(tip.nextHeight): \(error)")
+        }
+        heightRunning = false
+        valueRequest = nil
+        proposeWithoutWaiting = false
+        pendingVerdicts = [:]
+        requestedBlocks = []
+        certified = []
+        let committedAt = Self.monotonicMilliseconds()
+        let block = decided.block
+        metrics.round.record(round)
+        metrics.buildTime.recordMilliseconds(Int64(clamping: buildMilliseconds))
+        metrics.commitTime.recordMilliseconds(Int64(clamping: committedAt &- committedFrom))
+        log(.info, "committed block", ["number": block.number, "hash": tip.headHash, "transactions": block.transactions.count,
+                                       "gasUsed": block.header.gasUsed, "round": round, "synced": decision == nil,
+                                       "proposer": block.header.proposer, "heightMs": committedAt &- heightStartedAt,
+                                       "buildMs": buildMilliseconds, "commitMs": committedAt &- committedFrom])
+        buildMilliseconds = 0
+        lastDecision = decision.map { ($0, block) }
+        didCommit(decided)
+        if automatic { startHeightIfIdle() }
+    }
+
+    // MARK: Faults
+
+    /// A message signed with this validator's key that this process did not sign: the same key
+    /// runs on another host (or an old copy of this one). Signing on would risk equivocation.
+    private func secondSigner(_ message: ConsensusMessage<LedgerConsensus>) -> String? {
+        guard message.height >= core.height, core.validators != nil else { return nil }
+        let domain = core.configuration.signingDomain
+        let authentic = switch message {
+        case .proposal(let proposal):
+            ConsensusSignatureVerifier().isValid(proposal.signature, of: proposal.signedBytes(domain: domain), by: proposal.proposer)
+        case .vote(let vote):
+            ConsensusSignatureVerifier().isValid(vote.signature, of: vote.signedBytes(domain: domain), by: vote.validator)
+        }
+        guard authentic else { return nil } // a forgery; the core drops it
+        let state = core.persistentState
+        let ours: Bool = switch message {
+        case .proposal(let proposal): state.height == proposal.height && state.ownProposals.contains(proposal)
+        case .vote(let vote): state.height == vote.height && state.ownVotes.contains(vote)
+        }
+        guard !ours else { return nil }
+        return "a \(message.kindName) for height \(message.height) round \(message.round) signed with this validator's key "
+            + "was not signed by this process: another node runs with the same key. Stop one of them."
+    }
+
+    func halt(_ reason: String) {
+        guard halted == nil else { return }
+        halted = reason
+        heightRunning = false
+        log(.error, "block production halted", ["reason": reason])
+        didHalt(reason)
+    }
+
+    static func monotonicMilliseconds() -> UInt64 {
+        DispatchTime.now().uptimeNanoseconds / 1_000_000
+    }
+}
+
+extension ConsensusMessage {
+    var kindName: String {
+        switch self {
+        case .proposal: "proposal"
+        case .vote(let vote): vote.type == .prevote ? "prevote" : "precommit"
+        }
+    }
+}

@@ -1,0 +1,268 @@
+// Several validators, each a whole LedgerNode with its own store and write-ahead log, connected
+// in memory: they decide every height together, blocks travel apart from votes (and are fetched
+// by hash when they do not arrive), a silent validator costs rounds but not progress, and a key
+// that signs on two hosts stops the node that sees it.
+import ConsensusCore
+import Execution
+import Foundation
+import LedgerCrypto
+import LedgerPrimitives
+import LedgerTypes
+import Node
+import StorageAPI
+import Synchronization
+import Testing
+
+/// Validators of a test network: keys from public seeds.
+let testValidatorKeys = (0..<4).map { DevNetwork.key(seed: "d6g-test-validator-\($0)") }
+
+/// The devnet with `keys` as its validators (power 1 each unless given) and fast pacing.
+func multiValidatorGenesis(_ keys: [PrivateKey] = testValidatorKeys, powers: [UInt64]? = nil,
+                           emptyBlockPeriodMs: UInt64 = 300) throws -> Genesis {
+    var members: [String] = []
+    for (index, key) in keys.enumerated() {
+        let nodeKey = DevNetwork.key(seed: "d6g-test-node-\(index)")
+        members.append(#"{"consensusKey": "\#(Hex.encode(key.publicKey.compressedBytes))", "nodeKey": "\#(Hex.encode(nodeKey.publicKey.compressedBytes))", "power": \#(powers?[index] ?? 1)}"#)
+    }
+    var json = DevNetwork.genesisJSON
+    let start = try #require(json.range(of: #""validators": ["#))
+    let end = try #require(json.range(of: "],", range: start.upperBound..<json.endIndex))
+    json.replaceSubrange(start.lowerBound..<end.upperBound, with: #""validators": [\#(members.joined(separator: ","))],"#)
+    json = json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
+    return try Genesis(json: json)
+}
+
+/// Nodes connected in memory. Delivery is asynchronous (each node's own queue); a node can be
+/// cut off, and broadcast blocks can be withheld so that every block must be fetched by hash.
+final class MemoryNetwork: @unchecked Sendable {
+    private let state = Mutex(State())
+
+    private struct State {
+        var nodes: [LedgerNode?] = []
+        var cutOff: Set<Int> = []
+        var withholdBlocks = false
+        var blockRequests = 0
+    }
+
+    func link(_ index: Int) -> Link { Link(network: self, index: index) }
+
+    func attach(_ node: LedgerNode, at index: Int) {
+        state.withLock { state in
+            while state.nodes.count <= index { state.nodes.append(nil) }
+            state.nodes[index] = node
+        }
+    }
+
+    func cutOff(_ index: Int) { state.withLock { _ = $0.cutOff.insert(index) } }
+    func withholdBlocks() { state.withLock { $0.withholdBlocks = true } }
+    var blockRequests: Int { state.withLock { $0.blockRequests } }
+
+    /// The nodes `from` reaches: every attached node but itself, unless one of the two is cut off.
+    fileprivate func peers(of from: Int) -> [LedgerNode] {
+        state.withLock { state in
+            guard !state.cutOff.contains(from) else { return [] }
+            return state.nodes.enumerated().compactMap { index, node in
+                index == from || state.cutOff.contains(index) ? nil : node
+            }
+        }
+    }
+
+    fileprivate var withholding: Bool { state.withLock { $0.withholdBlocks } }
+    fileprivate func countRequest() { state.withLock { $0.blockRequests += 1 } }
+
+    struct Link: ConsensusNetwork {
+        let network: MemoryNetwork
+        let index: Int
+
+        func broadcast(_ message: ConsensusMessage<LedgerConsensus>) {
+            for peer in network.peers(of: index) { peer.receive(message) }
+        }
+
+        func broadcast(_ block: Block) {
+            guard !network.withholding else { return }
+            for peer in network.peers(of: index) { peer.receive(block: block) }
+        }
+
+        func requestCommittedBlocks(from height: UInt64) {
+            let peers = network.peers(of: index)
+            guard let me = network.state.withLock({ $0.nodes[index] }) else { return }
+            Task {
+                for peer in peers {
+                    let blocks = try await peer.committedBlocks(from: height, limit: 16)
+                    guard !blocks.isEmpty else { continue }
+                    for (block, certificate) in blocks { me.receive(committed: block, certificate: certificate) }
+                    return
+                }
+            }
+        }
+
+        func broadcast(commit decision: Decision<LedgerConsensus>) {
+            for peer in network.peers(of: index) { peer.receive(decision: decision) }
+        }
+
+        func broadcast(_ evidence: Evidence<LedgerConsensus>) {
+            for peer in network.peers(of: index) { peer.receive(evidence: evidence) }
+        }
+
+        func requestBlock(_ hash: Hash32, height: UInt64) {
+            network.countRequest()
+            let peers = network.peers(of: index)
+            guard let me = network.state.withLock({ $0.nodes[index] }) else { return }
+            Task {
+                for peer in peers {
+                    if let block = await peer.pendingBlock(hash: hash) {
+                        me.receive(block: block)
+                        return
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `count` validator nodes of `genesis` on one memory network, started.
+func startNetwork(_ genesis: Genesis, keys: [PrivateKey] = testValidatorKeys, network: MemoryNetwork = MemoryNetwork(),
+                  running: Set<Int>? = nil) throws -> [LedgerNode] {
+    var nodes: [LedgerNode] = []
+    for (index, key) in keys.enumerated() {
+        let store = MemoryStore(families: ChainSchema.families)
+        try ChainStore(storage: store).initialize(with: genesis)
+        var configuration = NodeConfiguration(genesis: genesis, validatorKey: key)
+        configuration.consensusTimeouts = TimeoutPolicy(proposeBase: 300, proposeDelta: 100, prevoteBase: 200,
+                                                        prevoteDelta: 100, precommitBase: 200, precommitDelta: 100)
+        let node = try LedgerNode(configuration: configuration, store: ChainStore(storage: store),
+                                  consensusLog: MemoryConsensusLog(), network: network.link(index), log: .silent)
+        network.attach(node, at: index)
+        nodes.append(node)
+    }
+    for (index, node) in nodes.enumerated() where running?.contains(index) ?? true { node.start() }
+    return nodes
+}
+
+/// Waits until every node in `nodes` has committed `height` (at most `seconds`).
+func waitForHeight(_ height: UInt64, _ nodes: [LedgerNode], seconds: Double = 20) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while nodes.contains(where: { $0.status.head.number < height }), Date() < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    if nodes.contains(where: { $0.status.head.number < height }) {
+        var states: [String] = []
+        for node in nodes { states.append("\(node.status.head.number): \(await node.consensusStatus().map { "\($0)" } ?? "-")") }
+        Issue.record("not all nodes reached height \(height): \(states)")
+    }
+}
+
+/// Every node holds the same block (hash and state root) at every height up to `height`.
+func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
+    for number in 1...height {
+        let blocks = try nodes.map { try #require(try $0.store.block(number: number)?.block) }
+        #expect(Set(blocks.map(\.hash)).count == 1, "nodes disagree at height \(number)")
+        #expect(Set(blocks.map(\.header.stateRoot)).count == 1)
+    }
+}
+
+@Suite(.serialized) struct MultiValidatorTests {
+    @Test func fourValidatorsDecideEveryHeightTogetherWithEachProposing() async throws {
+        let genesis = try multiValidatorGenesis()
+        let nodes = try startNetwork(genesis)
+        let transfers = try (0..<20).map { try recovered(transfer(from: devAccounts[1], nonce: UInt64($0))) }
+        #expect(await nodes[2].submit(transfers).allSatisfy { (try? $0.get()) != nil })
+        // Transactions reach only node 2's pool: they are in a block once node 2 proposes.
+        try await waitForHeight(8, nodes)
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: 8)
+        let chain = nodes[0].store
+        var included = 0
+        var proposers = Set<Address>()
+        for number in UInt64(1)...8 {
+            let block = try #require(try chain.block(number: number)?.block)
+            included += block.transactions.count
+            proposers.insert(block.header.proposer)
+            // Each block carries the certificate of its parent, signed by more than 2/3.
+            if number > 1 {
+                let certificate = try ConsensusEncoding.decodeCertificate(block.lastCommit)
+                #expect(certificate.height == number - 1 && certificate.signatures.count >= 3)
+            }
+        }
+        #expect(included == 20)
+        #expect(proposers == Set(testValidatorKeys.map(\.address)))
+        #expect(try chain.state(at: nodes[0].status.head).nonce(of: devAccounts[1].address) == 20)
+    }
+
+    @Test func blocksThatDoNotArriveAreFetchedByHash() async throws {
+        let network = MemoryNetwork()
+        network.withholdBlocks()
+        let nodes = try startNetwork(try multiValidatorGenesis(), network: network)
+        try await waitForHeight(4, nodes)
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: 4)
+        #expect(network.blockRequests >= 4 * 3, "each non-proposer fetches each block")
+    }
+
+    @Test func threeOfFourKeepDecidingWhileOneIsSilent() async throws {
+        let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1, 2])
+        let running = Array(nodes[0...2])
+        try await waitForHeight(6, running)
+        for node in running { await node.stop() }
+        try expectSameChain(running, upTo: 6)
+        // The silent validator's turns pass to the next round's proposer.
+        let rounds = try (UInt64(1)...6).map { try #require(try nodes[0].store.header(number: $0)).round }
+        #expect(rounds.contains { $0 > 0 })
+        #expect(nodes[3].status.head.number == 0)
+    }
+
+    @Test func aValidatorStartedLateCatchesUpWithCertifiedBlocks() async throws {
+        let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1, 2])
+        try await waitForHeight(5, Array(nodes[0...2]))
+        nodes[3].start()
+        // It learns of the later heights from their votes, fetches the committed blocks with their
+        // certificates, executes them, and then votes on the heights that follow.
+        let target = nodes[0].status.head.number + 3
+        try await waitForHeight(target, nodes)
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: target)
+    }
+
+    @Test func twoOfFourCannotDecide() async throws {
+        let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1])
+        try await Task.sleep(for: .milliseconds(1_500))
+        #expect(nodes.allSatisfy { $0.status.head.number == 0 }, "two of four are not more than 2/3")
+        for node in nodes { await node.stop() }
+    }
+
+    @Test func aValidatorSeeingItsOwnKeyUsedElsewhereHalts() async throws {
+        // A second host with the same key signs at height 1: the node that receives it stops.
+        let node = try makeNode(store: try initializedStore())
+        let domain = LedgerConsensus.configuration(chainId: 1337).signingDomain
+        let valueID = Hash32(bytes: [UInt8](repeating: 7, count: 32))!
+        let bytes = SigningBytes.vote(LedgerConsensus.self, domain: domain, type: .prevote, height: 1, round: 0, valueID: valueID)
+        let signer = ConsensusKeySigner(key: DevNetwork.validatorKey)
+        // A forgery in its name is ignored; a real signature it did not make is not.
+        node.receive(.vote(Vote(type: .prevote, height: 1, round: 0, valueID: valueID, validator: signer.validator,
+                                signature: ConsensusKeySigner(key: devAccounts[0]).sign(bytes))))
+        _ = try await node.produceBlock()
+        #expect(node.status.halted == nil)
+        let atHeightTwo = SigningBytes.vote(LedgerConsensus.self, domain: domain, type: .prevote, height: 2, round: 0,
+                                            valueID: valueID)
+        node.receive(.vote(Vote(type: .prevote, height: 2, round: 0, valueID: valueID, validator: signer.validator,
+                                signature: signer.sign(atHeightTwo))))
+        for _ in 0..<200 where node.status.halted == nil { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(node.status.halted?.contains("another node runs with the same key") == true)
+        await node.stop()
+    }
+
+    @Test func aConsensusLogAheadOfTheChainRefusesToStart() throws {
+        // The log of a validator that signed at height 6, under a chain whose head is 0.
+        let state = ConsensusPersistentState<LedgerConsensus>(
+            height: 6, round: 0, step: .prevote, lockedValue: nil, lockedRound: -1, validValue: nil, validRound: -1,
+            ownProposals: [], ownVotes: [])
+        let consensusLog = MemoryConsensusLog()
+        try consensusLog.write(ConsensusEncoding.encode(state, proposedBlocks: []))
+        #expect {
+            try makeNode(store: try initializedStore(), consensusLog: consensusLog)
+        } throws: { error in
+            guard case NodeError.consensusLogAhead(logHeight: 6, head: 0) = error else { return false }
+            return "\(error)".contains("would sign them again")
+        }
+    }
+}
