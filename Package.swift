@@ -96,6 +96,8 @@ let package = Package(
 
         // Adapters.
         .target(name: "StorageRocksDB", dependencies: ["StorageAPI", "CRocksDB"]),
+        // Node-to-node transport: handshake, encrypted frames, connections over SwiftNIO (Docs/p2p.md).
+        .target(name: "P2P", dependencies: ["LedgerPrimitives", "LedgerCrypto", nioCore, nioPosix]),
         .target(name: "RPCServer", dependencies: ["LedgerPrimitives", "LedgerJSON", nioCore, nioPosix, nioHTTP1, nioWebSocket, nioConcurrencyHelpers, metrics]),
         // Every eth_/net_/web3_ method, their shapes, filters and subscriptions, over the ChainReading seam.
         .target(name: "EthereumAPI", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "Execution", "Mempool", "LedgerTypes", "LedgerPrimitives", nioConcurrencyHelpers]),
@@ -103,7 +105,7 @@ let package = Package(
         // Composition.
         .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
-        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", logging, metrics, prometheus, serviceLifecycle]),
+        .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", "P2P", logging, metrics, prometheus, serviceLifecycle]),
 
         // Fuzz targets of the decoders and the JSON-RPC path (Docs/fuzzing.md), shared by d6g-fuzz and the corpus replay tests.
         .target(name: "FuzzTargets", dependencies: ["FuzzSupport", "LedgerPrimitives", "LedgerTypes", "LedgerJSON", "Bytecode", "RPCServer", "EthereumAPI", "Node", "StorageAPI"]),
@@ -138,6 +140,7 @@ let package = Package(
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "Execution", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "P2PTests", dependencies: ["P2P", "LedgerCrypto", "LedgerPrimitives", nioCore, nioPosix]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "StateTrie", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
