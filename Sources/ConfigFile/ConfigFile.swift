@@ -19,6 +19,11 @@ public struct ConfigFile: Sendable, Equatable {
     public var metricsAddress: String?
     public var metricsPort: Int?
     public var consensusTimeoutCapMs: Int?
+    public var nodeKey: String?
+    public var p2pAddress: String?
+    public var p2pPort: Int?
+    public var peers: [String]?
+    public var allowedNodes: [String]?
 
     public init() {}
 
@@ -29,13 +34,14 @@ public struct ConfigFile: Sendable, Equatable {
         "log": ["verbose", "format"],
         "metrics": ["addr", "port"],
         "consensus": ["timeout-cap-ms"],
+        "p2p": ["node-key", "addr", "port", "peers", "allow"],
     ]
 
     public init(toml text: String) throws(ConfigFileError) {
         let root: [String: TOMLValue]
         do { root = try TOML.parse(text) } catch { throw ConfigFileError(key: "line \(error.line)", problem: error.reason) }
         let top = Table(values: root, path: "")
-        try top.rejectUnknown(Self.keys[""]! + ["rpc", "log", "metrics", "consensus"])
+        try top.rejectUnknown(Self.keys[""]! + ["rpc", "log", "metrics", "consensus", "p2p"])
         datadir = try top.string("datadir")
         validatorKey = try top.string("validator-key")
         if let rpc = try top.table("rpc") {
@@ -64,6 +70,14 @@ public struct ConfigFile: Sendable, Equatable {
         if let consensus = try top.table("consensus") {
             try consensus.rejectUnknown(Self.keys["consensus"]!)
             consensusTimeoutCapMs = try consensus.integer("timeout-cap-ms", in: 1_000...3_600_000).map(Int.init)
+        }
+        if let p2p = try top.table("p2p") {
+            try p2p.rejectUnknown(Self.keys["p2p"]!)
+            nodeKey = try p2p.string("node-key")
+            p2pAddress = try p2p.string("addr")
+            p2pPort = try p2p.integer("port", in: 0...65_535).map(Int.init)
+            peers = try p2p.strings("peers")
+            allowedNodes = try p2p.strings("allow")
         }
     }
 }
@@ -104,6 +118,17 @@ private struct Table {
         guard case .string(let text) = value else { throw wrongKind(key, "a string", value) }
         guard !text.isEmpty else { throw ConfigFileError(key: name(key), problem: "must not be empty") }
         return text
+    }
+
+    func strings(_ key: String) throws(ConfigFileError) -> [String]? {
+        guard let value = values[key] else { return nil }
+        guard case .array(let items) = value else { throw wrongKind(key, "an array of strings", value) }
+        var strings: [String] = []
+        for item in items {
+            guard case .string(let text) = item, !text.isEmpty else { throw wrongKind(key, "an array of strings", item) }
+            strings.append(text)
+        }
+        return strings
     }
 
     func bool(_ key: String) throws(ConfigFileError) -> Bool? {

@@ -8,6 +8,6 @@ struct D6GNodeCommand: AsyncParsableCommand {
         commandName: "d6g-node",
         abstract: "d6g-ledger node: permissioned BFT ledger for the DESIRE6G multi-agent system.",
         subcommands: [DevCommand.self, InitCommand.self, RunCommand.self, BackupCommand.self, RestoreCommand.self, KeygenCommand.self,
-                      AssembleCommand.self]
+                      AssembleCommand.self, TestnetCommand.self]
     )
 }

@@ -123,6 +123,18 @@ struct NodeSettings {
     }
 }
 
+/// A private key in hex from a file.
+func readKey(_ path: String, what: String) throws -> PrivateKey {
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        throw CommandFailure("cannot read the \(what) file \(path)")
+    }
+    do {
+        return try PrivateKey(bytes: try Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    } catch {
+        throw CommandFailure("\(path) does not hold a secp256k1 private key in hex: \(error)")
+    }
+}
+
 /// A failure while running a command: printed as `Error: …` without the usage text.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
@@ -213,7 +225,42 @@ struct RunCommand: AsyncParsableCommand {
             help: "File holding the validator's consensus private key (hex), as `d6g-node keygen --out` writes it.")
     var validatorKey: String?
 
+    @Option(name: .customLong("node-key"),
+            help: "File holding this node's P2P private key (hex); its public key is the validator's nodeKey in genesis. Enables P2P.")
+    var nodeKey: String?
+
+    @Option(name: .customLong("p2p-addr"), help: "Interface for P2P connections. [default: 127.0.0.1]")
+    var p2pAddress: String?
+
+    @Option(name: .customLong("p2p-port"), help: "TCP port for P2P connections (0 picks a free one). [default: 30303]")
+    var p2pPort: Int?
+
+    @Option(name: .customLong("peer"), help: "A peer to dial and keep connected, host:port (repeat for each).")
+    var peers: [String] = []
+
+    @Option(name: .customLong("allow-node"), help: "A node key (compressed hex) allowed to connect besides the validators' (repeat for each).")
+    var allowedNodes: [String] = []
+
     @OptionGroup var rpc: RPCOptions
+
+    func validate() throws {
+        if let p2pPort { guard (0...65_535).contains(p2pPort) else { throw ValidationError("--p2p-port must be between 0 and 65535") } }
+    }
+
+    /// The P2P settings, if a node key is given (flags over the file).
+    func p2p(_ file: ConfigFile) throws -> P2PSettings? {
+        guard let keyFile = nodeKey ?? file.nodeKey else { return nil }
+        var allowed: [[UInt8]] = []
+        for text in allowedNodes + (file.allowedNodes ?? []) {
+            guard let bytes = try? Hex.decode(text), bytes.count == 33, (try? PublicKey(bytes: bytes)) != nil else {
+                throw CommandFailure("allowed node key \(text) is not a compressed secp256k1 public key in hex")
+            }
+            allowed.append(bytes)
+        }
+        return P2PSettings(nodeKey: try readKey(keyFile, what: "node key"), host: p2pAddress ?? file.p2pAddress ?? "127.0.0.1",
+                           port: p2pPort ?? file.p2pPort ?? 30_303, peers: peers.isEmpty ? file.peers ?? [] : peers,
+                           allowedKeys: allowed)
+    }
 
     func run() async throws {
         let file = try rpc.file()
@@ -226,19 +273,10 @@ struct RunCommand: AsyncParsableCommand {
         guard directory.isInitialized else {
             throw CommandFailure("\(directory.path) holds no chain; run `d6g-node init --genesis FILE --datadir \(datadir)` first")
         }
-        var key: PrivateKey?
-        if let validatorKey {
-            guard let data = FileManager.default.contents(atPath: validatorKey),
-                  let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure("cannot read the validator key file \(validatorKey)")
-            }
-            do {
-                key = try PrivateKey(bytes: try Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-            } catch {
-                throw CommandFailure("\(validatorKey) does not hold a secp256k1 private key in hex: \(error)")
-            }
-        }
-        try await serve(settings.launch(directory, key: key, keyFile: validatorKey))
+        let key = try validatorKey.map { try readKey($0, what: "validator key") }
+        var launch = settings.launch(directory, key: key, keyFile: validatorKey)
+        launch.p2p = try p2p(file)
+        try await serve(launch)
     }
 }
 

@@ -57,6 +57,6 @@ public struct BlockSchedule: Sendable, Hashable {
     /// The timestamp of a block built at `now` on a parent stamped `parentMs`: the clock, but
     /// always later than the parent (ADR 0002), even if the clock stepped back.
     public static func timestamp(nowMilliseconds now: UInt64, parentMs: UInt64) -> UInt64 {
-        max(now, parentMs + 1)
+        max(now, parentMs == .max ? .max : parentMs + 1)
     }
 }

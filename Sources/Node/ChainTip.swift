@@ -22,6 +22,8 @@ enum BlockVerdict: Equatable {
     case invalid(String)
     /// Not received yet: ask the peers and wait. Never an "invalid".
     case missing
+    /// This node could not read its own state: a local fault, not the block's.
+    case fault(String)
     /// Stamped ahead of this node's clock: ask again at this time (ms).
     case notBefore(UInt64)
 }
@@ -41,9 +43,13 @@ final class ChainTip {
     private var invalid: [Hash32: String] = [:]
     /// Peers' blocks of the next height not executed yet.
     private var received: [Hash32: Block] = [:]
-    /// How many received blocks are kept per height, besides the ones consensus asked for: a
-    /// proposer may flood blocks for its round, and only proposals make a block worth executing.
+    /// Unasked-for blocks kept, in all and per header round, with their encoded bytes: blocks
+    /// are not signed, so anyone can send some; only a proposal makes one worth executing.
     static let receivedBlocksLimit = 32
+    static let receivedBlocksPerRound = 2
+    static let receivedBytesLimit = 64 << 20
+    private var unaskedBytes = 0
+    private var unaskedPerRound: [UInt64: Int] = [:]
 
     init(store: ChainStore, executor: BlockExecutor, checks: BlockChecks, log: NodeLog) throws(ChainStoreError) {
         self.store = store
@@ -97,20 +103,31 @@ final class ChainTip {
     }
 
     /// Keeps a peer's block of the next height until consensus asks about it. `wanted` (consensus
-    /// asked for this hash) passes the limit. Returns whether the block is new here.
+    /// asked for this hash) passes the limits. A copy whose body does not match its header (the
+    /// hash covers the header only) is dropped unseen, so a forged copy can never stand in for
+    /// the real block nor make it "invalid". Returns whether the block is new here.
     @discardableResult
     func receive(_ block: Block, wanted: Bool) -> Bool {
         let hash = block.hash
         guard block.number == nextHeight, block.header.parentHash == headHash, executed[hash] == nil,
               invalid[hash] == nil, received[hash] == nil,
-              wanted || received.count < Self.receivedBlocksLimit else { return false }
+              block.header.lastCommitHash == Block.lastCommitHash(of: block.lastCommit),
+              block.header.transactionsRoot == OrderedTrie.transactionsRoot(of: block.transactions) else { return false }
+        if !wanted {
+            let size = block.encoded.count
+            let round = block.header.round
+            guard received.count < Self.receivedBlocksLimit, unaskedBytes + size <= Self.receivedBytesLimit,
+                  unaskedPerRound[round, default: 0] < Self.receivedBlocksPerRound else { return false }
+            unaskedBytes += size
+            unaskedPerRound[round, default: 0] += 1
+        }
         received[hash] = block
         return true
     }
 
-    /// Executes a block signed in an earlier run of this validator (its write-ahead log), so it
-    /// can re-send and commit exactly that block.
-    func adoptOwn(_ block: Block) throws(NodeError) {
+    /// Executes a block from the write-ahead log of an earlier run (its own proposal, or the
+    /// block it locked on or held as valid), so it can re-send and commit exactly that block.
+    func adoptLogged(_ block: Block) throws(NodeError) {
         guard block.header.parentHash == headHash, block.number == nextHeight else { return }
         let parentState: TrieStateReader
         do { parentState = try store.state(at: head) } catch { throw .chain(error) }
@@ -131,19 +148,26 @@ final class ChainTip {
         if let reason = invalid[hash] { return .invalid(reason) }
         guard let block = received[hash] else { return .missing }
         if !certified, let wait = checks.waitsForClock(block, nowMilliseconds: nowMilliseconds) { return .notBefore(wait) }
-        received[hash] = nil
         do {
             try checks.check(block, parent: head, parentHash: headHash)
         } catch {
+            received[hash] = nil
             return refuse(hash, error.description)
         }
+        let parentState: TrieStateReader
+        do { parentState = try store.state(at: head) } catch { return .fault("\(error)") }
         do {
             let transactions = try executor.recoverSenders(of: block)
             let execution = try executor.validate(block, recovered: transactions, feeRecipient: checks.genesis.settings.feeRecipient,
-                                                  parentState: try store.state(at: head))
+                                                  parentState: parentState)
+            received[hash] = nil
             executed[hash] = ExecutedBlock(block: block, transactions: transactions, execution: execution, skipped: [])
             return .valid
+        } catch .execution(.state(let error)) {
+            // Reading the state failed mid-block: this node's storage, not the block.
+            return .fault(error.description)
         } catch {
+            received[hash] = nil
             return refuse(hash, "\(error)")
         }
     }
@@ -173,6 +197,8 @@ final class ChainTip {
         executed = [:]
         invalid = [:]
         received = [:]
+        unaskedBytes = 0
+        unaskedPerRound = [:]
         return decided
     }
 }

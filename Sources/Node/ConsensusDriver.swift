@@ -68,6 +68,15 @@ final class ConsensusDriver: @unchecked Sendable {
     private let rebroadcastIntervalMs: UInt64
     private var rebroadcasting = false
     private var lastCatchUpRequest: UInt64 = 0
+    /// A decided block not held yet: asked for, committed when it arrives.
+    private var pendingCommit: PendingCommit?
+
+    private struct PendingCommit {
+        var hash: Hash32
+        var certificate: [UInt8]
+        var round: Int
+        var decision: Decision<LedgerConsensus>?
+    }
     private var lastProgress: Progress?
 
     private struct Progress: Equatable {
@@ -120,7 +129,7 @@ final class ConsensusDriver: @unchecked Sendable {
             throw .consensusLogAhead(logHeight: state.height, head: tip.head.number)
         }
         guard state.height == tip.nextHeight else { return }
-        for block in decoded.proposedBlocks { try tip.adoptOwn(block) }
+        for block in decoded.proposedBlocks { try tip.adoptLogged(block) }
         heightRunning = true
         heightStartedAt = Self.monotonicMilliseconds()
         log(.info, "resuming the height found in the consensus log", ["height": state.height, "round": state.round])
@@ -160,7 +169,7 @@ final class ConsensusDriver: @unchecked Sendable {
     func receive(_ message: ConsensusMessage<LedgerConsensus>) {
         guard halted == nil, !stopped else { return }
         if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
-        if message.height > tip.nextHeight, validators.contains(message.sender) { catchUp() }
+        if message.height > tip.nextHeight, validators.contains(message.sender), isAuthentic(message) { catchUp() }
         inputs.append(.receive(message))
         drain()
     }
@@ -182,17 +191,8 @@ final class ConsensusDriver: @unchecked Sendable {
             return
         }
         tip.receive(block, wanted: true)
-        switch tip.verdict(on: hash, certified: true, nowMilliseconds: clock.nowMilliseconds()) {
-        case .valid:
-            finishHeight(hash: hash, certificate: bytes, round: Int(clamping: block.header.round), decision: nil)
-            drain()
-        case .invalid(let reason):
-            // More than 2/3 of the power signed a block this node cannot execute: its rules or its
-            // state differ from the network's. Going on would fork it off.
-            halt("block \(block.number) (\(hash)) is certified by the validators but invalid here: \(reason)")
-        case .missing, .notBefore:
-            break
-        }
+        finishHeight(hash: hash, certificate: bytes, round: Int(clamping: block.header.round), decision: nil)
+        drain()
     }
 
     /// Asks for the committed blocks this node lacks, at most once per rebroadcast interval.
@@ -207,28 +207,69 @@ final class ConsensusDriver: @unchecked Sendable {
     func receive(_ block: Block) {
         guard halted == nil, !stopped else { return }
         let hash = block.hash
-        guard tip.receive(block, wanted: pendingVerdicts[hash] != nil) else { return }
+        let awaitedCommit = pendingCommit?.hash == hash
+        guard tip.receive(block, wanted: pendingVerdicts[hash] != nil || awaitedCommit) else { return }
         if pendingVerdicts[hash] != nil { resolve(hash) }
+        if awaitedCommit, let waiting = pendingCommit {
+            pendingCommit = nil
+            finishHeight(hash: waiting.hash, certificate: waiting.certificate, round: waiting.round, decision: waiting.decision)
+        }
         drain()
     }
 
     /// A decision of the current height learned from a peer: proposal and commit certificate
     /// (checked by the core). Its block skips the clock check: the others already decided it.
     func receive(_ decision: Decision<LedgerConsensus>) {
-        guard halted == nil, !stopped, decision.height == tip.nextHeight else { return }
+        guard halted == nil, !stopped, decision.height >= tip.nextHeight, isCertified(decision) else { return }
+        guard decision.height == tip.nextHeight else { return catchUp() }
+        guard certified.count < 64 else { return }
         certified.insert(decision.value)
         inputs.append(.receiveCommit(decision))
         drain()
     }
 
+    /// The certificate proves the decision's value at its height (the core checks the proposal).
+    private func isCertified(_ decision: Decision<LedgerConsensus>) -> Bool {
+        let certificate = decision.certificate
+        guard certificate.valueID == decision.value, certificate.height == decision.height else { return false }
+        do {
+            try certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
+                                   domain: core.configuration.signingDomain)
+            return true
+        } catch { return false }
+    }
+
+    private func isAuthentic(_ message: ConsensusMessage<LedgerConsensus>) -> Bool {
+        let domain = core.configuration.signingDomain
+        return switch message {
+        case .proposal(let proposal):
+            ConsensusSignatureVerifier().isValid(proposal.signature, of: proposal.signedBytes(domain: domain), by: proposal.proposer)
+        case .vote(let vote):
+            ConsensusSignatureVerifier().isValid(vote.signature, of: vote.signedBytes(domain: domain), by: vote.validator)
+        }
+    }
+
     /// Evidence a peer gossiped: kept (and counted) once it checks out.
     func receive(_ found: Evidence<LedgerConsensus>) {
-        guard found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain),
-              validators.contains(found.validator), !evidence.contains(found) else { return }
+        let found = Self.normalized(found)
+        guard validators.contains(found.validator), !evidence.contains(found),
+              found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain) else { return }
         keep(found)
     }
 
+    /// The pair in one order (by signature), so (a, b) and (b, a) are one piece of evidence.
+    static func normalized(_ evidence: Evidence<LedgerConsensus>) -> Evidence<LedgerConsensus> {
+        switch evidence {
+        case .conflictingVotes(let first, let second):
+            second.signature.lexicographicallyPrecedes(first.signature) ? .conflictingVotes(second, first) : evidence
+        case .conflictingProposals(let first, let second):
+            second.signature.lexicographicallyPrecedes(first.signature) ? .conflictingProposals(second, first) : evidence
+        }
+    }
+
     private func keep(_ found: Evidence<LedgerConsensus>) {
+        let found = Self.normalized(found)
+        guard !evidence.contains(found) else { return }
         evidence.append(found)
         if evidence.count > Self.evidenceKept { evidence.removeFirst(evidence.count - Self.evidenceKept) }
         metrics.equivocations.increment()
@@ -266,7 +307,13 @@ final class ConsensusDriver: @unchecked Sendable {
     private func perform(_ action: Core.Action) {
         switch action {
         case .persist(let state):
-            let blocks = state.ownProposals.compactMap { tip.block($0.value) }
+            // The blocks of its own proposals and of its lock and valid value: after a restart the
+            // node re-sends, and can commit, exactly these without fetching them.
+            var hashes: [Hash32] = state.ownProposals.map(\.value)
+            for value in [state.lockedValue, state.validValue].compactMap({ $0 }) where !hashes.contains(value) {
+                hashes.append(value)
+            }
+            let blocks = hashes.compactMap { tip.block($0) }
             do { try consensusLog.write(ConsensusEncoding.encode(state, proposedBlocks: blocks)) } catch {
                 halt("cannot write the consensus log: \(error)")
             }
@@ -359,6 +406,8 @@ final class ConsensusDriver: @unchecked Sendable {
         case .invalid:
             pendingVerdicts[hash] = nil
             inputs.append(.validationResult(hash, height: height, isValid: false))
+        case .fault(let reason):
+            halt("cannot read this node's state to check block \(hash): \(reason)")
         case .missing:
             if requestedBlocks.insert(hash).inserted { network.requestBlock(hash, height: height) }
         case .notBefore(let time):
@@ -372,8 +421,10 @@ final class ConsensusDriver: @unchecked Sendable {
     /// Runs `body` on the queue after `milliseconds` (at most an hour), then drains what it
     /// queued; not at all once the driver stopped, halted or is gone (the node was released).
     private func after(milliseconds: UInt64, _ body: @escaping @Sendable (ConsensusDriver) -> Void) {
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(milliseconds, 3_600_000)))) { [weak self] in
+        let hour: UInt64 = 3_600_000
+        queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(milliseconds, hour)))) { [weak self] in
             guard let self, !stopped, halted == nil else { return }
+            if milliseconds > hour { return after(milliseconds: milliseconds - hour, body) } // re-armed, never early
             body(self)
             drain()
         }
@@ -401,6 +452,10 @@ final class ConsensusDriver: @unchecked Sendable {
         let mark = Progress(height: core.height, round: core.round, step: core.step)
         defer { lastProgress = mark }
         guard mark == lastProgress else { return }
+        // Blocks asked for once and still missing (a lost answer) are asked for again.
+        requestedBlocks = []
+        for hash in pendingVerdicts.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) { resolve(hash) }
+        if let waiting = pendingCommit { network.requestBlock(waiting.hash, height: tip.nextHeight) }
         if let (decision, block) = lastDecision {
             network.broadcast(block)
             network.broadcast(commit: decision)
@@ -423,6 +478,20 @@ final class ConsensusDriver: @unchecked Sendable {
     /// Commits the block of the current height (decided here, or certified by the others) and
     /// starts the next height.
     private func finishHeight(hash: Hash32, certificate: [UInt8], round: Int, decision: Decision<LedgerConsensus>?) {
+        // Decided without having executed the block here (e.g. locked on it before a restart):
+        // it is certified, so execute it now, or fetch it and finish when it arrives.
+        switch tip.verdict(on: hash, certified: true, nowMilliseconds: clock.nowMilliseconds()) {
+        case .valid:
+            break
+        case .missing, .notBefore:
+            pendingCommit = PendingCommit(hash: hash, certificate: certificate, round: round, decision: decision)
+            network.requestBlock(hash, height: tip.nextHeight)
+            return
+        case .invalid(let reason):
+            return halt("block \(tip.nextHeight) (\(hash)) is certified by the validators but invalid here: \(reason)")
+        case .fault(let reason):
+            return halt("cannot read this node's state to commit block \(hash): \(reason)")
+        }
         let committedFrom = Self.monotonicMilliseconds()
         let decided: ExecutedBlock
         do { decided = try tip.commit(hash, certificate: certificate) } catch {
@@ -446,7 +515,8 @@ final class ConsensusDriver: @unchecked Sendable {
         buildMilliseconds = 0
         lastDecision = decision.map { ($0, block) }
         didCommit(decided)
-        if automatic { startHeightIfIdle() }
+        // After a catch-up the core must follow the tip even in manual mode.
+        if automatic || decision == nil { startHeightIfIdle() }
     }
 
     // MARK: Faults
@@ -455,14 +525,7 @@ final class ConsensusDriver: @unchecked Sendable {
     /// runs on another host (or an old copy of this one). Signing on would risk equivocation.
     private func secondSigner(_ message: ConsensusMessage<LedgerConsensus>) -> String? {
         guard message.height >= core.height, core.validators != nil else { return nil }
-        let domain = core.configuration.signingDomain
-        let authentic = switch message {
-        case .proposal(let proposal):
-            ConsensusSignatureVerifier().isValid(proposal.signature, of: proposal.signedBytes(domain: domain), by: proposal.proposer)
-        case .vote(let vote):
-            ConsensusSignatureVerifier().isValid(vote.signature, of: vote.signedBytes(domain: domain), by: vote.validator)
-        }
-        guard authentic else { return nil } // a forgery; the core drops it
+        guard isAuthentic(message) else { return nil } // a forgery; the core drops it
         let state = core.persistentState
         let ours: Bool = switch message {
         case .proposal(let proposal): state.height == proposal.height && state.ownProposals.contains(proposal)

@@ -16,6 +16,8 @@ public protocol ConsensusNetwork: Sendable {
     func broadcast(commit decision: Decision<LedgerConsensus>)
     /// Evidence that a validator signed two conflicting messages.
     func broadcast(_ evidence: Evidence<LedgerConsensus>)
+    /// Transactions this node admitted from its own clients, so that every proposer has them.
+    func broadcast(transactions: [SignedTransaction])
     /// Asks peers for the block with this hash at `height`; it arrives through `LedgerNode.receive(block:)`.
     func requestBlock(_ hash: Hash32, height: UInt64)
     /// Asks peers for committed blocks from `height` on, with their certificates (this node is
@@ -30,6 +32,7 @@ public struct NoPeers: ConsensusNetwork {
     public func broadcast(_ block: Block) {}
     public func broadcast(commit decision: Decision<LedgerConsensus>) {}
     public func broadcast(_ evidence: Evidence<LedgerConsensus>) {}
+    public func broadcast(transactions: [SignedTransaction]) {}
     public func requestBlock(_ hash: Hash32, height: UInt64) {}
     public func requestCommittedBlocks(from height: UInt64) {}
 }

@@ -189,3 +189,67 @@ extension RLP.Item {
         try round() - 1
     }
 }
+
+extension ConsensusEncoding {
+    /// A proposal or vote on the wire: rlp([0, proposal]) or rlp([1, vote]).
+    public static func encode(_ message: ConsensusMessage<LedgerConsensus>) -> [UInt8] {
+        item(message).encoded
+    }
+
+    static func item(_ message: ConsensusMessage<LedgerConsensus>) -> RLP.Item {
+        switch message {
+        case .proposal(let proposal): .list([.uint64(0), item(proposal)])
+        case .vote(let vote): .list([.uint64(1), item(vote)])
+        }
+    }
+
+    public static func decodeMessage(_ bytes: [UInt8]) throws(ConsensusEncodingError) -> ConsensusMessage<LedgerConsensus> {
+        do { return try message(RLP.decode(bytes)) } catch let error as ConsensusEncodingError { throw error } catch {
+            throw ConsensusEncodingError(detail: "message: \(error)")
+        }
+    }
+
+    static func message(_ item: RLP.Item) throws -> ConsensusMessage<LedgerConsensus> {
+        let fields = try item.list(count: 2)
+        switch try fields[0].uint64() {
+        case 0: return .proposal(try proposal(fields[1]))
+        case 1: return .vote(try vote(fields[1]))
+        default: throw ConsensusEncodingError(detail: "unknown message kind")
+        }
+    }
+
+    /// A decision: rlp([proposal, certificate bytes]).
+    public static func encode(_ decision: Decision<LedgerConsensus>) -> [UInt8] {
+        RLP.Item.list([item(decision.proposal), .bytes(encode(decision.certificate))]).encoded
+    }
+
+    public static func decodeDecision(_ bytes: [UInt8]) throws(ConsensusEncodingError) -> Decision<LedgerConsensus> {
+        do {
+            let fields = try RLP.decode(bytes).list(count: 2)
+            return Decision(proposal: try proposal(fields[0]), certificate: try decodeCertificate(try fields[1].bytes()))
+        } catch let error as ConsensusEncodingError { throw error } catch {
+            throw ConsensusEncodingError(detail: "decision: \(error)")
+        }
+    }
+
+    /// Evidence: rlp([0, vote, vote]) or rlp([1, proposal, proposal]).
+    public static func encode(_ evidence: Evidence<LedgerConsensus>) -> [UInt8] {
+        switch evidence {
+        case .conflictingVotes(let first, let second): RLP.Item.list([.uint64(0), item(first), item(second)]).encoded
+        case .conflictingProposals(let first, let second): RLP.Item.list([.uint64(1), item(first), item(second)]).encoded
+        }
+    }
+
+    public static func decodeEvidence(_ bytes: [UInt8]) throws(ConsensusEncodingError) -> Evidence<LedgerConsensus> {
+        do {
+            let fields = try RLP.decode(bytes).list(count: 3)
+            switch try fields[0].uint64() {
+            case 0: return .conflictingVotes(try vote(fields[1]), try vote(fields[2]))
+            case 1: return .conflictingProposals(try proposal(fields[1]), try proposal(fields[2]))
+            default: throw ConsensusEncodingError(detail: "unknown evidence kind")
+            }
+        } catch let error as ConsensusEncodingError { throw error } catch {
+            throw ConsensusEncodingError(detail: "evidence: \(error)")
+        }
+    }
+}

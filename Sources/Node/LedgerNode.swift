@@ -115,6 +115,7 @@ public final class LedgerNode: @unchecked Sendable {
     private let published: Mutex<NodeStatus>
     private let metrics = NodeMetrics()
     private let log: NodeLog
+    private let network: any ConsensusNetwork
     /// Admission, the pending views and the proposals of the next block.
     let pool: TransactionPool
     /// Told of each committed block, after the store has it (NodeCommits.swift).
@@ -137,6 +138,7 @@ public final class LedgerNode: @unchecked Sendable {
         self.configuration = configuration
         self.store = store
         self.log = log
+        self.network = network
         let genesis = configuration.genesis
         executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime())
         let validators: ValidatorSet<LedgerConsensus>
@@ -244,10 +246,11 @@ public final class LedgerNode: @unchecked Sendable {
         queue.async { [self] in if started { driver?.receive(committed: block, certificate: certificate) } }
     }
 
-    /// Committed blocks from `number` on, at most `limit`, with their certificates: what a peer
-    /// that fell behind asks for.
+    /// Committed blocks from `number` on, at most `limit` (and never more than 64), with their
+    /// certificates: what a peer that fell behind asks for.
     public func committedBlocks(from number: UInt64, limit: Int) async throws -> [(block: Block, certificate: [UInt8])] {
-        try await read { store in
+        let limit = min(limit, 64)
+        return try await read { store in
             var found: [(block: Block, certificate: [UInt8])] = []
             var next = number
             while found.count < limit, let block = try store.block(number: next)?.block,
@@ -320,10 +323,16 @@ public final class LedgerNode: @unchecked Sendable {
     // MARK: Admission
 
     /// Admits transactions whose senders were recovered already (once, by the caller), in order,
-    /// on the pool's queue; then lets the driver know (a block may be due).
-    public func submit(_ transactions: [RecoveredTransaction]) async -> [Result<Hash32, MempoolError>] {
+    /// on the pool's queue; then lets the driver know (a block may be due). With `gossip`, the
+    /// admitted ones go to the peers (not for what peers sent: the validators are a full mesh).
+    public func submit(_ transactions: [RecoveredTransaction], gossip: Bool = true) async -> [Result<Hash32, MempoolError>] {
         let results = await pool.admit(transactions)
-        if results.contains(where: { if case .success = $0 { true } else { false } }) {
+        var admitted: [SignedTransaction] = []
+        for (transaction, result) in zip(transactions, results) {
+            if case .success = result { admitted.append(transaction.transaction) }
+        }
+        if !admitted.isEmpty {
+            if gossip { network.broadcast(transactions: admitted) }
             queue.async { [self] in if started { driver?.transactionsArrived() } }
         }
         return results

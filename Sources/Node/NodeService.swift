@@ -7,6 +7,7 @@ import Execution
 import Foundation
 import LedgerCrypto
 import LedgerPrimitives
+import P2P
 import RPCServer
 import ServiceLifecycle
 import StorageRocksDB
@@ -48,6 +49,8 @@ public struct NodeLaunch: Sendable {
     public var metrics: (host: String, port: Int)?
     /// Serve debug_traceTransaction.
     public var debugRPC = false
+    /// Talk to other nodes (Docs/p2p.md); nil runs alone (a single validator, or a dev node).
+    public var p2p: P2PSettings?
     /// The longest a consensus step waits: timeouts grow each round until a round fits or this.
     public var timeoutCapMs = NodeLaunch.defaultTimeoutCapMs
     /// A minute: long enough for a round over slow links between sites, short enough that a
@@ -68,19 +71,43 @@ public struct NodeLaunch: Sendable {
     }
 }
 
+/// How a node joins the others.
+public struct P2PSettings: Sendable {
+    /// This node's P2P identity (its public key must be a validator's `nodeKey` in genesis, or
+    /// in the others' `allowedKeys`).
+    public var nodeKey: PrivateKey
+    public var host: String
+    public var port: Int
+    /// Addresses (host:port) dialled and kept connected.
+    public var peers: [String]
+    /// Node keys allowed besides the validators' (followers, tools), compressed hex.
+    public var allowedKeys: [[UInt8]]
+
+    public init(nodeKey: PrivateKey, host: String, port: Int, peers: [String], allowedKeys: [[UInt8]] = []) {
+        self.nodeKey = nodeKey
+        self.host = host
+        self.port = port
+        self.peers = peers
+        self.allowedKeys = allowedKeys
+    }
+}
+
 /// A started node: stop it with `shutdown()`.
 public final class RunningNode: Sendable {
     public let node: LedgerNode
     public let server: RPCHTTPServer
     /// The metrics endpoint, when one was asked for.
     public let metricsServer: MetricsHTTPServer?
+    /// The P2P transport, when the node talks to others.
+    public let transport: PeerTransport?
     private let store: RocksDBStore
     private let locks: [FileLock]
     private let log: NodeLog
 
-    init(node: LedgerNode, server: RPCHTTPServer, metricsServer: MetricsHTTPServer?, store: RocksDBStore, locks: [FileLock],
-         log: NodeLog) {
+    init(node: LedgerNode, server: RPCHTTPServer, metricsServer: MetricsHTTPServer?, transport: PeerTransport?,
+         store: RocksDBStore, locks: [FileLock], log: NodeLog) {
         self.node = node
+        self.transport = transport
         self.server = server
         self.metricsServer = metricsServer
         self.store = store
@@ -94,6 +121,7 @@ public final class RunningNode: Sendable {
         log(.info, "shutting down")
         try? await server.shutdown()
         try? await metricsServer?.shutdown()
+        await transport?.stop()
         await node.stop()
         store.close()
         log(.info, "stopped")
@@ -113,6 +141,7 @@ public enum NodeService {
         }
         let genesis = try directory.storedGenesis()
         let store = try directory.openStore()
+        let gossip = launch.p2p.map { _ in Gossip(genesis: genesis, log: log) }
         let node: LedgerNode
         do {
             var configuration = NodeConfiguration(genesis: genesis, validatorKey: launch.validatorKey,
@@ -120,7 +149,8 @@ public enum NodeService {
             configuration.consensusTimeouts.cap = launch.timeoutCapMs
             node = try LedgerNode(configuration: configuration,
                                   store: ChainStore(storage: store),
-                                  consensusLog: FileConsensusLog(path: directory.consensusLog), log: log)
+                                  consensusLog: FileConsensusLog(path: directory.consensusLog),
+                                  network: gossip ?? NoPeers(), log: log)
         } catch {
             store.close()
             throw .node(error)
@@ -156,12 +186,35 @@ public enum NodeService {
             size.record((try? store.approximateSize) ?? 0)
             node.observeCommits { _ in size.record((try? store.approximateSize) ?? 0) }
         }
+        var transport: PeerTransport?
+        if let p2p = launch.p2p, let gossip {
+            // The validators' node keys from genesis, and the ones configured.
+            let allowed = Set(genesis.settings.validators.map(\.nodeKey) + p2p.allowedKeys)
+            let peers = PeerTransport(
+                configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
+                                                          port: p2p.port, peers: p2p.peers),
+                allows: { allowed.contains($0.compressedBytes) }, delegate: gossip)
+            gossip.attach(node: node, transport: peers)
+            do {
+                let port = try await peers.start()
+                log(.info, "P2P listening", ["address": "\(p2p.host):\(port)", "nodeKey": PeerID(p2p.nodeKey.publicKey).description,
+                                             "peers": p2p.peers.joined(separator: ",")])
+            } catch {
+                try? await server.shutdown()
+                try? await metricsServer?.shutdown()
+                await node.stop()
+                store.close()
+                throw .rpc("P2P on \(p2p.host):\(p2p.port): \(error)")
+            }
+            transport = peers
+        }
         node.start()
         log(.info, "JSON-RPC listening", ["address": "http://\(launch.rpc.host):\(server.port)"])
         if let metricsServer, let endpoint = launch.metrics {
             log(.info, "metrics listening", ["address": "http://\(endpoint.host):\(metricsServer.port)/metrics"])
         }
-        return RunningNode(node: node, server: server, metricsServer: metricsServer, store: store, locks: locks, log: log)
+        return RunningNode(node: node, server: server, metricsServer: metricsServer, transport: transport, store: store,
+                           locks: locks, log: log)
     }
 }
 

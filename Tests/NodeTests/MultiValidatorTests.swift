@@ -41,6 +41,7 @@ final class MemoryNetwork: @unchecked Sendable {
         var nodes: [LedgerNode?] = []
         var cutOff: Set<Int> = []
         var withholdBlocks = false
+        var tamperBlocks = false
         var blockRequests = 0
     }
 
@@ -55,6 +56,10 @@ final class MemoryNetwork: @unchecked Sendable {
 
     func cutOff(_ index: Int) { state.withLock { _ = $0.cutOff.insert(index) } }
     func withholdBlocks() { state.withLock { $0.withholdBlocks = true } }
+    /// Every block goes out twice: first a copy with the header kept and the body changed (what
+    /// a hostile peer could send, the hash covering the header only), then the real one.
+    func tamperBlocks() { state.withLock { $0.tamperBlocks = true } }
+    fileprivate var tampering: Bool { state.withLock { $0.tamperBlocks } }
     var blockRequests: Int { state.withLock { $0.blockRequests } }
 
     /// The nodes `from` reaches: every attached node but itself, unless one of the two is cut off.
@@ -80,7 +85,15 @@ final class MemoryNetwork: @unchecked Sendable {
 
         func broadcast(_ block: Block) {
             guard !network.withholding else { return }
-            for peer in network.peers(of: index) { peer.receive(block: block) }
+            for peer in network.peers(of: index) {
+                if network.tampering {
+                    peer.receive(block: Block(header: block.header, transactions: block.transactions, lastCommit: [0xc0]))
+                    let forged = try! transfer(from: devAccounts[4], nonce: 0)
+                    peer.receive(block: Block(header: block.header, transactions: block.transactions + [forged],
+                                              lastCommit: block.lastCommit))
+                }
+                peer.receive(block: block)
+            }
         }
 
         func requestCommittedBlocks(from height: UInt64) {
@@ -98,6 +111,12 @@ final class MemoryNetwork: @unchecked Sendable {
 
         func broadcast(commit decision: Decision<LedgerConsensus>) {
             for peer in network.peers(of: index) { peer.receive(decision: decision) }
+        }
+
+        func broadcast(transactions: [SignedTransaction]) {
+            let peers = network.peers(of: index)
+            let recovered = transactions.compactMap { try? $0.recovered(onChain: 1337) }
+            Task { for peer in peers { _ = await peer.submit(recovered, gossip: false) } }
         }
 
         func broadcast(_ evidence: Evidence<LedgerConsensus>) {
@@ -167,7 +186,7 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         let nodes = try startNetwork(genesis)
         let transfers = try (0..<20).map { try recovered(transfer(from: devAccounts[1], nonce: UInt64($0))) }
         #expect(await nodes[2].submit(transfers).allSatisfy { (try? $0.get()) != nil })
-        // Transactions reach only node 2's pool: they are in a block once node 2 proposes.
+        // Sent to node 2, gossiped to the others' pools.
         try await waitForHeight(8, nodes)
         for node in nodes { await node.stop() }
         try expectSameChain(nodes, upTo: 8)
@@ -199,6 +218,20 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         #expect(network.blockRequests >= 4 * 3, "each non-proposer fetches each block")
     }
 
+    @Test func aForgedCopyOfABlockNeitherReplacesNorSpoilsTheRealOne() async throws {
+        let network = MemoryNetwork()
+        network.tamperBlocks()
+        let nodes = try startNetwork(try multiValidatorGenesis(), network: network)
+        let transfers = try (0..<5).map { try recovered(transfer(from: devAccounts[3], nonce: UInt64($0))) }
+        _ = await nodes[0].submit(transfers)
+        try await waitForHeight(5, nodes)
+        for node in nodes { await node.stop() }
+        // Every node sees a forged copy first: had one been kept, or marked the real block
+        // invalid, no block would ever be decided.
+        try expectSameChain(nodes, upTo: 5)
+        #expect(try nodes[1].store.state(at: nodes[1].status.head).nonce(of: devAccounts[3].address) == 5)
+    }
+
     @Test func threeOfFourKeepDecidingWhileOneIsSilent() async throws {
         let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1, 2])
         let running = Array(nodes[0...2])
@@ -220,6 +253,38 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         let target = nodes[0].status.head.number + 3
         try await waitForHeight(target, nodes)
         for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: target)
+    }
+
+    @Test func aValidatorRestartedMidHeightResumesFromItsLog() async throws {
+        // Node 1 stops and restarts three times while the others keep going; it may be locked
+        // on (or have prevoted) a peer's block each time: its log holds that block too.
+        let genesis = try multiValidatorGenesis()
+        let network = MemoryNetwork()
+        var nodes = try startNetwork(genesis, network: network)
+        let stores = nodes.map(\.store)
+        var configuration = nodes[1].configuration
+        configuration.validatorKey = testValidatorKeys[1]
+        let consensusLog = MemoryConsensusLog()
+        // Node 1 again, on its own store, with a log that outlives the process.
+        func restartNodeOne() async throws {
+            await nodes[1].stop()
+            let node = try LedgerNode(configuration: configuration, store: stores[1], consensusLog: consensusLog,
+                                      network: network.link(1), log: .silent)
+            network.attach(node, at: 1)
+            nodes[1] = node
+            node.start()
+        }
+        try await restartNodeOne()
+        for round in 1...3 {
+            try await waitForHeight(UInt64(2 * round + 1), nodes)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<300)))
+            try await restartNodeOne()
+        }
+        let target = nodes[0].status.head.number + 2
+        try await waitForHeight(target, nodes)
+        for node in nodes { await node.stop() }
+        #expect(nodes.allSatisfy { $0.status.halted == nil })
         try expectSameChain(nodes, upTo: target)
     }
 

@@ -1,0 +1,115 @@
+// `d6g-node testnet`: writes what a local network of N validators needs — fresh consensus and
+// node keys (files of mode 0600), a genesis naming them, and one configuration file per node
+// with its data directory, ports and peers — so that `scripts/testnet.sh` (`make testnet`) can
+// start them. The funded accounts are the devnet's public development keys: a testnet on one
+// machine, for testing, never for value.
+import ArgumentParser
+import Execution
+import Foundation
+import LedgerCrypto
+import LedgerPrimitives
+import Node
+
+struct TestnetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testnet",
+        abstract: "Write keys, genesis and configuration files for a local network of validators.",
+        discussion: "Then: d6g-node init --genesis DIR/genesis.json --datadir DIR/nodeK/data; d6g-node run --config DIR/nodeK.toml (scripts/testnet.sh does both).")
+
+    @Option(help: "How many validators (1 to 64).")
+    var validators = 4
+
+    @Option(help: "Directory to write into (must not exist yet).")
+    var out: String
+
+    @Option(name: .customLong("rpc-base-port"), help: "Node K serves JSON-RPC on this port + K.")
+    var rpcBasePort = 8_545
+
+    @Option(name: .customLong("p2p-base-port"), help: "Node K listens for peers on this port + K.")
+    var p2pBasePort = 30_303
+
+    @Option(name: .customLong("chain-id"), help: "The network's chain id.")
+    var chainId: UInt64 = 1_338
+
+    @Option(name: .customLong("empty-block-period-ms"), help: "An empty block at most this often when idle.")
+    var emptyBlockPeriodMs: UInt64 = 1_000
+
+    func validate() throws {
+        guard (1...64).contains(validators) else { throw ValidationError("--validators must be between 1 and 64") }
+        guard (1...65_535 - 64).contains(rpcBasePort), (1...65_535 - 64).contains(p2pBasePort) else {
+            throw ValidationError("base ports must leave room for 64 nodes below 65536")
+        }
+        guard !FileManager.default.fileExists(atPath: out) else {
+            throw ValidationError("\(out) exists; choose a new directory (keys are never overwritten)")
+        }
+        guard emptyBlockPeriodMs >= 250 else { throw ValidationError("--empty-block-period-ms must be at least 250") }
+    }
+
+    func run() throws {
+        let root = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var members: [String] = []
+        var nodes: [(validator: PrivateKey, node: PrivateKey)] = []
+        for _ in 0..<validators {
+            let pair = (validator: PrivateKey.generate(), node: PrivateKey.generate())
+            nodes.append(pair)
+            members.append(#"{"consensusKey": "\#(Hex.encode(pair.validator.publicKey.compressedBytes))", "#
+                + #""nodeKey": "\#(Hex.encode(pair.node.publicKey.compressedBytes))", "power": 1}"#)
+        }
+        let genesisJSON = try Self.genesis(validators: members, chainId: chainId, emptyBlockPeriodMs: emptyBlockPeriodMs)
+        _ = try Genesis(json: genesisJSON) // the file the nodes will read parses
+        try Data(genesisJSON.utf8).write(to: root.appendingPathComponent("genesis.json"))
+
+        for (index, pair) in nodes.enumerated() {
+            let directory = root.appendingPathComponent("node\(index)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try writeSecret(pair.validator.bytes.hexString + "\n", to: directory.appendingPathComponent("validator.key").path)
+            try writeSecret(pair.node.bytes.hexString + "\n", to: directory.appendingPathComponent("node.key").path)
+            let peers = nodes.indices.filter { $0 != index }.map { "\"127.0.0.1:\(p2pBasePort + $0)\"" }
+            let config = """
+                # node \(index) of the local testnet written by `d6g-node testnet` (Docs/operator-guide.md §Testnet)
+                datadir = "\(directory.appendingPathComponent("data").path)"
+                validator-key = "\(directory.appendingPathComponent("validator.key").path)"
+
+                [rpc]
+                port = \(rpcBasePort + index)
+
+                [p2p]
+                node-key = "\(directory.appendingPathComponent("node.key").path)"
+                port = \(p2pBasePort + index)
+                peers = [\(peers.joined(separator: ", "))]
+
+                """
+            try Data(config.utf8).write(to: root.appendingPathComponent("node\(index).toml"))
+            print("node\(index): validator \(pair.validator.address.checksummed), RPC http://127.0.0.1:\(rpcBasePort + index), "
+                  + "P2P 127.0.0.1:\(p2pBasePort + index)")
+        }
+        print("wrote \(out)/genesis.json (chain id \(chainId)) and node0…node\(validators - 1) with their keys and configuration files")
+    }
+
+    /// The devnet's genesis with these validators, chain id and pacing.
+    static func genesis(validators: [String], chainId: UInt64, emptyBlockPeriodMs: UInt64) throws -> String {
+        var json = DevNetwork.genesisJSON
+        guard let start = json.range(of: #""validators": ["#),
+              let end = json.range(of: "],", range: start.upperBound..<json.endIndex),
+              json.contains(#""chainId": 1337"#), json.contains(#""emptyBlockPeriodMs": 5000"#) else {
+            throw CommandFailure("the built-in devnet genesis changed shape; update TestnetCommand")
+        }
+        json.replaceSubrange(start.lowerBound..<end.upperBound,
+                             with: "\"validators\": [\n        " + validators.joined(separator: ",\n        ") + "\n      ],")
+        json = json.replacingOccurrences(of: #""chainId": 1337"#, with: #""chainId": \#(chainId)"#)
+        return json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
+    }
+
+    /// A new file of mode 0600, never an existing one.
+    private func writeSecret(_ text: String, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw CommandFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(descriptor) == 0 else { throw CommandFailure("cannot write \(path)") }
+    }
+}

@@ -1,0 +1,137 @@
+"""Four validators as four real `d6g-node run` processes over TCP on loopback (`d6g-node
+testnet`): web3.py sends transfers to different nodes, every node commits them (transaction
+gossip, proposals, votes, blocks over the P2P layer), one node is killed with SIGKILL while the
+others go on, and after its restart it catches up; then every node holds the same block hash and
+state root at every height, and every receipt is on every node."""
+import os
+import random
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from conftest import DEV_KEYS, node_binary
+
+CHAIN_ID = 1338
+
+
+def free_base(count: int) -> int:
+    """A port such that base … base + count − 1 are free now."""
+    for _ in range(100):
+        base = random.randint(20_000, 60_000)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                sockets.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+class LocalTestnet:
+    def __init__(self, root: str, validators: int = 4):
+        self.root = root
+        self.count = validators
+        self.rpc_base = free_base(validators)
+        self.p2p_base = free_base(validators)
+        subprocess.run([node_binary(), "testnet", "--validators", str(validators), "--out", root,
+                        "--rpc-base-port", str(self.rpc_base), "--p2p-base-port", str(self.p2p_base)],
+                       check=True, capture_output=True)
+        for index in range(validators):
+            subprocess.run([node_binary(), "init", "--genesis", f"{root}/genesis.json", "--datadir",
+                            f"{root}/node{index}/data"], check=True, capture_output=True)
+        self.processes = [None] * validators
+
+    def start(self, index: int):
+        log = open(f"{self.root}/node{index}.log", "ab")
+        self.processes[index] = subprocess.Popen([node_binary(), "run", "--config", f"{self.root}/node{index}.toml"],
+                                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+    def web3(self, index: int) -> Web3:
+        return Web3(Web3.HTTPProvider(f"http://127.0.0.1:{self.rpc_base + index}", request_kwargs={"timeout": 10}))
+
+    def height(self, index: int) -> int:
+        try:
+            return self.web3(index).eth.block_number
+        except Exception:
+            return -1
+
+    def wait_for(self, condition, timeout=30.0, what="condition"):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        logs = "\n".join(open(f"{self.root}/node{i}.log").read()[-1500:] for i in range(self.count))
+        raise AssertionError(f"timed out waiting for {what}; heights {[self.height(i) for i in range(self.count)]}\n{logs}")
+
+    def stop(self):
+        for process in self.processes:
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            if process:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def transfer(w3: Web3, account, nonce: int) -> bytes:
+    base_fee = w3.eth.get_block("latest")["baseFeePerGas"]
+    return bytes(account.sign_transaction({
+        "to": "0x000000000000000000000000000000000000bEEF", "value": 1, "gas": 21_000, "chainId": CHAIN_ID,
+        "nonce": nonce, "maxFeePerGas": 2 * base_fee, "maxPriorityFeePerGas": 0}).raw_transaction)
+
+
+@pytest.fixture
+def testnet(tmp_path):
+    net = LocalTestnet(str(tmp_path / "testnet"))
+    for index in range(net.count):
+        net.start(index)
+    yield net
+    net.stop()
+
+
+def test_four_processes_agree_survive_a_kill_and_catch_up(testnet):
+    net = testnet
+    net.wait_for(lambda: all(net.height(i) >= 2 for i in range(4)), what="all four at height 2")
+    assert net.web3(0).eth.chain_id == CHAIN_ID
+
+    # Transfers sent to two different nodes reach the others' proposals through gossip.
+    first, second = Account.from_key(DEV_KEYS[1]), Account.from_key(DEV_KEYS[2])
+    hashes = [net.web3(1).eth.send_raw_transaction(transfer(net.web3(1), first, n)) for n in range(10)]
+    hashes += [net.web3(3).eth.send_raw_transaction(transfer(net.web3(3), second, n)) for n in range(10)]
+    for h in hashes:
+        assert net.web3(0).eth.wait_for_transaction_receipt(h, timeout=30)["status"] == 1
+
+    # SIGKILL one validator: three of four are more than 2/3 and go on.
+    net.processes[2].send_signal(signal.SIGKILL)
+    net.processes[2].wait()
+    before = net.height(0)
+    more = [net.web3(0).eth.send_raw_transaction(transfer(net.web3(0), first, n)) for n in range(10, 15)]
+    for h in more:
+        assert net.web3(1).eth.wait_for_transaction_receipt(h, timeout=30)["status"] == 1
+    net.wait_for(lambda: net.height(0) >= before + 3, what="progress without node 2")
+
+    # Restarted, it fetches the blocks it missed with their certificates and rejoins.
+    net.start(2)
+    net.wait_for(lambda: net.height(2) >= net.height(0) >= before + 4, timeout=40, what="node 2 to catch up")
+    top = min(net.height(i) for i in range(4))
+    for number in range(1, top + 1):
+        blocks = [net.web3(i).eth.get_block(number) for i in range(4)]
+        assert len({b["hash"] for b in blocks}) == 1, f"nodes disagree at height {number}"
+        assert len({b["stateRoot"] for b in blocks}) == 1
+    for h in hashes + more:
+        assert all(net.web3(i).eth.get_transaction_receipt(h)["status"] == 1 for i in range(4))
+    assert net.web3(2).eth.get_transaction_count(first.address) == 15
