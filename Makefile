@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run test test-swift test-python crash-test deps build bench bench-vm bench-dsl bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test deps build bench bench-vm bench-dsl bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,6 +18,10 @@ build: deps
 DEV_FLAGS ?=
 run: build
 	$(BIN)/d6g-node dev $(DEV_FLAGS)
+
+# Four validators (VALIDATORS=N for another count) as local processes over TCP; Ctrl-C stops them.
+testnet: build
+	scripts/testnet.sh
 
 # The whole suite, built in release: pure-Swift hashing and 256-bit arithmetic
 # are ~50x slower in debug. Swift Testing first, then web3.py against a real node
