@@ -158,7 +158,19 @@ public enum NodeService {
         let head = node.status.head
         log(.info, "opened the chain", ["datadir": directory.path, "chainId": genesis.chainId, "head": head.number,
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
+        var transport: PeerTransport?
+        if let p2p = launch.p2p, let gossip {
+            // The validators' node keys from genesis, and the ones configured.
+            let allowed = Set(genesis.settings.validators.map(\.nodeKey) + p2p.allowedKeys)
+            let peers = PeerTransport(
+                configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
+                                                          port: p2p.port, peers: p2p.peers),
+                allows: { allowed.contains($0.compressedBytes) }, delegate: gossip)
+            gossip.attach(node: node, transport: peers)
+            transport = peers
+        }
         var methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion, debug: launch.debugRPC).methods()
+        methods.registerD6G(node: node, transport: transport, clientVersion: NodeVersion.clientVersion)
         if let backups = launch.backupDirectory {
             methods.registerBackup(of: directory, store: store, node: node, into: backups, log: log)
         }
@@ -186,15 +198,7 @@ public enum NodeService {
             size.record((try? store.approximateSize) ?? 0)
             node.observeCommits { _ in size.record((try? store.approximateSize) ?? 0) }
         }
-        var transport: PeerTransport?
-        if let p2p = launch.p2p, let gossip {
-            // The validators' node keys from genesis, and the ones configured.
-            let allowed = Set(genesis.settings.validators.map(\.nodeKey) + p2p.allowedKeys)
-            let peers = PeerTransport(
-                configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
-                                                          port: p2p.port, peers: p2p.peers),
-                allows: { allowed.contains($0.compressedBytes) }, delegate: gossip)
-            gossip.attach(node: node, transport: peers)
+        if let p2p = launch.p2p, let peers = transport {
             do {
                 let port = try await peers.start()
                 log(.info, "P2P listening", ["address": "\(p2p.host):\(port)", "nodeKey": PeerID(p2p.nodeKey.publicKey).description,
@@ -206,7 +210,6 @@ public enum NodeService {
                 store.close()
                 throw .rpc("P2P on \(p2p.host):\(p2p.port): \(error)")
             }
-            transport = peers
         }
         node.start()
         log(.info, "JSON-RPC listening", ["address": "http://\(launch.rpc.host):\(server.port)"])

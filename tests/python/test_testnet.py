@@ -108,6 +108,20 @@ def test_four_processes_agree_survive_a_kill_and_catch_up(testnet):
     net.wait_for(lambda: all(net.height(i) >= 2 for i in range(4)), what="all four at height 2")
     assert net.web3(0).eth.chain_id == CHAIN_ID
 
+    # The d6g namespace: identity, validator set, consensus position, peers, certificates.
+    w3 = net.web3(1)
+    info = w3.provider.make_request("d6g_nodeInfo", [])["result"]
+    validators = w3.provider.make_request("d6g_validators", [])["result"]
+    assert info["chainId"] == hex(CHAIN_ID) and info["validator"] in [v["address"] for v in validators]
+    assert len(validators) == 4 and info["nodeKey"] in [v["nodeKey"] for v in validators]
+    net.wait_for(lambda: len(net.web3(1).provider.make_request("d6g_peers", [])["result"]) == 3, what="three peers")
+    assert w3.net.peer_count == 3
+    state = w3.provider.make_request("d6g_consensusState", [])["result"]
+    assert int(state["height"], 16) >= 2 and state["step"] in ("propose", "prevote", "precommit")
+    certificate = w3.provider.make_request("d6g_certificate", ["0x1"])["result"]
+    assert certificate["blockHash"] == w3.eth.get_block(1)["hash"].to_0x_hex() and len(certificate["signatures"]) >= 3
+    assert w3.provider.make_request("d6g_certificate", ["0xffffff"])["result"] is None
+
     # Transfers sent to two different nodes reach the others' proposals through gossip.
     first, second = Account.from_key(DEV_KEYS[1]), Account.from_key(DEV_KEYS[2])
     hashes = [net.web3(1).eth.send_raw_transaction(transfer(net.web3(1), first, n)) for n in range(10)]
