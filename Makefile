@@ -19,7 +19,7 @@ DEV_FLAGS ?=
 run: build
 	$(BIN)/d6g-node dev $(DEV_FLAGS)
 
-# Four validators (VALIDATORS=N for another count) as local processes over TCP; Ctrl-C stops them.
+# Four validators and a follower (VALIDATORS=N, FOLLOWERS=M) as local processes over TCP; Ctrl-C stops them.
 testnet: build
 	scripts/testnet.sh
 

@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
 DIR=${TESTNET_DIR:-.d6g/testnet}
 COUNT=${VALIDATORS:-4}
+FOLLOWERS=${FOLLOWERS:-1}
 RPC_BASE=${RPC_BASE_PORT:-8545}
 P2P_BASE=${P2P_BASE_PORT:-30303}
 
 if [ ! -f "$DIR/genesis.json" ]; then
-  "$BIN/d6g-node" testnet --validators "$COUNT" --out "$DIR" --rpc-base-port "$RPC_BASE" --p2p-base-port "$P2P_BASE"
-  for ((i = 0; i < COUNT; i++)); do
+  "$BIN/d6g-node" testnet --validators "$COUNT" --followers "$FOLLOWERS" --out "$DIR" \
+    --rpc-base-port "$RPC_BASE" --p2p-base-port "$P2P_BASE"
+  for ((i = 0; i < COUNT + FOLLOWERS; i++)); do
     "$BIN/d6g-node" init --genesis "$DIR/genesis.json" --datadir "$DIR/node$i/data"
   done
 fi
@@ -36,7 +38,7 @@ for ((i = 0; i < COUNT; i++)); do
 done
 
 sleep 2
-echo "testnet: $COUNT validators, logs in $DIR/nodeK.log"
+echo "testnet: $COUNT nodes (validators, then followers), logs in $DIR/nodeK.log"
 for ((i = 0; i < COUNT; i++)); do
   port=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$DIR/node$i.toml" | head -1)
   echo "  node$i  JSON-RPC http://127.0.0.1:$port  (pid ${pids[$i]})"

@@ -19,6 +19,9 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "How many validators (1 to 64).")
     var validators = 4
 
+    @Option(help: "How many followers (nodes without a validator key that keep the chain; 0 to 16).")
+    var followers = 1
+
     @Option(help: "Directory to write into (must not exist yet).")
     var out: String
 
@@ -36,8 +39,9 @@ struct TestnetCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(validators) else { throw ValidationError("--validators must be between 1 and 64") }
-        guard (1...65_535 - 64).contains(rpcBasePort), (1...65_535 - 64).contains(p2pBasePort) else {
-            throw ValidationError("base ports must leave room for 64 nodes below 65536")
+        guard (0...16).contains(followers) else { throw ValidationError("--followers must be between 0 and 16") }
+        guard (1...65_535 - 80).contains(rpcBasePort), (1...65_535 - 80).contains(p2pBasePort) else {
+            throw ValidationError("base ports must leave room for 80 nodes below 65536")
         }
         guard !FileManager.default.fileExists(atPath: out) else {
             throw ValidationError("\(out) exists; choose a new directory (keys are never overwritten)")
@@ -61,17 +65,29 @@ struct TestnetCommand: ParsableCommand {
         _ = try Genesis(json: genesisJSON) // the file the nodes will read parses
         try Data(genesisJSON.utf8).write(to: root.appendingPathComponent("genesis.json"))
 
-        for (index, pair) in nodes.enumerated() {
+        let followerKeys = (0..<followers).map { _ in PrivateKey.generate() }
+        let allowed = followerKeys.map { "\"\(Hex.encode($0.publicKey.compressedBytes))\"" }
+        let validatorPeers = nodes.indices.map { "\"127.0.0.1:\(p2pBasePort + $0)\"" }
+        for index in 0..<(validators + followers) {
+            let isValidator = index < validators
             let directory = root.appendingPathComponent("node\(index)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
-            try writeSecret(pair.validator.bytes.hexString + "\n", to: directory.appendingPathComponent("validator.key").path)
-            try writeSecret(pair.node.bytes.hexString + "\n", to: directory.appendingPathComponent("node.key").path)
-            let peers = nodes.indices.filter { $0 != index }.map { "\"127.0.0.1:\(p2pBasePort + $0)\"" }
-            let config = """
-                # node \(index) of the local testnet written by `d6g-node testnet` (Docs/operator-guide.md §Testnet)
+            let nodeKey = isValidator ? nodes[index].node : followerKeys[index - validators]
+            try writeSecret(nodeKey.bytes.hexString + "\n", to: directory.appendingPathComponent("node.key").path)
+            var config = """
+                # node \(index) of the local testnet written by `d6g-node testnet` (Docs/operator-guide.md §A local testnet)
                 datadir = "\(directory.appendingPathComponent("data").path)"
-                validator-key = "\(directory.appendingPathComponent("validator.key").path)"
+
+                """
+            if isValidator {
+                try writeSecret(nodes[index].validator.bytes.hexString + "\n",
+                                to: directory.appendingPathComponent("validator.key").path)
+                config += "validator-key = \"\(directory.appendingPathComponent("validator.key").path)\"\n"
+            }
+            // Validators dial each other (a full mesh); followers dial every validator.
+            let peers = validatorPeers.enumerated().filter { $0.offset != index }.map(\.element)
+            config += """
 
                 [rpc]
                 port = \(rpcBasePort + index)
@@ -80,13 +96,14 @@ struct TestnetCommand: ParsableCommand {
                 node-key = "\(directory.appendingPathComponent("node.key").path)"
                 port = \(p2pBasePort + index)
                 peers = [\(peers.joined(separator: ", "))]
+                allow = [\(isValidator ? allowed.joined(separator: ", ") : "")]
 
                 """
             try Data(config.utf8).write(to: root.appendingPathComponent("node\(index).toml"))
-            print("node\(index): validator \(pair.validator.address.checksummed), RPC http://127.0.0.1:\(rpcBasePort + index), "
-                  + "P2P 127.0.0.1:\(p2pBasePort + index)")
+            let role = isValidator ? "validator \(nodes[index].validator.address.checksummed)" : "follower"
+            print("node\(index): \(role), RPC http://127.0.0.1:\(rpcBasePort + index), P2P 127.0.0.1:\(p2pBasePort + index)")
         }
-        print("wrote \(out)/genesis.json (chain id \(chainId)) and node0…node\(validators - 1) with their keys and configuration files")
+        print("wrote \(out)/genesis.json (chain id \(chainId)) and node0…node\(validators + followers - 1) with their keys and configuration files")
     }
 
     /// The devnet's genesis with these validators, chain id and pacing.

@@ -36,7 +36,7 @@ extension RPCMethodTable {
             case .prevote: "prevote"
             case .precommit: "precommit"
             }
-            return .object(["validator": .string(state.validator.checksummed), "height": .quantity(state.height),
+            return .object(["validator": state.validator.map { .string($0.checksummed) } ?? .null, "height": .quantity(state.height),
                             "round": .quantity(UInt64(max(state.round, 0))), "step": .string(step),
                             "halted": state.halted.map(JSONValue.string) ?? .null])
         }

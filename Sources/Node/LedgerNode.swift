@@ -95,7 +95,8 @@ public struct NodeStatus: Sendable {
 
 /// A validator's position in consensus (`d6g_consensusState`).
 public struct ConsensusStatus: Sendable, Hashable {
-    public var validator: Address
+    /// Nil on a follower.
+    public var validator: Address?
     public var height: UInt64
     public var round: Int
     public var step: Step
@@ -160,13 +161,19 @@ public final class LedgerNode: @unchecked Sendable {
         } catch { throw .chain(error) }
         published = Mutex(NodeStatus(head: head, headHash: tip.headHash, pendingTransactions: 0, queuedTransactions: 0))
 
-        guard let key = configuration.validatorKey else {
+        // A follower (no validator key) runs the same driver with a throwaway key outside the
+        // set: the core never signs for a non-member, so it only listens, decides by l.49 with
+        // the validators' votes, and catches up with certified blocks like a validator.
+        let signerKey: PrivateKey
+        if let key = configuration.validatorKey {
+            guard validators.contains(key.address) else { throw .notAValidator(key.address) }
+            validatorAddress = key.address
+            signerKey = key
+        } else {
             validatorAddress = nil
-            return
+            signerKey = .generate()
         }
-        guard validators.contains(key.address) else { throw .notAValidator(key.address) }
-        validatorAddress = key.address
-        let core = ConsensusCore<LedgerConsensus>(configuration: consensus, signer: ConsensusKeySigner(key: key),
+        let core = ConsensusCore<LedgerConsensus>(configuration: consensus, signer: ConsensusKeySigner(key: signerKey),
                                                   verifier: ConsensusSignatureVerifier())
         let driver = ConsensusDriver(
             core: core, tip: tip, validators: validators, queue: queue, network: network, consensusLog: consensusLog,
@@ -215,7 +222,7 @@ public final class LedgerNode: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<BlockHeader, any Error>) in
             queue.async { [self] in
                 if stopped { return waiter.resume(throwing: NodeError.stopped) }
-                guard let driver else { return waiter.resume(throwing: NodeError.halted("not a validator")) }
+                guard let driver, validatorAddress != nil else { return waiter.resume(throwing: NodeError.halted("not a validator")) }
                 if let halted = driver.halted { return waiter.resume(throwing: NodeError.halted(halted)) }
                 started = true
                 blockWaiters.append(waiter)
@@ -274,12 +281,12 @@ public final class LedgerNode: @unchecked Sendable {
         }
     }
 
-    /// Where this validator's consensus is: nil on a node without a validator key.
+    /// Where this node's consensus is (a follower's too).
     public func consensusStatus() async -> ConsensusStatus? {
         await withCheckedContinuation { continuation in
             queue.async { [self] in
                 continuation.resume(returning: driver.map {
-                    ConsensusStatus(validator: $0.validator, height: $0.height, round: $0.round, step: $0.step,
+                    ConsensusStatus(validator: validatorAddress, height: $0.height, round: $0.round, step: $0.step,
                                     halted: $0.halted)
                 })
             }

@@ -288,6 +288,29 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         try expectSameChain(nodes, upTo: target)
     }
 
+    @Test func aFollowerWithoutAValidatorKeyKeepsTheSameChain() async throws {
+        let genesis = try multiValidatorGenesis()
+        let network = MemoryNetwork()
+        let nodes = try startNetwork(genesis, network: network)
+        let store = MemoryStore(families: ChainSchema.families)
+        try ChainStore(storage: store).initialize(with: genesis)
+        let follower = try LedgerNode(configuration: NodeConfiguration(genesis: genesis, validatorKey: nil),
+                                      store: ChainStore(storage: store), consensusLog: MemoryConsensusLog(),
+                                      network: network.link(4), log: .silent)
+        network.attach(follower, at: 4)
+        follower.start()
+        try await waitForHeight(5, nodes + [follower])
+        #expect(await follower.consensusStatus()?.validator == nil)
+        do {
+            _ = try await follower.produceBlock()
+            Issue.record("a follower produced a block")
+        } catch NodeError.halted(let reason) {
+            #expect(reason == "not a validator")
+        }
+        for node in nodes + [follower] { await node.stop() }
+        try expectSameChain(nodes + [follower], upTo: 5)
+    }
+
     @Test func twoOfFourCannotDecide() async throws {
         let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1])
         try await Task.sleep(for: .milliseconds(1_500))

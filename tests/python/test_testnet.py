@@ -1,8 +1,9 @@
 """Four validators as four real `d6g-node run` processes over TCP on loopback (`d6g-node
 testnet`): web3.py sends transfers to different nodes, every node commits them (transaction
 gossip, proposals, votes, blocks over the P2P layer), one node is killed with SIGKILL while the
-others go on, and after its restart it catches up; then every node holds the same block hash and
-state root at every height, and every receipt is on every node."""
+others go on, and after its restart it catches up; a follower (no validator key) keeps the same
+chain; all five are stopped at once and started again, and the chain goes on; then every node
+holds the same block hash and state root at every height, and every receipt is on every node."""
 import os
 import random
 import signal
@@ -39,18 +40,18 @@ def free_base(count: int) -> int:
 
 
 class LocalTestnet:
-    def __init__(self, root: str, validators: int = 4):
+    def __init__(self, root: str, validators: int = 4, followers: int = 1):
         self.root = root
-        self.count = validators
-        self.rpc_base = free_base(validators)
-        self.p2p_base = free_base(validators)
-        subprocess.run([node_binary(), "testnet", "--validators", str(validators), "--out", root,
-                        "--rpc-base-port", str(self.rpc_base), "--p2p-base-port", str(self.p2p_base)],
+        self.count = validators + followers
+        self.rpc_base = free_base(self.count)
+        self.p2p_base = free_base(self.count)
+        subprocess.run([node_binary(), "testnet", "--validators", str(validators), "--followers", str(followers),
+                        "--out", root, "--rpc-base-port", str(self.rpc_base), "--p2p-base-port", str(self.p2p_base)],
                        check=True, capture_output=True)
-        for index in range(validators):
+        for index in range(self.count):
             subprocess.run([node_binary(), "init", "--genesis", f"{root}/genesis.json", "--datadir",
                             f"{root}/node{index}/data"], check=True, capture_output=True)
-        self.processes = [None] * validators
+        self.processes = [None] * self.count
 
     def start(self, index: int):
         log = open(f"{self.root}/node{index}.log", "ab")
@@ -103,9 +104,11 @@ def testnet(tmp_path):
     net.stop()
 
 
-def test_four_processes_agree_survive_a_kill_and_catch_up(testnet):
+def test_validators_and_a_follower_agree_survive_kills_and_restarts(testnet):
     net = testnet
-    net.wait_for(lambda: all(net.height(i) >= 2 for i in range(4)), what="all four at height 2")
+    net.wait_for(lambda: all(net.height(i) >= 2 for i in range(5)), what="all five at height 2")
+    follower = net.web3(4).provider.make_request("d6g_consensusState", [])["result"]
+    assert follower["validator"] is None
     assert net.web3(0).eth.chain_id == CHAIN_ID
 
     # The d6g namespace: identity, validator set, consensus position, peers, certificates.
@@ -114,8 +117,9 @@ def test_four_processes_agree_survive_a_kill_and_catch_up(testnet):
     validators = w3.provider.make_request("d6g_validators", [])["result"]
     assert info["chainId"] == hex(CHAIN_ID) and info["validator"] in [v["address"] for v in validators]
     assert len(validators) == 4 and info["nodeKey"] in [v["nodeKey"] for v in validators]
-    net.wait_for(lambda: len(net.web3(1).provider.make_request("d6g_peers", [])["result"]) == 3, what="three peers")
-    assert w3.net.peer_count == 3
+    net.wait_for(lambda: len(net.web3(1).provider.make_request("d6g_peers", [])["result"]) == 4,
+                 what="three validators and the follower as peers")
+    assert w3.net.peer_count == 4
     state = w3.provider.make_request("d6g_consensusState", [])["result"]
     assert int(state["height"], 16) >= 2 and state["step"] in ("propose", "prevote", "precommit")
     certificate = w3.provider.make_request("d6g_certificate", ["0x1"])["result"]
@@ -141,11 +145,20 @@ def test_four_processes_agree_survive_a_kill_and_catch_up(testnet):
     # Restarted, it fetches the blocks it missed with their certificates and rejoins.
     net.start(2)
     net.wait_for(lambda: net.height(2) >= net.height(0) >= before + 4, timeout=40, what="node 2 to catch up")
-    top = min(net.height(i) for i in range(4))
+
+    # All five nodes stopped at once and started again: the chain goes on from its head.
+    stopped_at = max(net.height(i) for i in range(5))
+    net.stop()
+    for index in range(5):
+        net.start(index)
+    net.wait_for(lambda: all(net.height(i) >= stopped_at + 2 for i in range(5)), timeout=40,
+                 what="all five past the height they stopped at")
+
+    top = min(net.height(i) for i in range(5))
     for number in range(1, top + 1):
-        blocks = [net.web3(i).eth.get_block(number) for i in range(4)]
+        blocks = [net.web3(i).eth.get_block(number) for i in range(5)]
         assert len({b["hash"] for b in blocks}) == 1, f"nodes disagree at height {number}"
         assert len({b["stateRoot"] for b in blocks}) == 1
     for h in hashes + more:
-        assert all(net.web3(i).eth.get_transaction_receipt(h)["status"] == 1 for i in range(4))
+        assert all(net.web3(i).eth.get_transaction_receipt(h)["status"] == 1 for i in range(5))
     assert net.web3(2).eth.get_transaction_count(first.address) == 15
