@@ -49,6 +49,8 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
     public var validationDelay: ClosedRange<Int>
     public var blockInterval: Int
     public var timeouts: TimeoutPolicy
+    /// Voting power of each validator by index; nil gives every validator power 1.
+    public var powers: [Int]?
 
     public init(seed: UInt64, validatorCount: Int, byzantine: [Int: ByzantineBehaviour] = [:],
                 targetHeight: Height = 4, gst: Int = 0, maxDelayBeforeGST: Int = 0,
@@ -57,7 +59,9 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
                 rebroadcastInterval: Int = 0, validationDelay: ClosedRange<Int> = 0...0, blockInterval: Int = 0,
                 timeouts: TimeoutPolicy = TimeoutPolicy(proposeBase: 300, proposeDelta: 100, prevoteBase: 150,
                                                         prevoteDelta: 50, precommitBase: 150, precommitDelta: 50,
-                                                        cap: 2_000)) {
+                                                        cap: 2_000), powers: [Int]? = nil) {
+        precondition(powers == nil || powers!.count == validatorCount, "one power per validator")
+        self.powers = powers
         self.seed = seed
         self.validatorCount = validatorCount
         self.byzantine = byzantine
@@ -110,6 +114,7 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
         return "seed=\(seed) n=\(validatorCount) byzantine=[\(faulty)] target=\(targetHeight) gst=\(gst) "
             + "delayBefore=\(maxDelayBeforeGST) delayAfter=\(delayAfterGST) drop=\(dropPerMille)‰ "
             + "dup=\(duplicatePerMille)‰ partitions=\(partitions) crash=\(crashPerMille)‰"
+            + (powers.map { " powers=\($0)" } ?? "")
     }
 }
 
@@ -209,8 +214,10 @@ public struct Simulation {
 
     public init(_ configuration: SimulationConfiguration) {
         self.configuration = configuration
-        let members = (0..<configuration.validatorCount).map { Validator<SimulatedContext>(id: $0, power: 1) }
-        validators = try! ValidatorSet(members) // distinct ids with power 1: cannot fail
+        let members = (0..<configuration.validatorCount).map {
+            Validator<SimulatedContext>(id: $0, power: configuration.powers?[$0] ?? 1)
+        }
+        validators = try! ValidatorSet(members) // distinct ids, positive powers set by the test: cannot fail
         coreConfiguration = ConsensusConfiguration(timeouts: configuration.timeouts)
         random = SplitMix64(seed: configuration.seed ^ 0x5349_4D55_4C41_5445)
         group = Array(repeating: 0, count: configuration.validatorCount)

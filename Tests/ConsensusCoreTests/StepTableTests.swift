@@ -340,3 +340,14 @@ private let lockOnAInRoundZero: [StepRow] = [
     _ = core.handle(.receive(.vote(Fixture.vote(.precommit, by: 2, round: 3, nil, height: 2))))
     #expect(core.round == 3)
 }
+
+@Test func aPolkaForAnInvalidValueGetsNoPrecommitAndNoLock() { // l.36: valid(v) guards l.37–43
+    let core = run([
+        StepRow(.proposalFor(Fixture.bad, round: 0), ["validate BAD"]),
+        StepRow(.valid(Fixture.bad), ["persist", "prevote r0 nil"], step: .prevote),
+        StepRow(.prevote(by: 1, round: 0, Fixture.bad), [], step: .prevote),
+        StepRow(.prevote(by: 2, round: 0, Fixture.bad), ["timeout prevote r0"], step: .prevote),
+        StepRow(.prevote(by: 3, round: 0, Fixture.bad), [], step: .prevote), // 3 of 4 for BAD: a polka
+    ])
+    #expect(core.lockedRound == -1 && core.lockedValue == nil && core.validRound == -1)
+}
