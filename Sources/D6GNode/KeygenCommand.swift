@@ -46,19 +46,19 @@ struct KeygenCommand: ParsableCommand {
             print("private key: \(key.bytes.hexString)")
         }
     }
+}
 
-    /// Creates the file with owner-only permissions before any byte is written, and refuses
-    /// to follow an existing path.
-    private func writeSecret(_ text: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+/// Creates the file with owner-only permissions before any byte is written, and refuses to
+/// follow an existing path (keygen, testnet).
+func writeSecret(_ text: String, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard descriptor >= 0 else {
+        throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(descriptor) == 0 else {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
     }
 }

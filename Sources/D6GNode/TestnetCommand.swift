@@ -119,14 +119,4 @@ struct TestnetCommand: ParsableCommand {
         json = json.replacingOccurrences(of: #""chainId": 1337"#, with: #""chainId": \#(chainId)"#)
         return json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
     }
-
-    /// A new file of mode 0600, never an existing one.
-    private func writeSecret(_ text: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw CommandFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else { throw CommandFailure("cannot write \(path)") }
-    }
 }

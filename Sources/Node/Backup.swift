@@ -78,7 +78,6 @@ public enum NodeBackup {
     /// and checks it against the manifest and the genesis it carries.
     public static func restore(from backup: String, to directory: DataDirectory) throws(NodeStartError) -> BackupManifest {
         let files = FileManager.default
-        let source = DataDirectory(path: backup)
         guard let data = files.contents(atPath: backup + "/" + manifestName) else {
             throw .io("\(backup) is not a backup: no \(manifestName)")
         }
