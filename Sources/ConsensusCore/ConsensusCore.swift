@@ -231,14 +231,7 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
     }
 
     private func isAuthentic(_ message: ConsensusMessage<C>) -> Bool {
-        switch message {
-        case .proposal(let proposal):
-            verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: configuration.signingDomain),
-                             by: proposal.proposer)
-        case .vote(let vote):
-            verifier.isValid(vote.signature, of: vote.signedBytes(domain: configuration.signingDomain),
-                             by: vote.validator)
-        }
+        message.isSigned(verifier: verifier, domain: configuration.signingDomain)
     }
 
     private mutating func receiveCommit(_ decided: Decision<C>) {

@@ -69,6 +69,17 @@ public enum ConsensusMessage<C: ConsensusContext>: Hashable, Sendable {
     case proposal(Proposal<C>)
     case vote(Vote<C>)
 
+    /// Whether the signature is its sender's over the canonical bytes (the core's check, and the
+    /// driver's before it acts on a message on its own: catch-up, a second signer).
+    public func isSigned(verifier: some SignatureVerifier<C>, domain: [UInt8]) -> Bool {
+        switch self {
+        case .proposal(let proposal):
+            verifier.isValid(proposal.signature, of: proposal.signedBytes(domain: domain), by: proposal.proposer)
+        case .vote(let vote):
+            verifier.isValid(vote.signature, of: vote.signedBytes(domain: domain), by: vote.validator)
+        }
+    }
+
     public var height: Height {
         switch self {
         case .proposal(let proposal): proposal.height

@@ -181,13 +181,9 @@ final class ConsensusDriver: @unchecked Sendable {
     func receive(committed block: Block, certificate bytes: [UInt8]) {
         guard halted == nil, !stopped, block.number == tip.nextHeight else { return }
         let hash = block.hash
-        do {
-            let certificate = try ConsensusEncoding.decodeCertificate(bytes)
-            guard certificate.height == block.number, certificate.valueID == hash else { return }
-            try certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
-                                   domain: core.configuration.signingDomain)
-        } catch {
-            log(.warning, "committed block with an invalid certificate ignored", ["number": block.number, "reason": "\(error)"])
+        guard let certificate = try? ConsensusEncoding.decodeCertificate(bytes),
+              proves(certificate, value: hash, height: block.number) else {
+            log(.warning, "committed block with an invalid certificate ignored", ["number": block.number])
             return
         }
         tip.receive(block, wanted: true)
@@ -230,23 +226,18 @@ final class ConsensusDriver: @unchecked Sendable {
 
     /// The certificate proves the decision's value at its height (the core checks the proposal).
     private func isCertified(_ decision: Decision<LedgerConsensus>) -> Bool {
-        let certificate = decision.certificate
-        guard certificate.valueID == decision.value, certificate.height == decision.height else { return false }
-        do {
-            try certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
-                                   domain: core.configuration.signingDomain)
-            return true
-        } catch { return false }
+        proves(decision.certificate, value: decision.value, height: decision.height)
+    }
+
+    /// More than 2/3 of the power precommitted `value` at `height`.
+    private func proves(_ certificate: CommitCertificate<LedgerConsensus>, value: Hash32, height: UInt64) -> Bool {
+        guard certificate.valueID == value, certificate.height == height else { return false }
+        return (try? certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
+                                        domain: core.configuration.signingDomain)) != nil
     }
 
     private func isAuthentic(_ message: ConsensusMessage<LedgerConsensus>) -> Bool {
-        let domain = core.configuration.signingDomain
-        return switch message {
-        case .proposal(let proposal):
-            ConsensusSignatureVerifier().isValid(proposal.signature, of: proposal.signedBytes(domain: domain), by: proposal.proposer)
-        case .vote(let vote):
-            ConsensusSignatureVerifier().isValid(vote.signature, of: vote.signedBytes(domain: domain), by: vote.validator)
-        }
+        message.isSigned(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain)
     }
 
     /// Evidence a peer gossiped: kept (and counted) once it checks out.

@@ -34,6 +34,9 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
     private let transactionOptions: TransactionValidationOptions
     private let log: NodeLog
     private let metrics = GossipMetrics()
+    /// Peers with a committed-blocks request being answered: one at a time each, so a peer
+    /// cannot queue thousands of storage reads a second.
+    private let serving = Mutex<Set<PeerID>>([])
 
     /// Committed blocks sent per request (a node far behind asks again from where it got to).
     public static let committedBlocksPerRequest = 16
@@ -133,7 +136,9 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
             node.receive(decision: try ConsensusEncoding.decodeDecision(payload))
         case .committedBlocksRequest:
             let from = try RLP.decode(payload).list(count: 1)[0].uint64()
+            guard serving.withLock({ $0.insert(peer).inserted }) else { return }
             Task {
+                defer { serving.withLock { _ = $0.remove(peer) } }
                 let blocks = (try? await node.committedBlocks(from: from, limit: Self.committedBlocksPerRequest)) ?? []
                 for (block, certificate) in blocks {
                     send(.committedBlock, RLP.Item.list([.bytes(block.encoded), .bytes(certificate)]).encoded, to: peer)
