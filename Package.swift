@@ -45,6 +45,7 @@ let package = Package(
         .executable(name: "d6g-bench", targets: ["D6GBench"]),
         .executable(name: "d6g-fuzz", targets: ["D6GFuzz"]),
         .executable(name: "d6g-contract", targets: ["D6GContract"]),
+        .executable(name: "d6g-adversary", targets: ["D6GAdversary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -113,6 +114,8 @@ let package = Package(
         // Executables (composition).
         .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "ConfigFile", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
+        // A hostile peer for the end-to-end fault scenarios (tests/e2e); a test tool the node never links.
+        .executableTarget(name: "D6GAdversary", dependencies: ["Node", "P2P", "ConsensusCore", "Execution", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser, nioCore, nioPosix, nioHTTP1]),
 

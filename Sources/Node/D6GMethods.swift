@@ -40,6 +40,20 @@ extension RPCMethodTable {
                             "round": .quantity(UInt64(max(state.round, 0))), "step": .string(step),
                             "halted": state.halted.map(JSONValue.string) ?? .null])
         }
+        // Proof that a validator signed two things where it may sign one (kept by the driver, at
+        // most 256): what an operator needs to find and remove a Byzantine or doubled validator.
+        register("d6g_evidence", arguments: 0...0) { _ in
+            .array(await node.evidence().map { evidence in
+                let (kind, height, round): (String, UInt64, Int) = switch evidence {
+                case .conflictingVotes(let first, _):
+                    (first.type == .prevote ? "conflictingPrevotes" : "conflictingPrecommits", first.height, first.round)
+                case .conflictingProposals(let first, _): ("conflictingProposals", first.height, first.round)
+                }
+                return .object(["validator": .string(evidence.validator.checksummed), "kind": .string(kind),
+                                "height": .quantity(height), "round": .quantity(UInt64(max(round, 0))),
+                                "encoded": .data(ConsensusEncoding.encode(evidence))])
+            })
+        }
         register("d6g_peers", arguments: 0...0) { _ in
             .array((transport?.connectedPeers ?? []).map { .object(["nodeKey": .string($0.description)]) })
         }

@@ -83,7 +83,13 @@ public final class PeerTransport: Sendable {
         let channel: any Channel
         let handler: PeerHandler
         let initiatedByUs: Bool
+        let since = NIODeadline.now()
     }
+
+    /// A session shorter than this does not reset the redial backoff: the initiator learns only
+    /// after its last handshake message whether the responder admits it, so a peer that bans or
+    /// does not list us shows up as sessions that end at once.
+    static let stableSession = TimeAmount.seconds(10)
 
     /// `allows` admits node keys (the validator set's and the configured ones).
     public init(configuration: PeerTransportConfiguration, allows: @escaping @Sendable (PublicKey) -> Bool,
@@ -159,7 +165,7 @@ public final class PeerTransport: Sendable {
         let connecting = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
-            .channelInitializer { [self] channel in setUp(channel, initiator: true, address: address) }
+            .channelInitializer { [self] channel in setUp(channel, initiator: true, address: address, attempt: attempt) }
             .connect(host: host, port: port)
         connecting.whenFailure { [self] _ in redial(address, attempt: attempt + 1, peer: nil) }
     }
@@ -186,7 +192,10 @@ public final class PeerTransport: Sendable {
         return host.isEmpty ? nil : (host, port)
     }
 
-    private func setUp(_ channel: any Channel, initiator: Bool, address: String? = nil) -> EventLoopFuture<Void> {
+    /// `attempt` counts the dials of `address` since its last stable session: a peer that accepts
+    /// TCP but refuses the handshake (it banned or does not list us) is dialled with the same
+    /// backoff as one that refuses the connection, not every half second.
+    private func setUp(_ channel: any Channel, initiator: Bool, address: String? = nil, attempt: Int = 0) -> EventLoopFuture<Void> {
         let admitted = state.withLock { state in
             guard !state.stopped, state.connections < configuration.maximumConnections else { return false }
             state.connections += 1
@@ -196,14 +205,15 @@ public final class PeerTransport: Sendable {
         let handler = PeerHandler(transport: self, initiator: initiator)
         channel.closeFuture.whenComplete { [self] _ in
             let peer = handler.peer
-            let wasSession = state.withLock { state -> Bool in
+            let ended = state.withLock { state -> Session? in
                 state.connections -= 1
-                guard let peer, let session = state.sessions[peer], session.handler === handler else { return false }
+                guard let peer, let session = state.sessions[peer], session.handler === handler else { return nil }
                 state.sessions[peer] = nil
-                return true
+                return session
             }
-            if wasSession, let peer { delegate?.peerDisconnected(peer) }
-            if let address { redial(address, attempt: 0, peer: peer) }
+            if ended != nil, let peer { delegate?.peerDisconnected(peer) }
+            let stable = ended.map { .now() - $0.since >= Self.stableSession } ?? false
+            if let address { redial(address, attempt: stable ? 0 : attempt + 1, peer: peer) }
         }
         return channel.pipeline.addHandler(handler)
     }
