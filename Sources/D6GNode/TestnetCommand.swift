@@ -61,7 +61,8 @@ struct TestnetCommand: ParsableCommand {
             members.append(#"{"consensusKey": "\#(Hex.encode(pair.validator.publicKey.compressedBytes))", "#
                 + #""nodeKey": "\#(Hex.encode(pair.node.publicKey.compressedBytes))", "power": 1}"#)
         }
-        let genesisJSON = try Self.genesis(validators: members, chainId: chainId, emptyBlockPeriodMs: emptyBlockPeriodMs)
+        let genesisJSON = try Self.genesis(validators: members, funding: nodes.map(\.validator.address), chainId: chainId,
+                                           emptyBlockPeriodMs: emptyBlockPeriodMs)
         _ = try Genesis(json: genesisJSON) // the file the nodes will read parses
         try Data(genesisJSON.utf8).write(to: root.appendingPathComponent("genesis.json"))
 
@@ -107,7 +108,8 @@ struct TestnetCommand: ParsableCommand {
     }
 
     /// The devnet's genesis with these validators, chain id and pacing.
-    static func genesis(validators: [String], chainId: UInt64, emptyBlockPeriodMs: UInt64) throws -> String {
+    /// `funding`: the validators' accounts, which pay for their votes on the validator set.
+    static func genesis(validators: [String], funding: [Address], chainId: UInt64, emptyBlockPeriodMs: UInt64) throws -> String {
         var json = DevNetwork.genesisJSON
         guard let start = json.range(of: #""validators": ["#),
               let end = json.range(of: "],", range: start.upperBound..<json.endIndex),
@@ -117,6 +119,8 @@ struct TestnetCommand: ParsableCommand {
         json.replaceSubrange(start.lowerBound..<end.upperBound,
                              with: "\"validators\": [\n        " + validators.joined(separator: ",\n        ") + "\n      ],")
         json = json.replacingOccurrences(of: #""chainId": 1337"#, with: #""chainId": \#(chainId)"#)
+        let funded = funding.map { #""\#($0.checksummed)": { "balance": "1000000000000000000000" },"# }
+        json = json.replacingOccurrences(of: #""alloc": {"#, with: #""alloc": {"# + funded.map { "\n    " + $0 }.joined())
         return json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
     }
 }

@@ -25,13 +25,31 @@ public struct GenesisValidator: Sendable, Hashable {
         self.address = consensusKey.address
     }
 
-    /// keccak-256 of rlp([[consensusKey, nodeKey, power], …]) with members sorted by address: the
-    /// header's validatorsHash for this set (ADR 0002).
-    public static func setHash(of validators: [GenesisValidator]) -> Hash32 {
-        let members = validators.sorted { $0.address < $1.address }.map {
-            RLP.Item.list([.bytes($0.consensusKey), .bytes($0.nodeKey), .uint64($0.power)])
+    /// What the Permissions contract holds of it.
+    public var member: ValidatorMember { ValidatorMember(address: address, nodeKey: nodeKey, power: power) }
+}
+
+/// A member of a validator set as the chain holds it (the Permissions contract's storage): the
+/// consensus key's address, the P2P node key and the voting power.
+public struct ValidatorMember: Sendable, Hashable {
+    public var address: Address
+    /// Compressed secp256k1 public key (33 bytes) of the validator's P2P identity.
+    public var nodeKey: [UInt8]
+    public var power: UInt64
+
+    public init(address: Address, nodeKey: [UInt8], power: UInt64) {
+        self.address = address
+        self.nodeKey = nodeKey
+        self.power = power
+    }
+
+    /// keccak-256 of rlp([[address, nodeKey, power], …]) with members sorted by address: the
+    /// header's validatorsHash for this set (ADR 0002, ADR 0009).
+    public static func setHash(of members: [ValidatorMember]) -> Hash32 {
+        let items = members.sorted { $0.address < $1.address }.map {
+            RLP.Item.list([.address($0.address), .bytes($0.nodeKey), .uint64($0.power)])
         }
-        return Keccak256.hash(RLP.Item.list(members).encoded)
+        return Keccak256.hash(RLP.Item.list(items).encoded)
     }
 }
 
@@ -66,7 +84,8 @@ public struct ChainSettings: Sendable, Hashable {
 
     /// The Permissions contract's genesis storage.
     public var permissions: Permissions.Settings {
-        Permissions.Settings(admin: admin, senders: sendAllowlist, deployers: deployAllowlist)
+        Permissions.Settings(admin: admin, senders: sendAllowlist, deployers: deployAllowlist,
+                             validators: validators.map(\.member))
     }
 
     public static let defaultMinBlockIntervalMs: UInt64 = 250
@@ -88,7 +107,7 @@ public struct Genesis: Sendable, Hashable {
         ChainRules(chainId: chainId)
     }
 
-    public var validatorsHash: Hash32 { GenesisValidator.setHash(of: settings.validators) }
+    public var validatorsHash: Hash32 { ValidatorMember.setHash(of: settings.validators.map(\.member)) }
 
     /// Block 0 and the state it commits to, for the node to persist.
     public func build() -> (block: Block, diff: StateDiff) {

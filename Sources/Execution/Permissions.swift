@@ -12,8 +12,7 @@ public enum Permissions {
     public static let address = Address(bytes: [0xd6, 0xe0] + [UInt8](repeating: 0, count: 17) + [0x01])!
 
     /// The contract's storage slots (Contracts/Permissions.swift declares them in this order; the
-    /// compiler tests check the two agree). Slots 6 and up are free for the validator set and its
-    /// votes (the network issue).
+    /// compiler tests check the two agree).
     public enum Slot {
         public static let admin = UInt256(0)
         public static let pendingAdmin = UInt256(1)
@@ -21,7 +20,16 @@ public enum Permissions {
         public static let deployRestricted = UInt256(3)
         public static let senders = UInt256(4)
         public static let deployers = UInt256(5)
+        /// The validators' addresses, an array.
+        public static let validators = UInt256(6)
+        /// Address → record (nodeKey: bytes, votingPower: uint64, position: index + 1).
+        public static let validatorInfo = UInt256(7)
+        public static let totalPower = UInt256(8)
+        public static let setVersion = UInt256(9)
     }
+
+    /// The most validators the contract admits.
+    public static let maximumValidators = 128
 
     /// What genesis sets: nil lists leave sending or deploying open to anyone.
     public struct Settings: Sendable, Hashable {
@@ -29,11 +37,15 @@ public enum Permissions {
         public var admin: Address?
         public var senders: Set<Address>?
         public var deployers: Set<Address>?
+        /// The genesis validator set (what `config.d6g.validators` lists).
+        public var validators: [ValidatorMember]
 
-        public init(admin: Address? = nil, senders: Set<Address>? = nil, deployers: Set<Address>? = nil) {
+        public init(admin: Address? = nil, senders: Set<Address>? = nil, deployers: Set<Address>? = nil,
+                    validators: [ValidatorMember] = []) {
             self.admin = admin
             self.senders = senders
             self.deployers = deployers
+            self.validators = validators
         }
 
         /// Anyone may send and deploy, and nobody may change that.
@@ -58,7 +70,87 @@ public enum Permissions {
             storage[Slot.deployRestricted] = UInt256(1)
             for account in deployers { storage[entry(account, inMapAt: Slot.deployers)] = UInt256(1) }
         }
-        return (runtimeCode, storage)
+        var total = UInt256(0)
+        storage[Slot.validators] = UInt256(UInt64(settings.validators.count))
+        let elements = arrayStart(Slot.validators)
+        for (index, member) in settings.validators.enumerated() {
+            storage[elements &+ UInt256(UInt64(index))] = UInt256(member.address)
+            let record = entry(member.address, inMapAt: Slot.validatorInfo)
+            for (slot, word) in byteStringSlots(member.nodeKey, at: record) { storage[slot] = word }
+            storage[record &+ UInt256(1)] = UInt256(member.power)
+            storage[record &+ UInt256(2)] = UInt256(UInt64(index + 1))
+            total = total &+ UInt256(member.power)
+        }
+        storage[Slot.totalPower] = total
+        return (runtimeCode, storage.filter { !$0.value.isZero })
+    }
+
+    /// The validator set in `state`, in the contract's array order. The contract admits only
+    /// what this reads back (at most 128 members, 33-byte node keys, power ≥ 1); anything else
+    /// here means the state is not a chain's and is refused.
+    public static func validators(in state: some StateReader) throws(PermissionsError) -> [ValidatorMember] {
+        do {
+            let count = try state.storageValue(at: Slot.validators, of: address)
+            guard let length = count.exactInt, length <= maximumValidators else { throw PermissionsError.malformedValidatorSet("\(count) validators") }
+            let elements = arrayStart(Slot.validators)
+            var members: [ValidatorMember] = []
+            for index in 0..<length {
+                let word = try state.storageValue(at: elements &+ UInt256(UInt64(index)), of: address)
+                let member = Address(truncating: word)
+                let record = entry(member, inMapAt: Slot.validatorInfo)
+                let nodeKey = try readByteString(at: record, in: state, limit: 33)
+                guard let power = try state.storageValue(at: record &+ UInt256(1), of: address).exactUInt64, power > 0,
+                      nodeKey.count == 33 else {
+                    throw PermissionsError.malformedValidatorSet("member \(member)")
+                }
+                members.append(ValidatorMember(address: member, nodeKey: nodeKey, power: power))
+            }
+            guard !members.isEmpty else { throw PermissionsError.malformedValidatorSet("no validators") }
+            return members
+        } catch let error as PermissionsError {
+            throw error
+        } catch {
+            throw PermissionsError.state("\(error)")
+        }
+    }
+
+    /// Where an array's elements start: keccak256(slot).
+    static func arrayStart(_ slot: UInt256) -> UInt256 { UInt256(Keccak256.hash(slot.bigEndianBytes)) }
+
+    /// A byte string's slots in Solidity's layout: up to 31 bytes in the slot itself with the
+    /// length × 2 in the low byte; longer, length × 2 + 1 in the slot and the bytes from
+    /// keccak256(slot) on.
+    static func byteStringSlots(_ bytes: [UInt8], at slot: UInt256) -> [(UInt256, UInt256)] {
+        if bytes.count < 32 {
+            var word = bytes + [UInt8](repeating: 0, count: 32 - bytes.count)
+            word[31] = UInt8(bytes.count * 2)
+            return [(slot, (UInt256(bigEndianBytes: word) ?? UInt256(0)))]
+        }
+        var slots = [(slot, UInt256(UInt64(bytes.count * 2 + 1)))]
+        let start = arrayStart(slot)
+        for (index, offset) in stride(from: 0, to: bytes.count, by: 32).enumerated() {
+            let chunk = Array(bytes[offset..<min(offset + 32, bytes.count)])
+            slots.append((start &+ UInt256(UInt64(index)), UInt256(bigEndianBytes: chunk + [UInt8](repeating: 0, count: 32 - chunk.count)) ?? UInt256(0)))
+        }
+        return slots
+    }
+
+    static func readByteString(at slot: UInt256, in state: some StateReader, limit: Int) throws -> [UInt8] {
+        let head = try state.storageValue(at: slot, of: address)
+        let word = head.bigEndianBytes
+        if word[31] & 1 == 0 {
+            let length = Int(word[31] / 2)
+            guard length < 32, length <= limit else { throw PermissionsError.malformedValidatorSet("short byte string") }
+            return Array(word[0..<length])
+        }
+        guard let encoded = head.exactInt, encoded / 2 <= limit else { throw PermissionsError.malformedValidatorSet("long byte string") }
+        let length = encoded / 2
+        var bytes: [UInt8] = []
+        let start = arrayStart(slot)
+        for index in 0..<((length + 31) / 32) {
+            bytes += try state.storageValue(at: start &+ UInt256(UInt64(index)), of: address).bigEndianBytes
+        }
+        return Array(bytes.prefix(length))
     }
 
     /// Writes the contract into `state` (genesis, and test chains): nonce 1, code and storage.
@@ -83,5 +175,18 @@ public enum Permissions {
                                 in state: some StateReader) throws(StateError) -> Bool {
         guard !(try state.storageValue(at: flag, of: address)).isZero else { return true }
         return !(try state.storageValue(at: entry(account, inMapAt: list), of: address)).isZero
+    }
+}
+
+/// Why the validator set could not be read from a state.
+public enum PermissionsError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformedValidatorSet(String)
+    case state(String)
+
+    public var description: String {
+        switch self {
+        case .malformedValidatorSet(let detail): "the Permissions contract's validator set is malformed: \(detail)"
+        case .state(let detail): "reading the validator set: \(detail)"
+        }
     }
 }

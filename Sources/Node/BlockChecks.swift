@@ -46,19 +46,33 @@ public enum BlockCheckError: Error, Equatable, Sendable, CustomStringConvertible
     }
 }
 
+/// The validator sets a block of height H is checked against (Docs/adr/0009): the set that signs
+/// H (its proposer and validatorsHash), the hash of the set that signs H + 1 (nextValidatorsHash)
+/// and the set that signed the parent (the certificate the block carries).
+public struct HeightValidators: Sendable {
+    public var signers: ValidatorSet<LedgerConsensus>
+    public var hash: Hash32
+    public var nextHash: Hash32
+    public var parentSigners: ValidatorSet<LedgerConsensus>
+
+    public init(signers: ValidatorSet<LedgerConsensus>, hash: Hash32, nextHash: Hash32,
+                parentSigners: ValidatorSet<LedgerConsensus>) {
+        self.signers = signers
+        self.hash = hash
+        self.nextHash = nextHash
+        self.parentSigners = parentSigners
+    }
+}
+
 /// The rules a block's consensus fields follow, for one chain.
 public struct BlockChecks: Sendable {
     public let genesis: Genesis
-    /// The set that signs every height (validator-set changes come with the system contract's votes).
-    public let validators: ValidatorSet<LedgerConsensus>
     public let consensus: ConsensusConfiguration
     /// How far ahead of this node's clock a proposed block's timestamp may be.
     public let maximumClockDriftMs: UInt64
 
-    public init(genesis: Genesis, validators: ValidatorSet<LedgerConsensus>, consensus: ConsensusConfiguration,
-                maximumClockDriftMs: UInt64 = 1_000) {
+    public init(genesis: Genesis, consensus: ConsensusConfiguration, maximumClockDriftMs: UInt64 = 1_000) {
         self.genesis = genesis
-        self.validators = validators
         self.consensus = consensus
         self.maximumClockDriftMs = maximumClockDriftMs
     }
@@ -66,12 +80,13 @@ public struct BlockChecks: Sendable {
     /// Checks everything in `block`'s header that execution does not: its place after `parent`,
     /// its proposer, timestamps, gas limit, base fee, validator hashes, and the parent's commit
     /// certificate it carries. No clock: see `waitsForClock`.
-    public func check(_ block: Block, parent: BlockHeader, parentHash: Hash32) throws(BlockCheckError) {
+    public func check(_ block: Block, parent: BlockHeader, parentHash: Hash32,
+                      validators: HeightValidators) throws(BlockCheckError) {
         let header = block.header
         guard header.parentHash == parentHash else { throw .parentHash(expected: parentHash, found: header.parentHash) }
         guard header.number == parent.number &+ 1 else { throw .number(expected: parent.number &+ 1, found: header.number) }
         guard header.round <= UInt64(UInt32.max) else { throw .round(header.round) }
-        let proposer = validators.proposer(height: header.number, round: Int(header.round))
+        let proposer = validators.signers.proposer(height: header.number, round: Int(header.round))
         guard header.proposer == proposer else { throw .proposer(expected: proposer, found: header.proposer) }
         guard header.timestampMs > parent.timestampMs else {
             throw .timestampNotAfterParent(parentMs: parent.timestampMs, found: header.timestampMs)
@@ -82,19 +97,20 @@ public struct BlockChecks: Sendable {
         guard header.gasLimit == genesis.gasLimit else { throw .gasLimit(expected: genesis.gasLimit, found: header.gasLimit) }
         let baseFee = BaseFee.next(after: parent, floats: genesis.settings.baseFeeFloats)
         guard header.baseFeePerGas == baseFee else { throw .baseFee(expected: baseFee, found: header.baseFeePerGas) }
-        guard header.validatorsHash == genesis.validatorsHash else {
-            throw .validatorsHash(expected: genesis.validatorsHash, found: header.validatorsHash)
+        guard header.validatorsHash == validators.hash else {
+            throw .validatorsHash(expected: validators.hash, found: header.validatorsHash)
         }
-        guard header.nextValidatorsHash == genesis.validatorsHash else {
-            throw .nextValidatorsHash(expected: genesis.validatorsHash, found: header.nextValidatorsHash)
+        guard header.nextValidatorsHash == validators.nextHash else {
+            throw .nextValidatorsHash(expected: validators.nextHash, found: header.nextValidatorsHash)
         }
         guard header.extraData.isEmpty else { throw .extraData(bytes: header.extraData.count) }
-        try checkLastCommit(block.lastCommit, parent: parent, parentHash: parentHash)
+        try checkLastCommit(block.lastCommit, parent: parent, parentHash: parentHash, signers: validators.parentSigners)
     }
 
     /// Block 1 carries no certificate (genesis is not voted on); every later block carries one
     /// that proves its parent: more than 2/3 of the power precommitted the parent's hash.
-    public func checkLastCommit(_ bytes: [UInt8], parent: BlockHeader, parentHash: Hash32) throws(BlockCheckError) {
+    public func checkLastCommit(_ bytes: [UInt8], parent: BlockHeader, parentHash: Hash32,
+                                signers: ValidatorSet<LedgerConsensus>) throws(BlockCheckError) {
         guard parent.number > 0 else {
             guard bytes.isEmpty else { throw .lastCommit("block 1 must carry none") }
             return
@@ -107,7 +123,7 @@ public struct BlockChecks: Sendable {
             throw .lastCommit("it certifies \(certificate.valueID) at height \(certificate.height), not the parent")
         }
         do {
-            try certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
+            try certificate.verify(against: signers, verifier: ConsensusSignatureVerifier(),
                                    domain: consensus.signingDomain)
         } catch { throw .lastCommit("\(error)") }
     }

@@ -16,6 +16,13 @@ struct ExecutedBlock {
     var skipped: [RecoveredTransaction]
 }
 
+/// The validator set that signs one height, as the chain holds it.
+struct HeightSet {
+    var members: [ValidatorMember]
+    var set: ValidatorSet<LedgerConsensus>
+    var hash: Hash32
+}
+
 /// What is known of a block hash the consensus core asked about.
 enum BlockVerdict: Equatable {
     case valid
@@ -50,6 +57,8 @@ final class ChainTip {
     static let receivedBytesLimit = 64 << 20
     private var unaskedBytes = 0
     private var unaskedPerRound: [UInt64: Int] = [:]
+    /// Validator sets by the block whose state holds them (height − 2).
+    private var sets: [UInt64: HeightSet] = [:]
 
     init(store: ChainStore, executor: BlockExecutor, checks: BlockChecks, log: NodeLog) throws(ChainStoreError) {
         self.store = store
@@ -67,12 +76,48 @@ final class ChainTip {
 
     var nextHeight: UInt64 { head.number + 1 }
 
+    // MARK: Validator sets (Docs/adr/0009)
+
+    /// The set that signs `height`: the Permissions contract's set in the state after block
+    /// height − 2 (after genesis for heights 1 and 2), so a change voted in block B signs from
+    /// B + 2 on, and every node, a syncing one too, derives it from blocks it already holds.
+    /// Known up to head + 2; nil beyond. Throws when this node cannot read its own state.
+    func validators(forHeight height: UInt64) throws(NodeError) -> HeightSet? {
+        let source = height >= 2 ? height - 2 : 0
+        guard source <= head.number else { return nil }
+        if let known = sets[source] { return known }
+        do {
+            guard let header = try store.header(number: source) else {
+                throw NodeError.halted("no header for block \(source), whose state holds the validator set of \(height)")
+            }
+            let members = try Permissions.validators(in: try store.state(at: header))
+            let set = try ValidatorSet(members.map { Validator<LedgerConsensus>(id: $0.address, power: Int(clamping: $0.power)) })
+            let found = HeightSet(members: members, set: set, hash: ValidatorMember.setHash(of: members))
+            sets[source] = found
+            return found
+        } catch let error as NodeError {
+            throw error
+        } catch {
+            throw .halted("the validator set of height \(height) cannot be read: \(error)")
+        }
+    }
+
+    /// The sets a block of the next height is checked against.
+    func nextHeightValidators() throws(NodeError) -> HeightValidators {
+        guard let signers = try validators(forHeight: nextHeight), let next = try validators(forHeight: nextHeight + 1),
+              let parent = try validators(forHeight: max(head.number, 1)) else {
+            throw .halted("the validator sets around height \(nextHeight) are not known")
+        }
+        return HeightValidators(signers: signers.set, hash: signers.hash, nextHash: next.hash, parentSigners: parent.set)
+    }
+
     // MARK: Blocks of the next height
 
     /// Builds and executes this validator's block for (height, round) from the pool's proposal.
     func build(height: UInt64, round: Int, proposer: Address, nowMilliseconds: UInt64,
                proposal: [RecoveredTransaction]) throws -> Block {
         let genesis = checks.genesis
+        let validators = try nextHeightValidators()
         let timestampMs = BlockSchedule.timestamp(nowMilliseconds: nowMilliseconds, parentMs: head.timestampMs)
         let baseFee = BaseFee.next(after: head, floats: genesis.settings.baseFeeFloats)
         let context = BlockContext(number: height, timestamp: timestampMs / 1_000, gasLimit: genesis.gasLimit,
@@ -86,7 +131,7 @@ final class ChainTip {
             receiptsRoot: execution.receiptsRoot, logsBloom: execution.logsBloom, number: height,
             gasLimit: genesis.gasLimit, gasUsed: execution.gasUsed, timestamp: timestampMs / 1_000,
             baseFeePerGas: baseFee, extraData: [], proposer: proposer, round: UInt64(round),
-            validatorsHash: genesis.validatorsHash, nextValidatorsHash: genesis.validatorsHash,
+            validatorsHash: validators.hash, nextValidatorsHash: validators.nextHash,
             lastCommitHash: Block.lastCommitHash(of: lastCertificate), timestampMs: timestampMs)
         let block = Block(header: header, transactions: included.map(\.transaction), lastCommit: lastCertificate)
         for (transaction, reason) in skipped {
@@ -148,8 +193,10 @@ final class ChainTip {
         if let reason = invalid[hash] { return .invalid(reason) }
         guard let block = received[hash] else { return .missing }
         if !certified, let wait = checks.waitsForClock(block, nowMilliseconds: nowMilliseconds) { return .notBefore(wait) }
+        let validators: HeightValidators
+        do { validators = try nextHeightValidators() } catch { return .fault(error.description) }
         do {
-            try checks.check(block, parent: head, parentHash: headHash)
+            try checks.check(block, parent: head, parentHash: headHash, validators: validators)
         } catch {
             received[hash] = nil
             return refuse(hash, error.description)
@@ -199,6 +246,7 @@ final class ChainTip {
         received = [:]
         unaskedBytes = 0
         unaskedPerRound = [:]
+        sets = sets.filter { $0.key + 4 >= head.number }
         return decided
     }
 }

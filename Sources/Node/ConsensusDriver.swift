@@ -26,7 +26,6 @@ final class ConsensusDriver: @unchecked Sendable {
     typealias Core = ConsensusCore<LedgerConsensus>
 
     let tip: ChainTip
-    let validators: ValidatorSet<LedgerConsensus>
     private var core: Core
     private let queue: DispatchQueue
     private let network: any ConsensusNetwork
@@ -88,13 +87,12 @@ final class ConsensusDriver: @unchecked Sendable {
     private var heightStartedAt: UInt64 = 0
     private var buildMilliseconds: UInt64 = 0
 
-    init(core: Core, tip: ChainTip, validators: ValidatorSet<LedgerConsensus>, queue: DispatchQueue,
+    init(core: Core, tip: ChainTip, queue: DispatchQueue,
          network: any ConsensusNetwork, consensusLog: any ConsensusLog, schedule: BlockSchedule, clock: any NodeClock,
          pool: TransactionPool, maximumTransactionsPerBlock: Int, automatic: Bool, log: NodeLog, metrics: NodeMetrics,
          didCommit: @escaping (ExecutedBlock) -> Void, didHalt: @escaping (String) -> Void) {
         self.core = core
         self.tip = tip
-        self.validators = validators
         self.queue = queue
         self.network = network
         self.consensusLog = consensusLog
@@ -133,7 +131,10 @@ final class ConsensusDriver: @unchecked Sendable {
         heightRunning = true
         heightStartedAt = Self.monotonicMilliseconds()
         log(.info, "resuming the height found in the consensus log", ["height": state.height, "round": state.round])
-        inputs.append(.restore(state, validators: validators))
+        guard let set = try tip.validators(forHeight: state.height)?.set else {
+            throw .halted("the validator set of height \(state.height) is not known")
+        }
+        inputs.append(.restore(state, validators: set))
     }
 
     /// Resumes the restored height, if any; with automatic production, starts the next one.
@@ -169,7 +170,8 @@ final class ConsensusDriver: @unchecked Sendable {
     func receive(_ message: ConsensusMessage<LedgerConsensus>) {
         guard halted == nil, !stopped else { return }
         if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
-        if message.height > tip.nextHeight, validators.contains(message.sender), isAuthentic(message) { catchUp() }
+        if message.height > tip.nextHeight, signers(at: message.height)?.contains(message.sender) == true,
+           isAuthentic(message) { catchUp() }
         inputs.append(.receive(message))
         drain()
     }
@@ -232,8 +234,17 @@ final class ConsensusDriver: @unchecked Sendable {
     /// More than 2/3 of the power precommitted `value` at `height`.
     private func proves(_ certificate: CommitCertificate<LedgerConsensus>, value: Hash32, height: UInt64) -> Bool {
         guard certificate.valueID == value, certificate.height == height else { return false }
-        return (try? certificate.verify(against: validators, verifier: ConsensusSignatureVerifier(),
+        guard let set = signers(at: height) else { return false }
+        return (try? certificate.verify(against: set, verifier: ConsensusSignatureVerifier(),
                                         domain: core.configuration.signingDomain)) != nil
+    }
+
+    /// The set that signs `height`, or for a height beyond head + 2 (whose set the chain here
+    /// does not hold yet) the newest one known: good enough to tell whether a message from the
+    /// future is worth asking the peers for blocks, never used to commit.
+    private func signers(at height: UInt64) -> ValidatorSet<LedgerConsensus>? {
+        let known = min(height, tip.nextHeight + 1)
+        return (try? tip.validators(forHeight: known))??.set
     }
 
     private func isAuthentic(_ message: ConsensusMessage<LedgerConsensus>) -> Bool {
@@ -243,7 +254,11 @@ final class ConsensusDriver: @unchecked Sendable {
     /// Evidence a peer gossiped: kept (and counted) once it checks out.
     func receive(_ found: Evidence<LedgerConsensus>) {
         let found = Self.normalized(found)
-        guard validators.contains(found.validator), !evidence.contains(found),
+        let height = switch found {
+        case .conflictingVotes(let vote, _): vote.height
+        case .conflictingProposals(let proposal, _): proposal.height
+        }
+        guard signers(at: height)?.contains(found.validator) == true, !evidence.contains(found),
               found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain) else { return }
         keep(found)
     }
@@ -271,9 +286,16 @@ final class ConsensusDriver: @unchecked Sendable {
 
     private func startHeightIfIdle() {
         guard !heightRunning, halted == nil, !stopped else { return }
+        let set: ValidatorSet<LedgerConsensus>
+        do {
+            guard let known = try tip.validators(forHeight: tip.nextHeight)?.set else {
+                return halt("the validator set of height \(tip.nextHeight) is not known")
+            }
+            set = known
+        } catch { return halt(error.description) }
         heightRunning = true
         heightStartedAt = Self.monotonicMilliseconds()
-        inputs.append(.startHeight(tip.nextHeight, validators: validators))
+        inputs.append(.startHeight(tip.nextHeight, validators: set))
     }
 
     /// Feeds queued inputs to the core one at a time and carries out each one's actions, in

@@ -23,10 +23,11 @@ extension RPCMethodTable {
             info["nodeKey"] = transport.map { .string($0.id.description) } ?? .null
             return .object(info)
         }
+        // The set that signs the next height, from the Permissions contract (ADR 0009).
         register("d6g_validators", arguments: 0...0) { _ in
-            .array(genesis.settings.validators.map { member in
+            .array(node.validators.map { member in
                 .object(["address": .string(member.address.checksummed), "power": .quantity(member.power),
-                         "consensusKey": .data(member.consensusKey), "nodeKey": .data(member.nodeKey)])
+                         "nodeKey": .data(member.nodeKey)])
             })
         }
         register("d6g_consensusState", arguments: 0...0) { _ in

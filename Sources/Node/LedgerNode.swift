@@ -51,9 +51,6 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case chain(ChainStoreError)
     case consensusLog(ConsensusLogError)
     case consensusRecord(ConsensusEncodingError)
-    case validatorSet(ValidatorSetError)
-    /// The key given as the validator key is not in the genesis validator set.
-    case notAValidator(Address)
     case state(StateError)
     /// A block from the write-ahead log or a proposal does not execute on the head state.
     case invalidBlock(BlockValidationError)
@@ -69,9 +66,6 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .chain(let error): return error.description
         case .consensusLog(let error): return error.description
         case .consensusRecord(let error): return error.description
-        case .validatorSet(let error): return "genesis validator set: \(error)"
-        case .notAValidator(let address):
-            return "the validator key's address \(address) is not a validator in the genesis file (config.d6g.validators)"
         case .state(let error): return error.description
         case .invalidBlock(let error): return error.description
         case .consensusLogAhead(let logHeight, let head):
@@ -114,6 +108,9 @@ public final class LedgerNode: @unchecked Sendable {
     private let queue = DispatchQueue(label: "d6g.node.core", qos: .userInitiated)
     private let readers = DispatchQueue(label: "d6g.node.reads", qos: .userInitiated, attributes: .concurrent)
     private let published: Mutex<NodeStatus>
+    /// The set that signs the next height, and the node keys of it and of the set after (the
+    /// P2P allowlist admits both, so a validator voted in can connect before it signs).
+    private let publishedValidators = Mutex<(members: [ValidatorMember], nodeKeys: Set<[UInt8]>)>(([], []))
     private let metrics = NodeMetrics()
     private let log: NodeLog
     private let network: any ConsensusNetwork
@@ -142,12 +139,9 @@ public final class LedgerNode: @unchecked Sendable {
         self.network = network
         let genesis = configuration.genesis
         executor = BlockExecutor(rules: genesis.rules, runtime: VMContractRuntime())
-        let validators: ValidatorSet<LedgerConsensus>
-        do { validators = try LedgerConsensus.validatorSet(of: genesis) } catch { throw .validatorSet(error) }
         var consensus = LedgerConsensus.configuration(chainId: genesis.chainId)
         consensus.timeouts = configuration.consensusTimeouts
-        let checks = BlockChecks(genesis: genesis, validators: validators, consensus: consensus,
-                                 maximumClockDriftMs: configuration.maximumClockDriftMs)
+        let checks = BlockChecks(genesis: genesis, consensus: consensus, maximumClockDriftMs: configuration.maximumClockDriftMs)
         do {
             tip = try ChainTip(store: store, executor: executor, checks: checks, log: log)
             genesisHash = try store.genesisHash() ?? tip.headHash
@@ -166,7 +160,13 @@ public final class LedgerNode: @unchecked Sendable {
         // the validators' votes, and catches up with certified blocks like a validator.
         let signerKey: PrivateKey
         if let key = configuration.validatorKey {
-            guard validators.contains(key.address) else { throw .notAValidator(key.address) }
+            // A key outside the set of the next height is not refused: a validator voted in
+            // starts before the vote passes and signs from the height the change takes effect.
+            if let members = try tip.validators(forHeight: tip.nextHeight)?.members,
+               !members.contains(where: { $0.address == key.address }) {
+                log(.warning, "this validator key is not in the current validator set; the node follows the chain and signs once a vote adds it",
+                    ["validator": key.address, "height": tip.nextHeight])
+            }
             validatorAddress = key.address
             signerKey = key
         } else {
@@ -176,7 +176,7 @@ public final class LedgerNode: @unchecked Sendable {
         let core = ConsensusCore<LedgerConsensus>(configuration: consensus, signer: ConsensusKeySigner(key: signerKey),
                                                   verifier: ConsensusSignatureVerifier())
         let driver = ConsensusDriver(
-            core: core, tip: tip, validators: validators, queue: queue, network: network, consensusLog: consensusLog,
+            core: core, tip: tip, queue: queue, network: network, consensusLog: consensusLog,
             schedule: BlockSchedule(minBlockIntervalMs: genesis.settings.minBlockIntervalMs,
                                     emptyBlockPeriodMs: genesis.settings.emptyBlockPeriodMs),
             clock: clock, pool: pool, maximumTransactionsPerBlock: configuration.maximumTransactionsPerBlock,
@@ -187,6 +187,7 @@ public final class LedgerNode: @unchecked Sendable {
         do { record = try consensusLog.read() } catch { throw .consensusLog(error) }
         if let record { try driver.restore(from: record) }
         self.driver = driver
+        try publishValidators()
     }
 
     // MARK: Lifecycle
@@ -358,6 +359,7 @@ public final class LedgerNode: @unchecked Sendable {
             return driver?.halt("cannot open the state of block \(block.number): \(error)") ?? ()
         }
         publishStatus()
+        do { try publishValidators() } catch { return driver?.halt(error.description) ?? () }
         notifyCommitObservers(CommittedBlock(block: block, transactions: decided.transactions, execution: decided.execution))
         metrics.height.record(Int64(clamping: block.number))
         metrics.blocks.increment()
@@ -373,6 +375,18 @@ public final class LedgerNode: @unchecked Sendable {
         blockWaiters = []
         for waiter in waiters { waiter.resume(throwing: NodeError.halted(reason)) }
     }
+
+    private func publishValidators() throws(NodeError) {
+        let next = try tip.validators(forHeight: tip.nextHeight)?.members ?? []
+        let after = try tip.validators(forHeight: tip.nextHeight + 1)?.members ?? []
+        publishedValidators.withLock { $0 = (next, Set((next + after).map(\.nodeKey))) }
+    }
+
+    /// The validator set that signs the next height (the Permissions contract's, ADR 0009).
+    public var validators: [ValidatorMember] { publishedValidators.withLock { $0.members } }
+
+    /// The node keys the P2P layer admits for the validator set: this height's and the next's.
+    public var validatorNodeKeys: Set<[UInt8]> { publishedValidators.withLock { $0.nodeKeys } }
 
     private func publishStatus() {
         let snapshot = NodeStatus(head: tip.head, headHash: tip.headHash, pendingTransactions: 0, queuedTransactions: 0,

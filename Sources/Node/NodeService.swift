@@ -160,13 +160,19 @@ public enum NodeService {
                                         "hash": node.status.headHash, "validator": node.validatorAddress.map { "\($0)" } ?? "none"])
         var transport: PeerTransport?
         if let p2p = launch.p2p, let gossip {
-            // The validators' node keys from genesis, and the ones configured.
-            let allowed = Set(genesis.settings.validators.map(\.nodeKey) + p2p.allowedKeys)
+            // The node keys of the validator set (as the chain holds it now, and of the set voted
+            // in for the height after), and the ones configured.
+            let configured = Set(p2p.allowedKeys)
             let peers = PeerTransport(
                 configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
                                                           port: p2p.port, peers: p2p.peers),
-                allows: { allowed.contains($0.compressedBytes) }, delegate: gossip)
+                allows: { [unowned node] key in
+                    let bytes = key.compressedBytes
+                    return configured.contains(bytes) || node.validatorNodeKeys.contains(bytes)
+                }, delegate: gossip)
             gossip.attach(node: node, transport: peers)
+            // A validator voted out loses its sessions when the change takes effect.
+            node.observeCommits { _ in peers.dropPeersNoLongerAllowed() }
             transport = peers
         }
         var methods = node.ethereumAPI(clientVersion: NodeVersion.clientVersion, debug: launch.debugRPC).methods()

@@ -151,6 +151,20 @@ public final class PeerTransport: Sendable {
         session?.channel.close(promise: nil)
     }
 
+    /// Closes the sessions of peers the allowlist no longer admits (a validator voted out).
+    public func dropPeersNoLongerAllowed() {
+        let dropped = state.withLock { state in
+            state.sessions.filter { peer, _ in
+                guard let key = try? PublicKey(bytes: peer.key) else { return true }
+                return !allows(key)
+            }
+        }
+        for (peer, session) in dropped {
+            delegate?.transportNote("the allowlist no longer admits this peer; session closed", peer: peer)
+            session.channel.close(promise: nil)
+        }
+    }
+
     /// Dials `address` (host:port) and keeps it connected, like a configured peer.
     public func connect(to address: String) { dial(address, attempt: 0) }
 

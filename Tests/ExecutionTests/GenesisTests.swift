@@ -194,9 +194,13 @@ struct GenesisTests {
     @Test func validatorsHashIsOrderIndependentAndPowerSensitive() throws {
         let a = GenesisValidator(consensusKey: try devKey("a").publicKey, nodeKey: try devKey("b").publicKey, power: 1)
         let b = GenesisValidator(consensusKey: try devKey("c").publicKey, nodeKey: try devKey("d").publicKey, power: 1)
-        #expect(GenesisValidator.setHash(of: [a, b]) == GenesisValidator.setHash(of: [b, a]))
+        #expect(ValidatorMember.setHash(of: [a.member, b.member]) == ValidatorMember.setHash(of: [b.member, a.member]))
         var heavier = b
         heavier.power = 2
-        #expect(GenesisValidator.setHash(of: [a, b]) != GenesisValidator.setHash(of: [a, heavier]))
+        #expect(ValidatorMember.setHash(of: [a.member, b.member]) != ValidatorMember.setHash(of: [a.member, heavier.member]))
+        var moved = b.member
+        moved.nodeKey = a.nodeKey
+        #expect(ValidatorMember.setHash(of: [a.member, b.member]) != ValidatorMember.setHash(of: [a.member, moved]),
+                "the node key is part of the set")
     }
 }

@@ -9,6 +9,15 @@ import Testing
 
 @Suite struct BlockChecksTests {
     /// Blocks 1 and 2 of the devnet as its validator made them, and the rules they follow.
+    /// The devnet's one-validator set, unchanged: it signs every height.
+    private static var devSet: HeightValidators {
+        get throws {
+            let set = try LedgerConsensus.validatorSet(of: devGenesis)
+            return HeightValidators(signers: set, hash: devGenesis.validatorsHash, nextHash: devGenesis.validatorsHash,
+                                    parentSigners: set)
+        }
+    }
+
     private static func chain() async throws -> (checks: BlockChecks, genesis: BlockHeader, first: Block, second: Block) {
         let store = try initializedStore()
         let clock = FakeClock()
@@ -19,8 +28,7 @@ import Testing
         _ = try await node.produceBlock()
         await node.stop()
         let chain = ChainStore(storage: store)
-        let checks = BlockChecks(genesis: devGenesis, validators: try LedgerConsensus.validatorSet(of: devGenesis),
-                                 consensus: LedgerConsensus.configuration(chainId: 1337))
+        let checks = BlockChecks(genesis: devGenesis, consensus: LedgerConsensus.configuration(chainId: 1337))
         return (checks, try #require(try chain.header(number: 0)), try #require(try chain.block(number: 1)?.block),
                 try #require(try chain.block(number: 2)?.block))
     }
@@ -33,8 +41,9 @@ import Testing
 
     @Test func eachConsensusFieldIsChecked() async throws {
         let (checks, genesis, first, second) = try await Self.chain()
-        try checks.check(first, parent: genesis, parentHash: genesis.hash)
-        try checks.check(second, parent: first.header, parentHash: first.hash)
+        let validators = try Self.devSet
+        try checks.check(first, parent: genesis, parentHash: genesis.hash, validators: validators)
+        try checks.check(second, parent: first.header, parentHash: first.hash, validators: validators)
         let other = Address(bytes: [UInt8](repeating: 0x77, count: 20))!
         let otherHash = Hash32(bytes: [UInt8](repeating: 0x55, count: 32))!
         let cases: [(String, Block, (BlockCheckError) -> Bool)] = [
@@ -53,8 +62,10 @@ import Testing
             ("extra data", Self.changed(second) { $0.extraData = [1] }, { if case .extraData = $0 { true } else { false } }),
         ]
         for (name, block, expected) in cases {
-            #expect(throws: BlockCheckError.self, "\(name)") { try checks.check(block, parent: first.header, parentHash: first.hash) }
-            do { try checks.check(block, parent: first.header, parentHash: first.hash) } catch {
+            #expect(throws: BlockCheckError.self, "\(name)") {
+                try checks.check(block, parent: first.header, parentHash: first.hash, validators: validators)
+            }
+            do { try checks.check(block, parent: first.header, parentHash: first.hash, validators: validators) } catch {
                 #expect(expected(error), "\(name): \(error)")
             }
         }
@@ -62,8 +73,9 @@ import Testing
 
     @Test func theParentsCertificateMustProveTheParent() async throws {
         let (checks, genesis, first, second) = try await Self.chain()
+        let set = try Self.devSet.signers
         func refuses(_ lastCommit: [UInt8], parent: BlockHeader, parentHash: Hash32) -> Bool {
-            do { try checks.checkLastCommit(lastCommit, parent: parent, parentHash: parentHash) } catch {
+            do { try checks.checkLastCommit(lastCommit, parent: parent, parentHash: parentHash, signers: set) } catch {
                 if case .lastCommit = error { return true }
             }
             return false
@@ -83,6 +95,14 @@ import Testing
         #expect(refuses(ConsensusEncoding.encode(wrongRound), parent: first.header, parentHash: first.hash),
                 "signatures of another round")
         #expect(!refuses(second.lastCommit, parent: first.header, parentHash: first.hash))
+        // The same signatures checked against a set the signer is not in (after a vote removed it).
+        let strangers = try ValidatorSet<LedgerConsensus>([Validator(id: Address(bytes: [UInt8](repeating: 0x42, count: 20))!, power: 1)])
+        do {
+            try checks.checkLastCommit(second.lastCommit, parent: first.header, parentHash: first.hash, signers: strangers)
+            Issue.record("a certificate from outside the set passed")
+        } catch {
+            #expect({ if case .lastCommit = error { true } else { false } }())
+        }
     }
 
     @Test func aBlockFromTheFutureWaitsForTheClock() async throws {

@@ -116,12 +116,22 @@ import Testing
         await restarted.stop()
     }
 
-    @Test func aKeyOutsideTheValidatorSetIsRefused() throws {
-        #expect(throws: NodeError.self) {
-            try LedgerNode(configuration: NodeConfiguration(genesis: devGenesis, validatorKey: devAccounts[0]),
-                           store: ChainStore(storage: try initializedStore()), consensusLog: MemoryConsensusLog(),
-                           log: .silent)
+    /// A key outside the set (a validator not voted in yet) starts, follows and never signs.
+    @Test func aKeyOutsideTheValidatorSetNeverSigns() async throws {
+        let consensusLog = MemoryConsensusLog()
+        let node = try LedgerNode(configuration: NodeConfiguration(genesis: devGenesis, validatorKey: devAccounts[0]),
+                                  store: ChainStore(storage: try initializedStore()), consensusLog: consensusLog,
+                                  log: .silent)
+        node.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(node.status.head.number == 0)
+        #expect(node.validators.map(\.address) == devGenesis.settings.validators.map(\.address))
+        let record = try consensusLog.read()
+        if let record {
+            let logged = try ConsensusEncoding.decodeLogRecord(record)
+            #expect(logged.state.ownVotes.isEmpty && logged.state.ownProposals.isEmpty)
         }
+        await node.stop()
     }
 
     @Test func theEmbeddedDevnetGenesisIsTheRepositoryFile() throws {

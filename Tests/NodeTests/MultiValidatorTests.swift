@@ -15,6 +15,27 @@ import Testing
 
 /// Validators of a test network: keys from public seeds.
 let testValidatorKeys = (0..<4).map { DevNetwork.key(seed: "d6g-test-validator-\($0)") }
+/// A validator outside the genesis set, voted in by a test.
+let votedInKey = DevNetwork.key(seed: "d6g-test-validator-4")
+
+/// A vote on the validator set: a transaction from `key` to the Permissions contract.
+func validatorVote(_ key: PrivateKey, nonce: UInt64, add member: ValidatorMember? = nil,
+                   remove removed: Address? = nil) throws -> RecoveredTransaction {
+    func word(_ value: UInt256) -> [UInt8] { value.bigEndianBytes }
+    var data: [UInt8]
+    if let member {
+        data = Array(Keccak256.hash(Array("voteAddValidator(address,bytes,uint64)".utf8)).bytes.prefix(4))
+        data += word(UInt256(member.address)) + word(UInt256(0x60)) + word(UInt256(member.power))
+        data += word(UInt256(UInt64(member.nodeKey.count))) + member.nodeKey
+        data += [UInt8](repeating: 0, count: (32 - member.nodeKey.count % 32) % 32)
+    } else {
+        data = Array(Keccak256.hash(Array("voteRemoveValidator(address)".utf8)).bytes.prefix(4))
+        data += word(UInt256(removed ?? .zero))
+    }
+    return try recovered(UnsignedTransaction.dynamicFee(DynamicFeeTransaction(
+        chainId: 1337, nonce: nonce, maxPriorityFeePerGas: .zero, maxFeePerGas: UInt256(2_000_000_000), gasLimit: 2_000_000,
+        to: Permissions.address, data: data)).signed(with: key))
+}
 
 /// The devnet with `keys` as its validators (power 1 each unless given) and fast pacing.
 func multiValidatorGenesis(_ keys: [PrivateKey] = testValidatorKeys, powers: [UInt64]? = nil,
@@ -29,6 +50,9 @@ func multiValidatorGenesis(_ keys: [PrivateKey] = testValidatorKeys, powers: [UI
     let end = try #require(json.range(of: "],", range: start.upperBound..<json.endIndex))
     json.replaceSubrange(start.lowerBound..<end.upperBound, with: #""validators": [\#(members.joined(separator: ","))],"#)
     json = json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
+    // The validators' accounts pay for their votes on the validator set.
+    let funded = (keys + [votedInKey]).map { #""\#($0.address.checksummed)": { "balance": "1000000000000000000000" },"# }
+    json = json.replacingOccurrences(of: #""alloc": {"#, with: #""alloc": {"# + "\n    " + funded.joined(separator: "\n    "))
     return try Genesis(json: json)
 }
 
@@ -309,6 +333,67 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         }
         for node in nodes + [follower] { await node.stop() }
         try expectSameChain(nodes + [follower], upTo: 5)
+    }
+
+    /// A validator voted in by 3 of 4 proposes and signs from two heights after the vote passed;
+    /// one voted out by 4 of 5 signs nothing from two heights after that. Every node, the
+    /// newcomer too (it ran as a follower until then), holds the same chain.
+    @Test func validatorsAreAddedAndRemovedByVote() async throws {
+        let genesis = try multiValidatorGenesis()
+        let network = MemoryNetwork()
+        let nodes = try startNetwork(genesis, keys: testValidatorKeys + [votedInKey], network: network)
+        let newcomer = ValidatorMember(address: votedInKey.address,
+                                       nodeKey: DevNetwork.key(seed: "d6g-test-node-4").publicKey.compressedBytes, power: 1)
+        #expect(nodes[4].validators.count == 4)
+        for index in 0..<3 {
+            #expect(try await nodes[index].submit([validatorVote(testValidatorKeys[index], nonce: 0, add: newcomer)])
+                        .allSatisfy { (try? $0.get()) != nil })
+        }
+        let added = try await firstBlock(where: { $0.count == 5 }, event: "ValidatorAdded(address,bytes,uint64,uint256)", nodes[4])
+        let newSet = ValidatorMember.setHash(of: nodes[4].validators)
+        let oldSet = genesis.validatorsHash
+        // Decided: block `added` holds the passing vote; its state holds 5; the set signs from added + 2.
+        try await waitForHeight(added + 8, nodes)
+        let chain = nodes[0].store
+        for number in 1...(added + 8) {
+            let header = try #require(try chain.header(number: number))
+            #expect(header.validatorsHash == (number >= added + 2 ? newSet : oldSet), "validatorsHash at \(number)")
+            #expect(header.nextValidatorsHash == (number + 1 >= added + 2 ? newSet : oldSet), "nextValidatorsHash at \(number)")
+        }
+        let proposers = try ((added + 2)...(added + 8)).map { try #require(try chain.header(number: $0)).proposer }
+        #expect(proposers.contains(votedInKey.address), "the newcomer proposes once it is in the set")
+
+        // Out: validator 0, by the other four.
+        for (offset, key) in (Array(testValidatorKeys[1...]) + [votedInKey]).enumerated() {
+            let nonce: UInt64 = offset < 2 ? 1 : 0
+            _ = await nodes[offset + 1].submit([try validatorVote(key, nonce: nonce, remove: testValidatorKeys[0].address)])
+        }
+        let removed = try await firstBlock(where: { $0.count == 4 }, event: "ValidatorRemoved(address,uint256)", nodes[1])
+        try await waitForHeight(removed + 8, nodes)
+        for number in (removed + 3)...(removed + 8) {
+            let certificate = try ConsensusEncoding.decodeCertificate(try #require(try chain.block(number: number)?.block).lastCommit)
+            #expect(!certificate.signatures.contains { $0.validator == testValidatorKeys[0].address },
+                    "the removed validator's precommit counts at \(number - 1)")
+            #expect(try #require(try chain.header(number: number)).proposer != testValidatorKeys[0].address)
+        }
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: removed + 8)
+    }
+
+    /// Waits until `node`'s set of the next height meets `condition`; returns the block whose
+    /// receipts hold `event` (the block that changed the set: the last one holding it).
+    private func firstBlock(where condition: ([ValidatorMember]) -> Bool, event: String, _ node: LedgerNode,
+                            seconds: Double = 20) async throws -> UInt64 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition(node.validators), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(condition(node.validators), "the vote never passed")
+        let topic = Keccak256.hash(Array(event.utf8))
+        for number in stride(from: node.status.head.number, through: 1, by: -1) {
+            let receipts = try #require(try node.store.receipts(number: number))
+            if receipts.contains(where: { $0.receipt.logs.contains { $0.topics.first == topic } }) { return number }
+        }
+        Issue.record("no block holds \(event)")
+        return 0
     }
 
     @Test func twoOfFourCannotDecide() async throws {

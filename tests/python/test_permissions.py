@@ -30,7 +30,7 @@ def chain():
 
 def send(w3, account, call, **extra):
     transaction = call.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-                                          "gas": 200_000, **fees(w3), **extra})
+                                          "gas": 300_000, **fees(w3), **extra})
     receipt = w3.eth.wait_for_transaction_receipt(
         w3.eth.send_raw_transaction(account.sign_transaction(transaction).raw_transaction))
     assert receipt.status == 1
