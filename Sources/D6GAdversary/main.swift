@@ -190,23 +190,29 @@ struct Unlisted: AsyncCommand {
     func execute() async throws {
         let observer = ConnectionObserver()
         // The unlisted node accepts anyone itself: only the far side's allowlist is under test.
+        let key = PrivateKey.generate()
         let transport = PeerTransport(
-            configuration: PeerTransportConfiguration(nodeKey: PrivateKey.generate(), chainId: chainId, port: 0),
+            configuration: PeerTransportConfiguration(nodeKey: key, chainId: chainId, port: 0),
             allows: { _ in true }, delegate: observer)
         _ = try await transport.start()
         transport.connect(to: peer)
         try await Task.sleep(for: .seconds(seconds))
-        let connected = observer.connected.withLock { $0 }
-        print(#"{"event": "unlisted", "sessions": \#(connected)}"#)
+        // The dialler learns only after its last handshake message whether the other side admits
+        // it, so it may count sessions that were closed at once: what matters is that none is
+        // open at the end and that no frame ever came through.
+        let (attempts, frames) = (observer.connected.withLock { $0 }, observer.frames.withLock { $0 })
+        print(#"{"event": "unlisted", "nodeKey": "\#(Hex.encode(key.publicKey.compressedBytes))", "#
+            + #""attempts": \#(attempts), "open": \#(transport.connectedPeers.count), "frames": \#(frames)}"#)
         await transport.stop()
     }
 }
 
 final class ConnectionObserver: PeerTransportDelegate, Sendable {
     let connected = Mutex(0)
+    let frames = Mutex(0)
     func peerConnected(_ peer: PeerID) { connected.withLock { $0 += 1 } }
     func peerDisconnected(_ peer: PeerID) {}
-    func received(kind: UInt8, payload: [UInt8], from peer: PeerID) {}
+    func received(kind: UInt8, payload: [UInt8], from peer: PeerID) { frames.withLock { $0 += 1 } }
     func transportNote(_ text: String, peer: PeerID?) {}
 }
 
