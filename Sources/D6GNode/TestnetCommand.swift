@@ -37,6 +37,9 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("empty-block-period-ms"), help: "An empty block at most this often when idle.")
     var emptyBlockPeriodMs: UInt64 = 1_000
 
+    @Option(name: .customLong("min-block-interval-ms"), help: "The least time between two blocks (config.d6g.minBlockIntervalMs).")
+    var minBlockIntervalMs: UInt64 = 250
+
     func validate() throws {
         guard (1...64).contains(validators) else { throw ValidationError("--validators must be between 1 and 64") }
         guard (0...16).contains(followers) else { throw ValidationError("--followers must be between 0 and 16") }
@@ -47,6 +50,9 @@ struct TestnetCommand: ParsableCommand {
             throw ValidationError("\(out) exists; choose a new directory (keys are never overwritten)")
         }
         guard emptyBlockPeriodMs >= 250 else { throw ValidationError("--empty-block-period-ms must be at least 250") }
+        guard (10...emptyBlockPeriodMs).contains(minBlockIntervalMs) else {
+            throw ValidationError("--min-block-interval-ms must be between 10 and --empty-block-period-ms")
+        }
     }
 
     func run() throws {
@@ -62,7 +68,7 @@ struct TestnetCommand: ParsableCommand {
                 + #""nodeKey": "\#(Hex.encode(pair.node.publicKey.compressedBytes))", "power": 1}"#)
         }
         let genesisJSON = try Self.genesis(validators: members, funding: nodes.map(\.validator.address), chainId: chainId,
-                                           emptyBlockPeriodMs: emptyBlockPeriodMs)
+                                           emptyBlockPeriodMs: emptyBlockPeriodMs, minBlockIntervalMs: minBlockIntervalMs)
         _ = try Genesis(json: genesisJSON) // the file the nodes will read parses
         try Data(genesisJSON.utf8).write(to: root.appendingPathComponent("genesis.json"))
 
@@ -109,11 +115,13 @@ struct TestnetCommand: ParsableCommand {
 
     /// The devnet's genesis with these validators, chain id and pacing.
     /// `funding`: the validators' accounts, which pay for their votes on the validator set.
-    static func genesis(validators: [String], funding: [Address], chainId: UInt64, emptyBlockPeriodMs: UInt64) throws -> String {
+    static func genesis(validators: [String], funding: [Address], chainId: UInt64, emptyBlockPeriodMs: UInt64,
+                        minBlockIntervalMs: UInt64) throws -> String {
         var json = DevNetwork.genesisJSON
         guard let start = json.range(of: #""validators": ["#),
               let end = json.range(of: "],", range: start.upperBound..<json.endIndex),
-              json.contains(#""chainId": 1337"#), json.contains(#""emptyBlockPeriodMs": 5000"#) else {
+              json.contains(#""chainId": 1337"#), json.contains(#""emptyBlockPeriodMs": 5000"#),
+              json.contains(#""minBlockIntervalMs": 250"#) else {
             throw CommandFailure("the built-in devnet genesis changed shape; update TestnetCommand")
         }
         json.replaceSubrange(start.lowerBound..<end.upperBound,
@@ -121,6 +129,7 @@ struct TestnetCommand: ParsableCommand {
         json = json.replacingOccurrences(of: #""chainId": 1337"#, with: #""chainId": \#(chainId)"#)
         let funded = funding.map { #""\#($0.checksummed)": { "balance": "1000000000000000000000" },"# }
         json = json.replacingOccurrences(of: #""alloc": {"#, with: #""alloc": {"# + funded.map { "\n    " + $0 }.joined())
+        json = json.replacingOccurrences(of: #""minBlockIntervalMs": 250"#, with: #""minBlockIntervalMs": \#(minBlockIntervalMs)"#)
         return json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
     }
 }

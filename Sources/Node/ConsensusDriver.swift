@@ -506,6 +506,7 @@ final class ConsensusDriver: @unchecked Sendable {
             return halt("cannot read this node's state to commit block \(hash): \(reason)")
         }
         let committedFrom = Self.monotonicMilliseconds()
+        let signers = (try? tip.validators(forHeight: tip.nextHeight))??.set
         let decided: ExecutedBlock
         do { decided = try tip.commit(hash, certificate: certificate) } catch {
             return halt("cannot commit block \(tip.nextHeight): \(error)")
@@ -519,6 +520,14 @@ final class ConsensusDriver: @unchecked Sendable {
         let committedAt = Self.monotonicMilliseconds()
         let block = decided.block
         metrics.round.record(round)
+        metrics.roundsPerHeight.record(round + 1)
+        metrics.heightTime.recordMilliseconds(Int64(clamping: committedAt &- heightStartedAt))
+        if let signers, let signed = try? ConsensusEncoding.decodeCertificate(certificate) {
+            let present = Set(signed.signatures.map(\.validator))
+            for member in signers.validators where !present.contains(member.id) {
+                metrics.missedPrecommit(by: member.id.checksummed)
+            }
+        }
         metrics.buildTime.recordMilliseconds(Int64(clamping: buildMilliseconds))
         metrics.commitTime.recordMilliseconds(Int64(clamping: committedAt &- committedFrom))
         log(.info, "committed block", ["number": block.number, "hash": tip.headHash, "transactions": block.transactions.count,

@@ -9,6 +9,10 @@ final class NodeMetrics: Sendable {
     let height = Gauge(label: "d6g_chain_height")
     let round = Gauge(label: "d6g_consensus_round")
     let equivocations = Counter(label: "d6g_consensus_equivocations_total")
+    /// Rounds a height took (1: decided in round 0), per committed height.
+    let roundsPerHeight = Recorder(label: "d6g_consensus_rounds_per_height", aggregate: true)
+    /// From the start of a height to its commit here.
+    let heightTime = Metrics.Timer(label: "d6g_consensus_height_seconds")
     let blocks = Counter(label: "d6g_blocks_committed_total")
     let transactions = Counter(label: "d6g_transactions_committed_total")
     let buildTime = Metrics.Timer(label: "d6g_block_build_seconds")
@@ -16,6 +20,21 @@ final class NodeMetrics: Sendable {
     let pending = Gauge(label: "d6g_mempool_pending")
     let queued = Gauge(label: "d6g_mempool_queued")
     let databaseSize = Gauge(label: "d6g_db_size_bytes")
+
+    /// `d6g_consensus_missed_precommits_total{validator=…}`: members of a height's set whose
+    /// precommit is not in its commit certificate (absent, late or partitioned), one counter per
+    /// validator, kept like the reject counters below.
+    private let missed = Mutex<[String: Counter]>([:])
+
+    func missedPrecommit(by validator: String) {
+        let counter = missed.withLock { counters in
+            if let existing = counters[validator] { return existing }
+            let made = Counter(label: "d6g_consensus_missed_precommits_total", dimensions: [("validator", validator)])
+            counters[validator] = made
+            return made
+        }
+        counter.increment()
+    }
 
     /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule, made when first used and
     /// kept (a flood of rejects must not look the metric up in the registry each time).

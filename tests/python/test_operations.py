@@ -58,6 +58,10 @@ def test_metrics_follow_the_chain_the_pool_and_rpc(observed):
     assert samples[("d6g_rpc_request_duration_seconds_count", (("method", "eth_getTransactionReceipt"),))] >= 1
     assert not any(labels == (("method", "no_such_method"),) for (_, labels) in samples), "unknown names never become labels"
     assert samples[("d6g_block_commit_seconds_count", ())] >= 1
+    assert samples[("d6g_consensus_height_seconds_count", ())] >= receipt.blockNumber
+    assert samples[("d6g_consensus_rounds_per_height_count", ())] >= receipt.blockNumber
+    # One validator signs every certificate: it never misses one.
+    assert not any(name == "d6g_consensus_missed_precommits_total" for (name, _) in samples)
     assert samples[("d6g_db_size_bytes", ())] > 0
 
 
