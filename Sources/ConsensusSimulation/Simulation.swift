@@ -18,10 +18,25 @@ public enum ByzantineBehaviour: String, Sendable, CaseIterable {
     /// towards the other half, the same A and B for all colluders at a (height, round). With a
     /// third or more of the power this makes the halves decide differently.
     case split
+    /// Sends what its core sends, and with each message signed votes for the next dozen rounds
+    /// and the next three heights, for values nobody proposed: one validator's power (less than
+    /// a third) must never make a correct node skip a round or keep those votes without bound.
+    case floodFuture
+    /// Proposes, from round 1 on, a fresh value with a valid round it never saw a polka in (the
+    /// round before): correct nodes must not accept a proposal on a polka they cannot see.
+    case falseValidRound
+    /// Sends what its core sends, and votes in each other validator's name under its own
+    /// signature: correct nodes must count none of them.
+    case forge
+    /// Its proposals' values never reach anyone (the block is withheld): validation never
+    /// answers, and the round must move on by timeout, never by an "invalid" for a block unseen.
+    case withholdBlocks
 
-    /// The behaviours `SimulationConfiguration.random` draws from. `split` is left out so that a
-    /// seed keeps meaning the same run; `SimulationTests` exercises it on its own.
+    /// The behaviours `SimulationConfiguration.random` draws from. The others are left out so
+    /// that a seed keeps meaning the same run; `SimulationConfiguration.hostile` draws from all
+    /// but `split`, which `SimulationTests` exercises on its own.
     public static let randomlyDrawn: [ByzantineBehaviour] = [.silent, .equivocate, .voteInvalid]
+    public static let hostileDrawn: [ByzantineBehaviour] = randomlyDrawn + [.floodFuture, .falseValidRound, .forge, .withholdBlocks]
 }
 
 /// Everything that determines a run; `description` is enough to reproduce it.
@@ -83,18 +98,28 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
     /// A random hostile configuration drawn from `seed`: 4–10 validators, up to f faulty,
     /// a chaotic network until GST.
     public static func random(seed: UInt64, crashes: Bool = false) -> SimulationConfiguration {
+        draw(seed: seed, crashes: crashes, behaviours: ByzantineBehaviour.randomlyDrawn, longDelays: false)
+    }
+
+    /// Like `random`, with every Byzantine behaviour but `split`, exactly f faulty validators,
+    /// unequal power in half the runs, and after GST delays up to twice the base propose timeout.
+    public static func hostile(seed: UInt64) -> SimulationConfiguration {
+        draw(seed: seed, crashes: false, behaviours: ByzantineBehaviour.hostileDrawn, longDelays: true)
+    }
+
+    private static func draw(seed: UInt64, crashes: Bool, behaviours: [ByzantineBehaviour],
+                             longDelays: Bool) -> SimulationConfiguration {
         var random = SplitMix64(seed: seed)
         let count = random.int(in: 4...10)
         let maxFaulty = (count - 1) / 3
-        let faultyCount = random.int(in: 0...maxFaulty)
+        let faultyCount = longDelays ? maxFaulty : random.int(in: 0...maxFaulty)
         var byzantine: [Int: ByzantineBehaviour] = [:]
         var candidates = Array(0..<count)
         for _ in 0..<faultyCount {
             let pick = candidates.remove(at: random.int(in: 0...(candidates.count - 1)))
-            let behaviours = ByzantineBehaviour.randomlyDrawn
             byzantine[pick] = behaviours[random.int(in: 0...(behaviours.count - 1))]
         }
-        return SimulationConfiguration(
+        var configuration = SimulationConfiguration(
             seed: seed, validatorCount: count, byzantine: byzantine,
             targetHeight: Height(random.int(in: 2...4)),
             gst: random.int(in: 0...6_000),
@@ -107,6 +132,15 @@ public struct SimulationConfiguration: Sendable, CustomStringConvertible {
             rebroadcastInterval: 1_000,
             validationDelay: 0...random.int(in: 0...50),
             blockInterval: random.int(in: 0...20))
+        if longDelays {
+            configuration.delayAfterGST = 0...random.int(in: 1...(2 * configuration.timeouts.proposeBase))
+            // Unequal power that keeps the faulty below a third: each faulty validator has power 1,
+            // each correct one 1–3.
+            if random.chance(perMille: 500) {
+                configuration.powers = (0..<count).map { byzantine[$0] == nil ? random.int(in: 1...3) : 1 }
+            }
+        }
+        return configuration
     }
 
     public var description: String {
@@ -359,6 +393,8 @@ public struct Simulation {
             queue.push(.input(node: node, epoch: epoch, .proposeValue(value, height: height, round: round)),
                        at: now + random.int(in: 0...2))
         case .validate(let value, let height, _):
+            // A withheld block never arrives: the driver never answers for it.
+            if value.proposer != node, configuration.byzantine[value.proposer] == .withholdBlocks { return }
             queue.push(.input(node: node, epoch: epoch,
                               .validationResult(value, height: height, isValid: value.isValid)),
                        at: now + random.int(in: configuration.validationDelay))
@@ -430,6 +466,41 @@ public struct Simulation {
                 send(message, from: node)
             case .vote: send(conflictingTwin(of: message, by: node, invalid: true), from: node)
             }
+        case .floodFuture:
+            noteProposal(message)
+            send(message, from: node)
+            for step in 1...12 {
+                send(signedVote(.prevote, height: message.height, round: message.round + step, by: node, as: node), from: node)
+            }
+            for step in Height(1)...3 {
+                send(signedVote(.precommit, height: message.height + step, round: 0, by: node, as: node), from: node)
+            }
+        case .falseValidRound:
+            guard case .proposal(let proposal) = message, proposal.round >= 1 else {
+                noteProposal(message)
+                return send(message, from: node)
+            }
+            let value = SimulatedValue(height: proposal.height, round: proposal.round, proposer: node, isValid: true,
+                                       nonce: random.next())
+            let bytes = SigningBytes.proposal(SimulatedContext.self, domain: coreConfiguration.signingDomain,
+                                              height: proposal.height, round: proposal.round, valueID: value,
+                                              validRound: proposal.round - 1)
+            let claimed = Message.proposal(Proposal(height: proposal.height, round: proposal.round, value: value,
+                                                    validRound: proposal.round - 1, proposer: node,
+                                                    signature: FakeSigner(validator: node, scheme: scheme).sign(bytes)))
+            noteProposal(claimed)
+            send(claimed, from: node)
+        case .forge:
+            noteProposal(message)
+            send(message, from: node)
+            if case .vote(let vote) = message {
+                for other in nodes.indices where other != node {
+                    send(signedVote(vote.type, height: vote.height, round: vote.round, by: node, as: other), from: node)
+                }
+            }
+        case .withholdBlocks:
+            noteProposal(message)
+            send(message, from: node)
         case .split:
             let towardsA = splitMessage(like: message, by: node, side: 0)
             let towardsB = splitMessage(like: message, by: node, side: 1)
@@ -475,6 +546,17 @@ public struct Simulation {
             return .vote(Vote(type: vote.type, height: vote.height, round: vote.round, valueID: value,
                               validator: node, signature: signer.sign(bytes)))
         }
+    }
+
+    /// A vote for a fresh value at (height, round), signed by `signer` in `validator`'s name
+    /// (a forgery unless the two are the same).
+    private mutating func signedVote(_ type: VoteType, height: Height, round: Int, by signer: Int,
+                                     as validator: Int) -> Message {
+        let value = SimulatedValue(height: height, round: round, proposer: signer, isValid: true, nonce: random.next())
+        let bytes = SigningBytes.vote(SimulatedContext.self, domain: coreConfiguration.signingDomain, type: type,
+                                      height: height, round: round, valueID: value)
+        return .vote(Vote(type: type, height: height, round: round, valueID: value, validator: validator,
+                          signature: FakeSigner(validator: signer, scheme: scheme).sign(bytes)))
     }
 
     /// The same kind of message for the same height and round, for another value, validly signed.
