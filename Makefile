@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run testnet test test-swift test-python crash-test deps build bench bench-vm bench-dsl bench-transfers bench-gas soak fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-network soak fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -48,6 +48,13 @@ CRASH_KILLS ?= 10
 crash-test: build $(PYTHON_STAMP)
 	.venv/bin/python scripts/crash_test.py --binary $(BIN)/d6g-node --kills $(CRASH_KILLS)
 
+# End-to-end fault scenarios on real `d6g-node run` processes over loopback (tests/e2e,
+# Docs/testing.md): kill -9 under load, a partition through a TCP proxy, replayed, damaged and
+# oversized frames, garbage at the P2P port, a node syncing from scratch. About 10 minutes, most of
+# it the 300 s ban the frame faults earn, so it is not part of `make test`. D6G_E2E_SEED=N repeats a run.
+e2e: build $(PYTHON_STAMP)
+	D6G_NODE_BIN=$(BIN)/d6g-node .venv/bin/python -m pytest -q tests/e2e
+
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
 BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc
 bench: build bench-vm
@@ -73,6 +80,11 @@ $(BENCH_DSL_STAMP):
 
 bench-dsl: build $(BENCH_DSL_STAMP)
 	$(BIN)/d6g-bench dsl --python .venv-bench/bin/python
+
+# P3 on four local validators (real processes over TCP): throughput, latency at 2,000/s, finality
+# and recovery after kill -9, at minimum block intervals of 100, 250 and 500 ms (scripts/bench_network.py).
+bench-network: build $(PYTHON_STAMP)
+	.venv/bin/python scripts/bench_network.py --bin $(BIN)
 
 # ns per gas of every operation class on a 1M-account RocksDB state, and the worst-case block (P8).
 bench-gas: build

@@ -4,100 +4,18 @@ gossip, proposals, votes, blocks over the P2P layer), one node is killed with SI
 others go on, and after its restart it catches up; a follower (no validator key) keeps the same
 chain; all five are stopped at once and started again, and the chain goes on; then every node
 holds the same block hash and state root at every height, and every receipt is on every node."""
-import os
-import random
 import signal
-import socket
-import subprocess
-import time
 
 import pytest
 from eth_account import Account
-from web3 import Web3
 
 from conftest import DEV_KEYS, node_binary
-
-CHAIN_ID = 1338
-
-
-def free_base(count: int) -> int:
-    """A port such that base … base + count − 1 are free now."""
-    for _ in range(100):
-        base = random.randint(20_000, 60_000)
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                sockets.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free port range")
-
-
-class LocalTestnet:
-    def __init__(self, root: str, validators: int = 4, followers: int = 1):
-        self.root = root
-        self.count = validators + followers
-        self.rpc_base = free_base(self.count)
-        self.p2p_base = free_base(self.count)
-        subprocess.run([node_binary(), "testnet", "--validators", str(validators), "--followers", str(followers),
-                        "--out", root, "--rpc-base-port", str(self.rpc_base), "--p2p-base-port", str(self.p2p_base)],
-                       check=True, capture_output=True)
-        for index in range(self.count):
-            subprocess.run([node_binary(), "init", "--genesis", f"{root}/genesis.json", "--datadir",
-                            f"{root}/node{index}/data"], check=True, capture_output=True)
-        self.processes = [None] * self.count
-
-    def start(self, index: int):
-        log = open(f"{self.root}/node{index}.log", "ab")
-        self.processes[index] = subprocess.Popen([node_binary(), "run", "--config", f"{self.root}/node{index}.toml"],
-                                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-
-    def web3(self, index: int) -> Web3:
-        return Web3(Web3.HTTPProvider(f"http://127.0.0.1:{self.rpc_base + index}", request_kwargs={"timeout": 10}))
-
-    def height(self, index: int) -> int:
-        try:
-            return self.web3(index).eth.block_number
-        except Exception:
-            return -1
-
-    def wait_for(self, condition, timeout=30.0, what="condition"):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if condition():
-                return
-            time.sleep(0.1)
-        logs = "\n".join(open(f"{self.root}/node{i}.log").read()[-1500:] for i in range(self.count))
-        raise AssertionError(f"timed out waiting for {what}; heights {[self.height(i) for i in range(self.count)]}\n{logs}")
-
-    def stop(self):
-        for process in self.processes:
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            if process:
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-
-def transfer(w3: Web3, account, nonce: int) -> bytes:
-    base_fee = w3.eth.get_block("latest")["baseFeePerGas"]
-    return bytes(account.sign_transaction({
-        "to": "0x000000000000000000000000000000000000bEEF", "value": 1, "gas": 21_000, "chainId": CHAIN_ID,
-        "nonce": nonce, "maxFeePerGas": 2 * base_fee, "maxPriorityFeePerGas": 0}).raw_transaction)
+from localnet import CHAIN_ID, LocalTestnet, transfer
 
 
 @pytest.fixture
 def testnet(tmp_path):
-    net = LocalTestnet(str(tmp_path / "testnet"))
+    net = LocalTestnet(str(tmp_path / "testnet"), node_binary())
     for index in range(net.count):
         net.start(index)
     yield net
