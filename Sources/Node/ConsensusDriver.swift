@@ -172,6 +172,12 @@ final class ConsensusDriver: @unchecked Sendable {
         if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
         if message.height > tip.nextHeight, signers(at: message.height)?.contains(message.sender) == true,
            isAuthentic(message) { catchUp() }
+        // Relayed on when it belongs to this height and round or the next (what the validators
+        // need now; never a flood of far rounds), from a member, authentic.
+        if message.height == tip.nextHeight, message.round <= core.round + 1, message.sender != core.validator,
+           signers(at: message.height)?.contains(message.sender) == true, isAuthentic(message) {
+            network.relay(message)
+        }
         inputs.append(.receive(message))
         drain()
     }

@@ -9,6 +9,10 @@ import LedgerTypes
 public protocol ConsensusNetwork: Sendable {
     /// A proposal or vote this validator signed (already in its write-ahead log).
     func broadcast(_ message: ConsensusMessage<LedgerConsensus>)
+    /// A validator's proposal or vote of the current height that came from a peer, checked
+    /// (signed by a member): sent on to every peer, once per node, so that validators that
+    /// cannot reach each other directly still hear each other through the rest.
+    func relay(_ message: ConsensusMessage<LedgerConsensus>)
     /// A block this validator proposes (or re-proposes), sent before its proposal.
     func broadcast(_ block: Block)
     /// The decision of a height (its proposal and commit certificate), for peers a height behind;
@@ -29,6 +33,7 @@ public protocol ConsensusNetwork: Sendable {
 public struct NoPeers: ConsensusNetwork {
     public init() {}
     public func broadcast(_ message: ConsensusMessage<LedgerConsensus>) {}
+    public func relay(_ message: ConsensusMessage<LedgerConsensus>) {}
     public func broadcast(_ block: Block) {}
     public func broadcast(commit decision: Decision<LedgerConsensus>) {}
     public func broadcast(_ evidence: Evidence<LedgerConsensus>) {}

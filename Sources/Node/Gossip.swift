@@ -37,6 +37,9 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
     /// Peers with a committed-blocks request being answered: one at a time each, so a peer
     /// cannot queue thousands of storage reads a second.
     private let serving = Mutex<Set<PeerID>>([])
+    /// Consensus messages this node sent (its own and relayed), by the hash of their bytes:
+    /// each goes out once, so relays end (every node relays a message at most once).
+    private let sent = Mutex(RecentHashes(capacity: 16_384))
 
     /// Committed blocks sent per request (a node far behind asks again from where it got to).
     public static let committedBlocksPerRequest = 16
@@ -71,7 +74,18 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
 
     // MARK: ConsensusNetwork
 
-    public func broadcast(_ message: ConsensusMessage<LedgerConsensus>) { send(.consensus, ConsensusEncoding.encode(message)) }
+    public func broadcast(_ message: ConsensusMessage<LedgerConsensus>) {
+        let payload = ConsensusEncoding.encode(message)
+        _ = sent.withLock { $0.insert(Keccak256.hash(payload)) }
+        send(.consensus, payload)
+    }
+
+    public func relay(_ message: ConsensusMessage<LedgerConsensus>) {
+        let payload = ConsensusEncoding.encode(message)
+        guard sent.withLock({ $0.insert(Keccak256.hash(payload)) }) else { return }
+        metrics.relayed.increment()
+        send(.consensus, payload)
+    }
     public func broadcast(_ block: Block) { send(.block, block.encoded) }
     public func broadcast(commit decision: Decision<LedgerConsensus>) { send(.commit, ConsensusEncoding.encode(decision)) }
     public func broadcast(_ evidence: Evidence<LedgerConsensus>) { send(.evidence, ConsensusEncoding.encode(evidence)) }
@@ -172,5 +186,28 @@ enum GossipError: Error, CustomStringConvertible {
         switch self {
         case .tooManyTransactions(let count): "\(count) transactions in one frame (at most \(Gossip.transactionsPerFrame))"
         }
+    }
+}
+
+/// A set of the last `capacity` hashes inserted: older ones are forgotten first.
+struct RecentHashes {
+    let capacity: Int
+    private var members: Set<Hash32> = []
+    private var order: [Hash32] = []
+    private var next = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Inserts `hash`; false if it is already there.
+    mutating func insert(_ hash: Hash32) -> Bool {
+        guard members.insert(hash).inserted else { return false }
+        if order.count < capacity {
+            order.append(hash)
+        } else {
+            members.remove(order[next])
+            order[next] = hash
+            next = (next + 1) % capacity
+        }
+        return true
     }
 }

@@ -57,6 +57,7 @@ final class GossipMetrics: Sendable {
     private let peers = Gauge(label: "d6g_p2p_peers")
     let sentBytes = Counter(label: "d6g_p2p_sent_bytes_total")
     let receivedBytes = Counter(label: "d6g_p2p_received_bytes_total")
+    let relayed = Counter(label: "d6g_p2p_relayed_messages_total")
     private let connected = Mutex(0)
 
     func peerConnected() { peers.record(connected.withLock { $0 += 1; return $0 }) }

@@ -64,6 +64,11 @@ final class MemoryNetwork: @unchecked Sendable {
     private struct State {
         var nodes: [LedgerNode?] = []
         var cutOff: Set<Int> = []
+        /// Pairs (smaller index first) that cannot reach each other directly.
+        var cutLinks: Set<[Int]> = []
+        /// What each node relayed (it relays a message once).
+        var relayed: [Int: Set<ConsensusMessage<LedgerConsensus>>] = [:]
+        var relays = 0
         var withholdBlocks = false
         var tamperBlocks = false
         var blockRequests = 0
@@ -79,6 +84,17 @@ final class MemoryNetwork: @unchecked Sendable {
     }
 
     func cutOff(_ index: Int) { state.withLock { _ = $0.cutOff.insert(index) } }
+    func cutLink(_ a: Int, _ b: Int) { state.withLock { _ = $0.cutLinks.insert([min(a, b), max(a, b)]) } }
+    var relays: Int { state.withLock { $0.relays } }
+
+    /// Whether `node` relays `message` now (the first time it is asked to).
+    fileprivate func relayOnce(_ message: ConsensusMessage<LedgerConsensus>, by node: Int) -> Bool {
+        state.withLock { state in
+            guard state.relayed[node, default: []].insert(message).inserted else { return false }
+            state.relays += 1
+            return true
+        }
+    }
     func withholdBlocks() { state.withLock { $0.withholdBlocks = true } }
     /// Every block goes out twice: first a copy with the header kept and the body changed (what
     /// a hostile peer could send, the hash covering the header only), then the real one.
@@ -91,7 +107,8 @@ final class MemoryNetwork: @unchecked Sendable {
         state.withLock { state in
             guard !state.cutOff.contains(from) else { return [] }
             return state.nodes.enumerated().compactMap { index, node in
-                index == from || state.cutOff.contains(index) ? nil : node
+                index == from || state.cutOff.contains(index) || state.cutLinks.contains([min(from, index), max(from, index)])
+                    ? nil : node
             }
         }
     }
@@ -104,6 +121,12 @@ final class MemoryNetwork: @unchecked Sendable {
         let index: Int
 
         func broadcast(_ message: ConsensusMessage<LedgerConsensus>) {
+            _ = network.relayOnce(message, by: index)
+            for peer in network.peers(of: index) { peer.receive(message) }
+        }
+
+        func relay(_ message: ConsensusMessage<LedgerConsensus>) {
+            guard network.relayOnce(message, by: index) else { return }
             for peer in network.peers(of: index) { peer.receive(message) }
         }
 
@@ -394,6 +417,19 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         }
         Issue.record("no block holds \(event)")
         return 0
+    }
+
+    /// Links 0–1 and 2–3 cut: every validator still reaches two of the other three, and their
+    /// messages reach the rest through them (relay); without relay no one would hear a quorum.
+    @Test func validatorsThatCannotReachEachOtherHearEachOtherThroughTheRest() async throws {
+        let network = MemoryNetwork()
+        network.cutLink(0, 1)
+        network.cutLink(2, 3)
+        let nodes = try startNetwork(try multiValidatorGenesis(), network: network)
+        try await waitForHeight(6, nodes)
+        #expect(network.relays > 0)
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: 6)
     }
 
     @Test func twoOfFourCannotDecide() async throws {

@@ -102,3 +102,31 @@ def test_a_validator_cut_off_for_30_seconds_catches_up(testnet_factory, proxy_fa
     top = net.assert_agreement(receipted=receipted)
     report(f"agreement: five nodes, heights 0…{top}, {len(receipted)} receipted transfers on every node; "
            f"load {load.summary()}")
+
+
+def test_two_cut_links_do_not_stop_the_chain(testnet_factory, proxy_factory, load_factory, report):
+    """Links 0–1 and 2–3 cut at once, for 20 s: every validator still reaches two of the other
+    three, so each one's proposals and votes reach the one it cannot reach through the others
+    (each node relays a validator's message of the current height once). The chain goes on."""
+    net = testnet_factory(validators=4, followers=0)
+    proxy = proxy_factory(avoid=range(net.rpc_base, net.p2p_base + net.count))
+    cut = {(0, 1), (1, 0), (2, 3), (3, 2)}
+    net.redirect_peers(lambda dialler, target: proxy.route(net.p2p_port(target), dialler, target).port
+                       if (dialler, target) in cut else None)
+    for index in range(net.count):
+        net.start(index)
+    net.wait_for(lambda: min(net.heights()) >= 3, timeout=60, what="height 3")
+    load = load_factory(net)
+    proxy.cut("refuse")
+    before = min(net.heights())
+    time.sleep(20)
+    during = min(net.heights())
+    sessions = [len(net.peer_keys(i)) for i in range(net.count)]
+    proxy.restore()
+    report(f"with links 0–1 and 2–3 cut for 20 s: every node went from {before} to at least {during}; "
+           f"sessions per node {sessions}")
+    assert all(count == 2 for count in sessions), f"the cut links were not down: sessions {sessions}"
+    assert during >= before + 10, f"only {during - before} heights in 20 s with two links cut"
+    load.stop()
+    assert not load.failed, f"transfers with status ≠ 1: {load.failed}"
+    net.assert_agreement(receipted=load.receipted_hashes())
