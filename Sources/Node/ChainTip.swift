@@ -57,6 +57,8 @@ final class ChainTip {
     static let receivedBytesLimit = 64 << 20
     private var unaskedBytes = 0
     private var unaskedPerRound: [UInt64: Int] = [:]
+    /// Where senders already recovered can be found (the node's pool), set once by the node.
+    var knownSenders: (([SignedTransaction]) -> [RecoveredTransaction?])?
     /// Validator sets by the block whose state holds them (height − 2).
     private var sets: [UInt64: HeightSet] = [:]
 
@@ -179,7 +181,7 @@ final class ChainTip {
         let transactions: [RecoveredTransaction]
         let execution: BlockExecution
         do {
-            transactions = try executor.recoverSenders(of: block)
+            transactions = try senders(of: block)
             execution = try executor.validate(block, recovered: transactions, feeRecipient: checks.genesis.settings.feeRecipient,
                                               parentState: parentState)
         } catch { throw .invalidBlock(error) }
@@ -204,7 +206,7 @@ final class ChainTip {
         let parentState: TrieStateReader
         do { parentState = try store.state(at: head) } catch { return .fault("\(error)") }
         do {
-            let transactions = try executor.recoverSenders(of: block)
+            let transactions = try senders(of: block)
             let execution = try executor.validate(block, recovered: transactions, feeRecipient: checks.genesis.settings.feeRecipient,
                                                   parentState: parentState)
             received[hash] = nil
@@ -217,6 +219,25 @@ final class ChainTip {
             received[hash] = nil
             return refuse(hash, "\(error)")
         }
+    }
+
+    /// The block's transactions with their senders: the pool's copies where it has them, the
+    /// rest recovered here.
+    private func senders(of block: Block) throws(BlockValidationError) -> [RecoveredTransaction] {
+        let known = knownSenders?(block.transactions) ?? []
+        let rules = executor.rules
+        var recovered: [RecoveredTransaction] = []
+        recovered.reserveCapacity(block.transactions.count)
+        for (index, transaction) in block.transactions.enumerated() {
+            if index < known.count, let found = known[index] {
+                recovered.append(found)
+                continue
+            }
+            do {
+                recovered.append(try transaction.recovered(onChain: rules.chainId, options: rules.transactionOptions))
+            } catch { throw .invalidSignature(index: index, error) }
+        }
+        return recovered
     }
 
     private func refuse(_ hash: Hash32, _ reason: String) -> BlockVerdict {

@@ -153,6 +153,7 @@ public final class LedgerNode: @unchecked Sendable {
         do {
             pool = TransactionPool(configuration: mempoolConfiguration, headState: try store.state(at: head), log: log)
         } catch { throw .chain(error) }
+        tip.knownSenders = { [pool] transactions in pool.recovered(transactions) }
         published = Mutex(NodeStatus(head: head, headHash: tip.headHash, pendingTransactions: 0, queuedTransactions: 0))
 
         // A follower (no validator key) runs the same driver with a throwaway key outside the
