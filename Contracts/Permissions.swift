@@ -90,7 +90,10 @@ public let permissions = Contract("Permissions") {
         Require(local.validator != 0, "the zero address cannot be a validator")
         Require(state.validatorInfo[local.validator].votingPower == 0, "already a validator")
         Require(local.nodeKey.length == 33, "a node key is a 33-byte compressed secp256k1 public key")
-        Require(local.power > 0 && local.power <= 1_000_000, "a validator's power is 1 to 1,000,000")
+        // The consensus core refuses a set whose total power exceeds 2^16: a vote past it would
+        // leave a set no node can load, and the chain would stop at that block.
+        Require(local.power > 0 && state.totalPower + local.power.as(.uint256) <= 65_536,
+                "the total power of the set is at most 65,536")
         Require(state.validators.length < 128, "at most 128 validators")
         Let("change", keccak256(state.setVersion, 1, local.validator, local.power, local.nodeKey))
         Require(!state.changeVotes[local.change][sender], "already voted for this change")

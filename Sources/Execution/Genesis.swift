@@ -200,8 +200,13 @@ extension Genesis {
         guard !validatorList.isEmpty else {
             throw GenesisError(field: "config.d6g.validators", problem: "at least one validator is required")
         }
+        guard validatorList.count <= Permissions.maximumValidators else {
+            throw GenesisError(field: "config.d6g.validators",
+                               problem: "at most \(Permissions.maximumValidators) validators")
+        }
         var validators: [GenesisValidator] = []
         var seen: Set<Address> = []
+        var totalPower: UInt64 = 0
         for (index, entry) in validatorList.enumerated() {
             let fields = try Fields(entry, path: "config.d6g.validators.\(index)")
             try fields.rejectUnknown(["consensusKey", "nodeKey", "power"])
@@ -210,7 +215,10 @@ extension Genesis {
             let power = try fields.uint64(fields.required("power"), "power")
             guard power > 0 else { throw fields.error("power", "must be positive") }
             // The consensus core sums powers in an Int and caps the total at 2^16.
-            guard power <= 1 << 16 else { throw fields.error("power", "must be at most 65536") }
+            guard power <= 1 << 16 - totalPower else {
+                throw fields.error("power", "brings the set's total power above 65536")
+            }
+            totalPower += power
             guard seen.insert(consensusKey.address).inserted else {
                 throw fields.error("consensusKey", "the same key appears twice in the set")
             }

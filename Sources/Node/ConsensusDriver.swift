@@ -77,6 +77,25 @@ final class ConsensusDriver: @unchecked Sendable {
         var decision: Decision<LedgerConsensus>?
     }
     private var lastProgress: Progress?
+    /// (sender, round, kind) of the messages of this height relayed on.
+    private var relayedThisHeight: Set<RelayKey> = []
+    static let relaysPerHeight = 65_536
+
+    private struct RelayKey: Hashable {
+        var sender: Address
+        var round: Int
+        /// 0 proposal, else the vote type.
+        var kind: UInt8
+
+        init(_ message: ConsensusMessage<LedgerConsensus>) {
+            sender = message.sender
+            round = message.round
+            kind = switch message {
+            case .proposal: 0
+            case .vote(let vote): vote.type.rawValue
+            }
+        }
+    }
 
     private struct Progress: Equatable {
         var height: UInt64
@@ -173,9 +192,14 @@ final class ConsensusDriver: @unchecked Sendable {
         if message.height > tip.nextHeight, signers(at: message.height)?.contains(message.sender) == true,
            isAuthentic(message) { catchUp() }
         // Relayed on when it belongs to this height and round or the next (what the validators
-        // need now; never a flood of far rounds), from a member, authentic.
+        // need now; never a flood of far rounds), from a member, authentic; and only the first
+        // of its kind from that member in that round, found before any signature is checked:
+        // the copies every peer relays cost a set lookup, and an equivocator's second message
+        // goes no further than its own links (the evidence of it does).
         if message.height == tip.nextHeight, message.round <= core.round + 1, message.sender != core.validator,
+           !relayedThisHeight.contains(RelayKey(message)), relayedThisHeight.count < Self.relaysPerHeight,
            signers(at: message.height)?.contains(message.sender) == true, isAuthentic(message) {
+            relayedThisHeight.insert(RelayKey(message))
             network.relay(message)
         }
         inputs.append(.receive(message))
@@ -264,7 +288,10 @@ final class ConsensusDriver: @unchecked Sendable {
         case .conflictingVotes(let vote, _): vote.height
         case .conflictingProposals(let proposal, _): proposal.height
         }
-        guard signers(at: height)?.contains(found.validator) == true, !evidence.contains(found),
+        // Only around the current height: older sets would have to be read from old states,
+        // which anyone allowed to connect could ask for height after height.
+        guard height + 2 >= tip.nextHeight, height <= tip.nextHeight + 1,
+              signers(at: height)?.contains(found.validator) == true, !evidence.contains(found),
               found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain) else { return }
         keep(found)
     }
@@ -523,6 +550,7 @@ final class ConsensusDriver: @unchecked Sendable {
         pendingVerdicts = [:]
         requestedBlocks = []
         certified = []
+        relayedThisHeight = []
         let committedAt = Self.monotonicMilliseconds()
         let block = decided.block
         metrics.round.record(round)

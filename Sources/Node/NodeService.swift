@@ -166,9 +166,9 @@ public enum NodeService {
             let peers = PeerTransport(
                 configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
                                                           port: p2p.port, peers: p2p.peers),
-                allows: { [unowned node] key in
+                allows: { [weak node] key in
                     let bytes = key.compressedBytes
-                    return configured.contains(bytes) || node.validatorNodeKeys.contains(bytes)
+                    return configured.contains(bytes) || node?.validatorNodeKeys.contains(bytes) == true
                 }, delegate: gossip)
             gossip.attach(node: node, transport: peers)
             // A validator voted out loses its sessions when the change takes effect.

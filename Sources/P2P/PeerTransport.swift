@@ -187,13 +187,13 @@ public final class PeerTransport: Sendable {
     /// Dials `address` again after a pause: 0.5 s doubling to 4 s while it fails (a link back
     /// after a partition is used within seconds; a dial every 4 s costs nothing). While the
     /// peer last met there is connected anyway (it dialled us: the pair keeps one session),
-    /// only looks again every 5 s.
+    /// only looks again every 4 s.
     private func redial(_ address: String, attempt: Int, peer: PeerID?) {
         guard !state.withLock({ $0.stopped }) else { return }
         let delay = min(500 << min(attempt, 3), 4_000)
         group.next().scheduleTask(in: .milliseconds(Int64(delay))) { [self] in
             if let peer, state.withLock({ $0.sessions[peer] != nil }) {
-                redial(address, attempt: 4, peer: peer) // 8 s
+                redial(address, attempt: 3, peer: peer) // 4 s
             } else {
                 dial(address, attempt: attempt)
             }

@@ -187,11 +187,15 @@ struct PermissionsTests {
         #expect(try Self.voteAdd(contract, shortKey, from: voter).failure
                 == .message("a node key is a 33-byte compressed secp256k1 public key"))
         #expect(try Self.voteAdd(contract, Self.member(2, power: 0), from: voter).failure
-                == .message("a validator's power is 1 to 1,000,000"))
+                == .message("the total power of the set is at most 65,536"))
+        // Past the consensus core's limit on the total: no node could load the set.
+        #expect(try Self.voteAdd(contract, Self.member(2, power: 65_536), from: voter).failure
+                == .message("the total power of the set is at most 65,536"))
+        #expect(try Self.voteAdd(contract, Self.member(3, power: 65_535), from: voter).succeeded, "exactly 65,536 in all")
         // The admin of the lists has no say over the set.
         #expect(try Self.voteAdd(contract, Self.member(2), from: admin).failure == .message("only a validator votes on the validator set"))
-        // One validator holds all the power: its vote alone passes.
-        #expect(try Self.voteAdd(contract, Self.member(2), from: voter).events.map(\.name) == ["ValidatorVote", "ValidatorAdded"])
+        // One validator held all the power: its vote alone passed. Now the set is full.
+        #expect(try Self.voteAdd(contract, Self.member(4), from: voter).failure == .message("the total power of the set is at most 65,536"))
     }
 
     @Test func aValidatorIsRemovedByVoteAndTheLastStays() throws {

@@ -191,6 +191,28 @@ struct GenesisTests {
         }
     }
 
+    @Test func theSetsTotalPowerAndSizeAreBounded() throws {
+        func genesis(_ powers: [UInt64]) throws -> String {
+            var members: [String] = []
+            for (index, power) in powers.enumerated() {
+                let consensus = Hex.encode(try devKey("v\(index)").publicKey.compressedBytes)
+                let node = Hex.encode(try devKey("n\(index)").publicKey.compressedBytes)
+                members.append("{\"consensusKey\": \"\(consensus)\", \"nodeKey\": \"\(node)\", \"power\": \(power)}")
+            }
+            return "{\"config\": {\"chainId\": 5, \"d6g\": {\"validators\": [\(members.joined(separator: ","))]}}, "
+                + "\"gasLimit\": \"0x1c9c380\", \"baseFeePerGas\": \"0x3b9aca00\", \"alloc\": {}}"
+        }
+        do { _ = try Genesis(json: try genesis([65_535, 1])) } catch { Issue.record("a total of 65,536 was refused: \(error)") }
+        do {
+            _ = try Genesis(json: try genesis([65_535, 2]))
+            Issue.record("a total power above 65,536 was accepted")
+        } catch let error as GenesisError { #expect(error.field == "config.d6g.validators.1.power", "\(error)") }
+        do {
+            _ = try Genesis(json: try genesis([UInt64](repeating: 1, count: 129)))
+            Issue.record("129 validators were accepted")
+        } catch let error as GenesisError { #expect(error.field == "config.d6g.validators", "\(error)") }
+    }
+
     @Test func validatorsHashIsOrderIndependentAndPowerSensitive() throws {
         let a = GenesisValidator(consensusKey: try devKey("a").publicKey, nodeKey: try devKey("b").publicKey, power: 1)
         let b = GenesisValidator(consensusKey: try devKey("c").publicKey, nodeKey: try devKey("d").publicKey, power: 1)

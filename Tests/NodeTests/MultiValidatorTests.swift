@@ -308,7 +308,10 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         // on (or have prevoted) a peer's block each time: its log holds that block too.
         let genesis = try multiValidatorGenesis()
         let network = MemoryNetwork()
-        var nodes = try startNetwork(genesis, network: network)
+        // Node 1's first process starts below, with the log all its processes share: one that
+        // signed with a log of its own would (rightly) be taken for a second signer when peers
+        // relay its messages back.
+        var nodes = try startNetwork(genesis, network: network, running: [0, 2, 3])
         let stores = nodes.map(\.store)
         var configuration = nodes[1].configuration
         configuration.validatorKey = testValidatorKeys[1]
