@@ -22,30 +22,33 @@ final class NodeMetrics: Sendable {
     let databaseSize = Gauge(label: "d6g_db_size_bytes")
 
     /// `d6g_consensus_missed_precommits_total{validator=…}`: members of a height's set whose
-    /// precommit is not in its commit certificate (absent, late or partitioned), one counter per
-    /// validator, kept like the reject counters below.
-    private let missed = Mutex<[String: Counter]>([:])
+    /// precommit is not in its commit certificate (absent, late or partitioned).
+    private let missed = LabelledCounters(label: "d6g_consensus_missed_precommits_total", dimension: "validator")
+    /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule.
+    private let rejections = LabelledCounters(label: "d6g_mempool_rejected_total", dimension: "reason")
 
-    func missedPrecommit(by validator: String) {
-        let counter = missed.withLock { counters in
-            if let existing = counters[validator] { return existing }
-            let made = Counter(label: "d6g_consensus_missed_precommits_total", dimensions: [("validator", validator)])
-            counters[validator] = made
-            return made
-        }
-        counter.increment()
+    func missedPrecommit(by validator: String) { missed.increment(validator) }
+
+    func rejected(_ error: MempoolError) { rejections.increment(error.reason) }
+}
+
+/// One counter per value of a label, made when first used and kept: a flood (of rejects, of
+/// missed votes) must not look the metric up in the registry each time.
+final class LabelledCounters: Sendable {
+    private let label: String
+    private let dimension: String
+    private let counters = Mutex<[String: Counter]>([:])
+
+    init(label: String, dimension: String) {
+        self.label = label
+        self.dimension = dimension
     }
 
-    /// `d6g_mempool_rejected_total{reason=…}`: one counter per rule, made when first used and
-    /// kept (a flood of rejects must not look the metric up in the registry each time).
-    private let rejections = Mutex<[String: Counter]>([:])
-
-    func rejected(_ error: MempoolError) {
-        let reason = error.reason
-        let counter = rejections.withLock { counters in
-            if let existing = counters[reason] { return existing }
-            let made = Counter(label: "d6g_mempool_rejected_total", dimensions: [("reason", reason)])
-            counters[reason] = made
+    func increment(_ value: String) {
+        let counter = counters.withLock { counters in
+            if let existing = counters[value] { return existing }
+            let made = Counter(label: label, dimensions: [(dimension, value)])
+            counters[value] = made
             return made
         }
         counter.increment()
