@@ -131,7 +131,7 @@ final class Equivocation: PeerTransportDelegate, Sendable {
         var future = 0
         for step in 1...8 {
             messages.append(.vote(vote(.precommit, height: height, round: round + 10 * step, value: randomHash())))
-            messages.append(.vote(vote(.prevote, height: height + UInt64(100 * step), round: 0, value: randomHash())))
+            messages.append(.vote(vote(.prevote, height: height &+ UInt64(100 * step), round: 0, value: randomHash())))
             future += 2
         }
         // Votes in the other validators' names with signatures that are not theirs.

@@ -290,7 +290,7 @@ final class ConsensusDriver: @unchecked Sendable {
         }
         // Only around the current height: older sets would have to be read from old states,
         // which anyone allowed to connect could ask for height after height.
-        guard height + 2 >= tip.nextHeight, height <= tip.nextHeight + 1,
+        guard height >= tip.nextHeight - min(tip.nextHeight, 2), height <= tip.nextHeight + 1,
               signers(at: height)?.contains(found.validator) == true, !evidence.contains(found),
               found.isValid(verifier: ConsensusSignatureVerifier(), domain: core.configuration.signingDomain) else { return }
         keep(found)

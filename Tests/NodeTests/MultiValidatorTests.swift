@@ -435,6 +435,22 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         try expectSameChain(nodes, upTo: 6)
     }
 
+    /// Evidence is a peer's input: a height at the top of UInt64 must be ignored, not trap.
+    @Test func evidenceFromTheFarFutureIsIgnored() async throws {
+        let node = try makeNode(store: try initializedStore())
+        let domain = LedgerConsensus.configuration(chainId: 1337).signingDomain
+        let signer = ConsensusKeySigner(key: DevNetwork.validatorKey)
+        let votes = [Hash32(bytes: [UInt8](repeating: 1, count: 32))!, Hash32(bytes: [UInt8](repeating: 2, count: 32))!].map { value in
+            Vote<LedgerConsensus>(type: .prevote, height: .max, round: 0, valueID: value, validator: signer.validator,
+                                  signature: signer.sign(SigningBytes.vote(LedgerConsensus.self, domain: domain, type: .prevote,
+                                                                           height: .max, round: 0, valueID: value)))
+        }
+        node.receive(evidence: .conflictingVotes(votes[0], votes[1]))
+        _ = try await node.produceBlock()
+        #expect(await node.evidence().isEmpty)
+        await node.stop()
+    }
+
     @Test func twoOfFourCannotDecide() async throws {
         let nodes = try startNetwork(try multiValidatorGenesis(), running: [0, 1])
         try await Task.sleep(for: .milliseconds(1_500))
