@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-network soak fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -107,6 +107,11 @@ fuzz-seed: build
 # Long seeded consensus simulations, outside `make test`.
 soak: deps
 	D6G_SIM_RUNS=$${D6G_SIM_RUNS:-50000} $(SWIFT) test $(RELEASE) --disable-xctest --filter ConsensusCoreTests
+
+# Long seeded simulations of whole nodes (the real driver, execution and storage), outside
+# `make test`; D6G_NODE_SIM_SEED=N replays one seed.
+simulate-nodes: deps
+	SWIFT_DETERMINISTIC_HASHING=1 D6G_NODE_SIM_RUNS=$${D6G_NODE_SIM_RUNS:-2000} $(SWIFT) test $(RELEASE) --disable-xctest --filter NodeSimulationTests
 
 clean:
 	rm -rf .build

@@ -1,6 +1,6 @@
 // A min-heap of timed events; ties go to the earlier-scheduled event, so runs are deterministic.
 
-struct EventQueue<Event> {
+public struct EventQueue<Event> {
     private struct Entry {
         let time: Int
         let sequence: Int
@@ -14,9 +14,11 @@ struct EventQueue<Event> {
     private var heap: [Entry] = []
     private var nextSequence = 0
 
-    var isEmpty: Bool { heap.isEmpty }
+    public init() {}
 
-    mutating func push(_ event: Event, at time: Int) {
+    public var isEmpty: Bool { heap.isEmpty }
+
+    public mutating func push(_ event: Event, at time: Int) {
         heap.append(Entry(time: time, sequence: nextSequence, event: event))
         nextSequence += 1
         var child = heap.count - 1
@@ -28,7 +30,7 @@ struct EventQueue<Event> {
         }
     }
 
-    mutating func pop() -> (time: Int, event: Event)? {
+    public mutating func pop() -> (time: Int, event: Event)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()

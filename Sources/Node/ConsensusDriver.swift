@@ -27,7 +27,7 @@ final class ConsensusDriver: @unchecked Sendable {
 
     let tip: ChainTip
     private var core: Core
-    private let queue: DispatchQueue
+    private let queue: any NodeQueue
     private let network: any ConsensusNetwork
     private let consensusLog: any ConsensusLog
     private let schedule: BlockSchedule
@@ -106,7 +106,7 @@ final class ConsensusDriver: @unchecked Sendable {
     private var heightStartedAt: UInt64 = 0
     private var buildMilliseconds: UInt64 = 0
 
-    init(core: Core, tip: ChainTip, queue: DispatchQueue,
+    init(core: Core, tip: ChainTip, queue: any NodeQueue,
          network: any ConsensusNetwork, consensusLog: any ConsensusLog, schedule: BlockSchedule, clock: any NodeClock,
          pool: TransactionPool, maximumTransactionsPerBlock: Int, automatic: Bool, log: NodeLog, metrics: NodeMetrics,
          didCommit: @escaping (ExecutedBlock) -> Void, didHalt: @escaping (String) -> Void) {
@@ -148,7 +148,7 @@ final class ConsensusDriver: @unchecked Sendable {
         guard state.height == tip.nextHeight else { return }
         for block in decoded.proposedBlocks { try tip.adoptLogged(block) }
         heightRunning = true
-        heightStartedAt = Self.monotonicMilliseconds()
+        heightStartedAt = monotonicMilliseconds()
         log(.info, "resuming the height found in the consensus log", ["height": state.height, "round": state.round])
         guard let set = try tip.validators(forHeight: state.height)?.set else {
             throw .halted("the validator set of height \(state.height) is not known")
@@ -225,7 +225,7 @@ final class ConsensusDriver: @unchecked Sendable {
 
     /// Asks for the committed blocks this node lacks, at most once per rebroadcast interval.
     private func catchUp() {
-        let now = Self.monotonicMilliseconds()
+        let now = monotonicMilliseconds()
         guard now >= lastCatchUpRequest &+ rebroadcastIntervalMs || lastCatchUpRequest == 0 else { return }
         lastCatchUpRequest = now
         network.requestCommittedBlocks(from: tip.nextHeight)
@@ -327,7 +327,7 @@ final class ConsensusDriver: @unchecked Sendable {
             set = known
         } catch { return halt(error.description) }
         heightRunning = true
-        heightStartedAt = Self.monotonicMilliseconds()
+        heightStartedAt = monotonicMilliseconds()
         inputs.append(.startHeight(tip.nextHeight, validators: set))
     }
 
@@ -416,13 +416,13 @@ final class ConsensusDriver: @unchecked Sendable {
         }
         valueRequest = nil
         pacingGeneration += 1
-        let builtFrom = Self.monotonicMilliseconds()
+        let builtFrom = monotonicMilliseconds()
         do {
             let block = try tip.build(height: request.height, round: request.round, proposer: core.validator,
                                       nowMilliseconds: clock.nowMilliseconds(),
                                       proposal: pool.proposal(maxCount: maximumTransactionsPerBlock,
                                                               maxGas: tip.checks.genesis.gasLimit))
-            buildMilliseconds = Self.monotonicMilliseconds() &- builtFrom
+            buildMilliseconds = monotonicMilliseconds() &- builtFrom
             inputs.append(.proposeValue(block.hash, height: request.height, round: request.round))
         } catch {
             halt("cannot build block \(request.height): \(error)")
@@ -464,13 +464,11 @@ final class ConsensusDriver: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the queue after `milliseconds` (at most an hour), then drains what it
-    /// queued; not at all once the driver stopped, halted or is gone (the node was released).
+    /// Runs `body` on the queue after `milliseconds`, then drains what it queued; not at all
+    /// once the driver stopped, halted or is gone (the node was released).
     private func after(milliseconds: UInt64, _ body: @escaping @Sendable (ConsensusDriver) -> Void) {
-        let hour: UInt64 = 3_600_000
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(min(milliseconds, hour)))) { [weak self] in
+        queue.asyncAfter(milliseconds: milliseconds) { [weak self] in
             guard let self, !stopped, halted == nil else { return }
-            if milliseconds > hour { return after(milliseconds: milliseconds - hour, body) } // re-armed, never early
             body(self)
             drain()
         }
@@ -538,7 +536,7 @@ final class ConsensusDriver: @unchecked Sendable {
         case .fault(let reason):
             return halt("cannot read this node's state to commit block \(hash): \(reason)")
         }
-        let committedFrom = Self.monotonicMilliseconds()
+        let committedFrom = monotonicMilliseconds()
         let signers = (try? tip.validators(forHeight: tip.nextHeight))??.set
         let decided: ExecutedBlock
         do { decided = try tip.commit(hash, certificate: certificate) } catch {
@@ -551,7 +549,7 @@ final class ConsensusDriver: @unchecked Sendable {
         requestedBlocks = []
         certified = []
         relayedThisHeight = []
-        let committedAt = Self.monotonicMilliseconds()
+        let committedAt = monotonicMilliseconds()
         let block = decided.block
         metrics.round.record(round)
         metrics.roundsPerHeight.record(round + 1)
@@ -600,9 +598,8 @@ final class ConsensusDriver: @unchecked Sendable {
         didHalt(reason)
     }
 
-    static func monotonicMilliseconds() -> UInt64 {
-        DispatchTime.now().uptimeNanoseconds / 1_000_000
-    }
+    /// The queue's monotonic time (simulated time in the node simulation).
+    private func monotonicMilliseconds() -> UInt64 { queue.uptimeMilliseconds }
 }
 
 extension ConsensusMessage {

@@ -45,6 +45,44 @@ public enum DevNetwork {
         }
     }
 
+    /// A validator of a genesis written by `genesisJSON(validators:…)`.
+    public struct Member: Sendable {
+        public var consensusKey: PublicKey
+        public var nodeKey: PublicKey
+        public var power: UInt64
+
+        public init(consensusKey: PublicKey, nodeKey: PublicKey, power: UInt64) {
+            self.consensusKey = consensusKey
+            self.nodeKey = nodeKey
+            self.power = power
+        }
+    }
+
+    /// The devnet's genesis with these validators, chain id and pacing (`d6g-node testnet`, the
+    /// node simulation). `funding`: accounts given 1,000 ether each besides the devnet's five
+    /// (the validators', which pay for their votes on the validator set).
+    public static func genesisJSON(validators: [Member], funding: [Address], chainId: UInt64 = 1337,
+                                   emptyBlockPeriodMs: UInt64, minBlockIntervalMs: UInt64) -> String {
+        var json = genesisJSON
+        guard let start = json.range(of: #""validators": ["#),
+              let end = json.range(of: "],", range: start.upperBound..<json.endIndex),
+              json.contains(#""chainId": 1337"#), json.contains(#""emptyBlockPeriodMs": 5000"#),
+              json.contains(#""minBlockIntervalMs": 250"#) else {
+            preconditionFailure("the embedded devnet genesis changed shape; update DevNetwork.genesisJSON(validators:…)")
+        }
+        let entries = validators.map {
+            #"{"consensusKey": "\#(Hex.encode($0.consensusKey.compressedBytes))", "#
+                + #""nodeKey": "\#(Hex.encode($0.nodeKey.compressedBytes))", "power": \#($0.power)}"#
+        }
+        json.replaceSubrange(start.lowerBound..<end.upperBound,
+                             with: "\"validators\": [\n        " + entries.joined(separator: ",\n        ") + "\n      ],")
+        json = json.replacingOccurrences(of: #""chainId": 1337"#, with: #""chainId": \#(chainId)"#)
+        let funded = funding.map { #""\#($0.checksummed)": { "balance": "1000000000000000000000" },"# }
+        json = json.replacingOccurrences(of: #""alloc": {"#, with: #""alloc": {"# + funded.map { "\n    " + $0 }.joined())
+        json = json.replacingOccurrences(of: #""minBlockIntervalMs": 250"#, with: #""minBlockIntervalMs": \#(minBlockIntervalMs)"#)
+        return json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
+    }
+
     /// A development key: keccak-256 of `seed`. Public knowledge: never hold value with it.
     public static func key(seed: String) -> PrivateKey {
         do { return try PrivateKey(bytes: Keccak256.hash(Array(seed.utf8)).bytes) } catch {

@@ -105,7 +105,7 @@ public final class LedgerNode: @unchecked Sendable {
     public let validatorAddress: Address?
     /// Runs blocks with the VM as the contract runtime; RPC simulates calls with it too.
     let executor: BlockExecutor
-    private let queue = DispatchQueue(label: "d6g.node.core", qos: .userInitiated)
+    private let queue: any NodeQueue
     private let readers = DispatchQueue(label: "d6g.node.reads", qos: .userInitiated, attributes: .concurrent)
     private let published: Mutex<NodeStatus>
     /// The set that signs the next height, and the node keys of it and of the set after (the
@@ -132,8 +132,9 @@ public final class LedgerNode: @unchecked Sendable {
     /// carries this validator's messages and blocks to its peers.
     public init(configuration: NodeConfiguration, store: ChainStore, consensusLog: any ConsensusLog,
                 network: any ConsensusNetwork = NoPeers(), clock: any NodeClock = SystemClock(),
-                log: NodeLog = NodeLog()) throws(NodeError) {
+                queue: any NodeQueue = DispatchNodeQueue(), log: NodeLog = NodeLog()) throws(NodeError) {
         self.configuration = configuration
+        self.queue = queue
         self.store = store
         self.log = log
         self.network = network
@@ -279,8 +280,14 @@ public final class LedgerNode: @unchecked Sendable {
     /// A block of the next height this node holds (its own proposal or a peer's), for a peer that asks.
     public func pendingBlock(hash: Hash32) async -> Block? {
         await withCheckedContinuation { continuation in
-            queue.async { [self] in continuation.resume(returning: tip.block(hash)) }
+            pendingBlock(hash: hash) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// The same, answered on the node's queue (the node simulation cannot wait on a continuation:
+    /// its one thread runs that queue).
+    public func pendingBlock(hash: Hash32, reply: @escaping @Sendable (Block?) -> Void) {
+        queue.async { [self] in reply(tip.block(hash)) }
     }
 
     /// Where this node's consensus is (a follower's too).
