@@ -104,6 +104,16 @@ public struct ConsensusCore<C: ConsensusContext>: Sendable {
             ownVotes: ownVotes.values.sorted { ($0.round, $0.type) < ($1.round, $1.type) })
     }
 
+    /// The prevotes of the polka behind `validValue` (Alg.1 l.36–43), as far as this node holds
+    /// them: what a peer needs before it accepts a re-proposal of that value (l.28). The driver
+    /// sends them again when a round does not move: a peer that missed one of them (say an
+    /// equivocator's, whose other vote reached it first and who is gone since) would otherwise
+    /// never see the polka, and the validators locked on the value could never win it over.
+    public var validValuePolka: [Vote<C>] {
+        guard let value = validValue, validRound >= 0 else { return [] }
+        return messages?[validRound]?.prevotes.votes(for: C.id(of: value)) ?? []
+    }
+
     public mutating func handle(_ input: Input) -> [Action] {
         output = []
         signedNewMessage = false

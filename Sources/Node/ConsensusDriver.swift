@@ -496,6 +496,11 @@ final class ConsensusDriver: @unchecked Sendable {
         let mark = Progress(height: core.height, round: core.round, step: core.step)
         defer { lastProgress = mark }
         guard mark == lastProgress else { return }
+        let held = core.persistentState
+        log(.debug, "no progress since the last rebroadcast; sending again", [
+            "height": mark.height, "round": mark.round, "step": "\(mark.step)", "lockedRound": held.lockedRound,
+            "lockedValue": held.lockedValue.map { "\($0)" } ?? "none", "validRound": held.validRound,
+            "awaitedVerdicts": pendingVerdicts.count, "awaitedCommit": pendingCommit.map { "\($0.hash)" } ?? "none"])
         // Blocks asked for once and still missing (a lost answer) are asked for again.
         requestedBlocks = []
         for hash in pendingVerdicts.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) { resolve(hash) }
@@ -510,6 +515,11 @@ final class ConsensusDriver: @unchecked Sendable {
             network.broadcast(.proposal(proposal))
         }
         for vote in state.ownVotes { network.broadcast(.vote(vote)) }
+        // The polka behind the valid value, others' votes included: Tendermint's liveness needs
+        // every message one correct node received to reach the others, also when its signer
+        // is gone (found by the node simulation: a validator running twice, locked peers, rounds
+        // forever).
+        for vote in core.validValuePolka where vote.validator != core.validator { network.broadcast(.vote(vote)) }
     }
 
     // MARK: Commit

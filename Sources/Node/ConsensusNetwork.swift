@@ -7,7 +7,8 @@ import LedgerPrimitives
 import LedgerTypes
 
 public protocol ConsensusNetwork: Sendable {
-    /// A proposal or vote this validator signed (already in its write-ahead log).
+    /// A proposal or vote this validator signed (already in its write-ahead log), or, when a
+    /// round does not move, one of the others' prevotes that make the polka of its valid value.
     func broadcast(_ message: ConsensusMessage<LedgerConsensus>)
     /// A validator's proposal or vote of the current height that came from a peer, checked
     /// (signed by a member): sent on to every peer, once per node, so that validators that

@@ -33,6 +33,10 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
     public var validatorCount: Int
     /// Nodes without a validator key, following the chain by the same path.
     public var followerCount: Int
+    /// Validators run twice, each twin with its own store and log (Twins testing): the key
+    /// signs conflicting messages for real, a Byzantine fault made of honest code. At most a
+    /// third of the validators minus one; the twins may halt and may fall behind, nobody else.
+    public var twins: Int
     /// The run succeeds when every node has committed this height.
     public var targetHeight: UInt64
     /// Before GST messages are dropped, delayed up to `maxDelayBeforeGSTMs` and partitioned;
@@ -52,13 +56,14 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
     /// Every node must reach the target height by `gstMs + livenessBoundMs`.
     public var livenessBoundMs: Int
 
-    public init(seed: UInt64, validatorCount: Int = 4, followerCount: Int = 1, targetHeight: UInt64 = 12,
+    public init(seed: UInt64, validatorCount: Int = 4, followerCount: Int = 1, twins: Int = 0, targetHeight: UInt64 = 12,
                 gstMs: Int = 3_000, maxDelayBeforeGSTMs: Int = 800, delayAfterGSTMs: ClosedRange<Int> = 5...80,
                 dropPerMille: Int = 100, crashes: Int = 1, clockSkewMs: Int = 200, transferIntervalMs: Int = 100,
                 livenessBoundMs: Int = 60_000) {
         self.seed = seed
         self.validatorCount = validatorCount
         self.followerCount = followerCount
+        self.twins = twins
         self.targetHeight = targetHeight
         self.gstMs = gstMs
         self.maxDelayBeforeGSTMs = maxDelayBeforeGSTMs
@@ -70,13 +75,15 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
         self.livenessBoundMs = livenessBoundMs
     }
 
-    /// A run drawn from `seed`: 4 to 7 validators, up to one follower, GST up to 6 s, up to 30 %
-    /// loss, crashes of up to every validator, clocks up to 0.7 s apart each way.
+    /// A run drawn from `seed`: 4 to 7 validators, up to one follower, a twin in half the runs,
+    /// GST up to 6 s, up to 30 % loss, crashes of up to every validator, clocks up to 0.7 s
+    /// apart each way.
     public static func random(seed: UInt64) -> NodeSimulationConfiguration {
         var random = SplitMix64(seed: seed)
         let validators = random.int(in: 4...7)
         return NodeSimulationConfiguration(
-            seed: seed, validatorCount: validators, followerCount: random.int(in: 0...1), targetHeight: 10,
+            seed: seed, validatorCount: validators, followerCount: random.int(in: 0...1), twins: random.int(in: 0...1),
+            targetHeight: 10,
             gstMs: random.int(in: 0...6_000), maxDelayBeforeGSTMs: random.int(in: 20...1_500),
             delayAfterGSTMs: 2...random.int(in: 10...200), dropPerMille: random.int(in: 0...300),
             crashes: random.int(in: 0...validators), clockSkewMs: random.int(in: 0...700),
@@ -84,7 +91,7 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "seed \(seed): \(validatorCount) validators, \(followerCount) followers, target \(targetHeight), GST \(gstMs) ms, "
+        "seed \(seed): \(validatorCount) validators, \(followerCount) followers, \(twins) twins, target \(targetHeight), GST \(gstMs) ms, "
             + "delays ≤ \(maxDelayBeforeGSTMs) ms before and \(delayAfterGSTMs) ms after, drop \(dropPerMille)‰, "
             + "\(crashes) crashes, clock skew ±\(clockSkewMs) ms, a transfer every \(transferIntervalMs) ms"
     }
@@ -117,6 +124,7 @@ public final class NodeSimulation: @unchecked Sendable {
     public let configuration: NodeSimulationConfiguration
     private let world: World
     private let genesis: Genesis
+    private let logLevel: NodeLog.Level
     private var slots: [Slot] = []
     private var restarts = 0
     private var violations: [String] = []
@@ -133,6 +141,8 @@ public final class NodeSimulation: @unchecked Sendable {
         let consensusLog = MemoryConsensusLog()
         let key: PrivateKey?
         let skewMs: Int
+        /// Its key also runs elsewhere in this run: it may halt and fall behind.
+        var faulty = false
         let lines = LogLines()
         var node: LedgerNode?
         var generation = 0
@@ -146,8 +156,10 @@ public final class NodeSimulation: @unchecked Sendable {
         }
     }
 
-    public init(_ configuration: NodeSimulationConfiguration) throws {
+    /// `logLevel`: what each node's log keeps (its last lines end up in the outcome).
+    public init(_ configuration: NodeSimulationConfiguration, logLevel: NodeLog.Level = .info) throws {
         self.configuration = configuration
+        self.logLevel = logLevel
         world = World(configuration: configuration)
         nonces = Array(repeating: 0, count: senders.count)
         let keys = (0..<configuration.validatorCount).map { DevNetwork.key(seed: "d6g-simulation-validator-\($0)") }
@@ -163,6 +175,14 @@ public final class NodeSimulation: @unchecked Sendable {
             _ = try ChainStore(storage: storage).initialize(with: genesis)
             let skew = random.int(in: -configuration.clockSkewMs...configuration.clockSkewMs)
             slots.append(Slot(index: index, storage: storage, key: index < keys.count ? keys[index] : nil, skewMs: skew))
+        }
+        for twin in 0..<min(configuration.twins, (configuration.validatorCount - 1) / 3) {
+            let storage = MemoryStore(families: ChainSchema.families)
+            _ = try ChainStore(storage: storage).initialize(with: genesis)
+            let slot = Slot(index: slots.count, storage: storage, key: keys[twin], skewMs: slots[twin].skewMs)
+            slot.faulty = true
+            slots[twin].faulty = true
+            slots.append(slot)
         }
     }
 
@@ -192,7 +212,7 @@ public final class NodeSimulation: @unchecked Sendable {
     }
 
     private var everyNodeReachedTarget: Bool {
-        slots.allSatisfy { $0.node != nil && $0.lastHead >= configuration.targetHeight }
+        slots.allSatisfy { $0.faulty || ($0.node != nil && $0.lastHead >= configuration.targetHeight) }
     }
 
     private func handle(_ event: Event) async {
@@ -250,7 +270,7 @@ public final class NodeSimulation: @unchecked Sendable {
                                                         prevoteDelta: 150, precommitBase: 300, precommitDelta: 150,
                                                         cap: 5_000)
         let lines = slot.lines
-        let log = NodeLog(minimumLevel: .info) { line in lines.append(line) }
+        let log = NodeLog(minimumLevel: logLevel) { line in lines.append(line) }
         do {
             let node = try LedgerNode(configuration: configuration, store: ChainStore(storage: slot.storage),
                                       consensusLog: slot.consensusLog,
@@ -288,7 +308,7 @@ public final class NodeSimulation: @unchecked Sendable {
         for slot in slots {
             guard let node = slot.node else { continue }
             let status = node.status
-            if let halted = status.halted {
+            if let halted = status.halted, !slot.faulty {
                 violations.append("node \(slot.index) halted at \(time) ms: \(halted)")
             }
             guard status.head.number != slot.lastHead else { continue }
@@ -303,7 +323,7 @@ public final class NodeSimulation: @unchecked Sendable {
     private func finish(events: Int) -> NodeSimulationOutcome {
         let deadline = configuration.gstMs + configuration.livenessBoundMs
         if violations.isEmpty {
-            for slot in slots where slot.lastHead < configuration.targetHeight {
+            for slot in slots where !slot.faulty && slot.lastHead < configuration.targetHeight {
                 violations.append("node \(slot.index) is at height \(slot.lastHead), short of \(configuration.targetHeight), "
                                   + "at \(world.now) ms (deadline \(deadline) ms)")
             }
@@ -394,8 +414,13 @@ final class World: Sendable {
         var running: Set<Int> = []
     }
 
+    /// Validators, followers and twins.
+    let nodeCount: Int
+
     init(configuration: NodeSimulationConfiguration) {
         self.configuration = configuration
+        nodeCount = configuration.validatorCount + configuration.followerCount
+            + min(configuration.twins, (configuration.validatorCount - 1) / 3)
         state = Mutex(State(random: SplitMix64(seed: configuration.seed)))
     }
 
@@ -480,7 +505,7 @@ struct SimulatedLink: ConsensusNetwork {
     let world: World
     let index: Int
 
-    private var nodeCount: Int { world.configuration.validatorCount + world.configuration.followerCount }
+    private var nodeCount: Int { world.nodeCount }
 
     func send(_ delivery: Delivery, to: Int) { world.send(delivery, from: index, to: to) }
     private func broadcast(_ delivery: Delivery) { world.broadcast(delivery, from: index, nodeCount: nodeCount) }
