@@ -67,6 +67,29 @@ final class ConsensusDriver: @unchecked Sendable {
     private let rebroadcastIntervalMs: UInt64
     private var rebroadcasting = false
     private var lastCatchUpRequest: UInt64 = 0
+    /// Block sync: the highest height the validators are known to have committed (from
+    /// authentic messages of later heights and certified decisions), how far committed blocks
+    /// were asked for (exclusive), the next height when the last catch-up asked, and blocks that
+    /// arrived ahead of their turn (checked when it comes).
+    private var syncTarget: UInt64 = 0
+    private var syncRequestedUpTo: UInt64 = 0
+    private var heightAtLastCatchUp: UInt64 = 0
+    private var syncAhead: [UInt64: [(block: Block, certificate: [UInt8])]] = [:]
+    private var syncAheadBytes = 0
+    private var syncRun: SyncRun?
+    /// Committed blocks are asked for in batches of this many, each from the next peer in turn,
+    /// at most `syncWindow` heights ahead of the next one: several peers serve one sync.
+    static let syncBatch: UInt64 = 16
+    static let syncWindow: UInt64 = 64
+    static let syncAheadCandidates = 2
+    static let syncAheadByteLimit = 64 << 20
+    static let syncProgressIntervalMs: UInt64 = 2_000
+
+    private struct SyncRun {
+        var startedAt: UInt64
+        var fromHeight: UInt64
+        var lastLineAt: UInt64
+    }
     /// A decided block not held yet: asked for, committed when it arrives.
     private var pendingCommit: PendingCommit?
 
@@ -190,7 +213,7 @@ final class ConsensusDriver: @unchecked Sendable {
         guard halted == nil, !stopped else { return }
         if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
         if message.height > tip.nextHeight, signers(at: message.height)?.contains(message.sender) == true,
-           isAuthentic(message) { catchUp() }
+           isAuthentic(message) { learnCommitted(message.height - 1) }
         // Relayed on when it belongs to this height and round or the next (what the validators
         // need now; never a flood of far rounds), from a member, authentic; and only the first
         // of its kind from that member in that round, found before any signature is checked:
@@ -210,8 +233,38 @@ final class ConsensusDriver: @unchecked Sendable {
     /// catches up. The certificate is checked here (more than 2/3 of the power precommitted this
     /// block at its height) and the block executed; no clock check, no vote. It is then
     /// committed as if decided here, and consensus moves to the height after it.
+    ///
+    /// Blocks a little ahead of the next height (a sync asks several peers for successive
+    /// batches at once) wait, at most two per height and 64 MiB in all, unchecked until their
+    /// turn: their validator set may not be known before then.
     func receive(committed block: Block, certificate bytes: [UInt8]) {
-        guard halted == nil, !stopped, block.number == tip.nextHeight else { return }
+        guard halted == nil, !stopped else { return }
+        let next = tip.nextHeight
+        if block.number > next {
+            guard block.number - next < Self.syncWindow, block.encoded.count <= Self.syncAheadByteLimit - syncAheadBytes,
+                  syncAhead[block.number, default: []].count < Self.syncAheadCandidates,
+                  syncAhead[block.number]?.contains(where: { $0.block.hash == block.hash }) != true else { return }
+            syncAhead[block.number, default: []].append((block, bytes))
+            syncAheadBytes += block.encoded.count
+            return
+        }
+        guard block.number == next else { return }
+        commitSynced(block, certificate: bytes)
+        // What arrived ahead, in order, while it follows on.
+        while halted == nil, tip.nextHeight > next, let waiting = takeSyncAhead(tip.nextHeight) {
+            let before = tip.nextHeight
+            for (candidate, certificate) in waiting where tip.nextHeight == before {
+                commitSynced(candidate, certificate: certificate)
+            }
+            guard tip.nextHeight > before else { break }
+        }
+        requestSyncWindow()
+        drain()
+    }
+
+    /// Checks the certificate (more than 2/3 of the power of its height's set precommitted this
+    /// block), executes the block and commits it as if decided here; no clock check, no vote.
+    private func commitSynced(_ block: Block, certificate bytes: [UInt8]) {
         let hash = block.hash
         guard let certificate = try? ConsensusEncoding.decodeCertificate(bytes),
               proves(certificate, value: hash, height: block.number) else {
@@ -220,16 +273,81 @@ final class ConsensusDriver: @unchecked Sendable {
         }
         tip.receive(block, wanted: true)
         finishHeight(hash: hash, certificate: bytes, round: Int(clamping: block.header.round), decision: nil)
-        drain()
     }
 
-    /// Asks for the committed blocks this node lacks, at most once per rebroadcast interval.
+    /// The blocks waiting for `height`, forgetting those of heights passed.
+    private func takeSyncAhead(_ height: UInt64) -> [(block: Block, certificate: [UInt8])]? {
+        for passed in syncAhead.keys where passed < height {
+            for (block, _) in syncAhead.removeValue(forKey: passed) ?? [] { syncAheadBytes -= block.encoded.count }
+        }
+        guard let waiting = syncAhead.removeValue(forKey: height) else { return nil }
+        for (block, _) in waiting { syncAheadBytes -= block.encoded.count }
+        return waiting
+    }
+
+    /// The validators committed `height`: a node below it syncs.
+    private func learnCommitted(_ height: UInt64) {
+        guard height >= tip.nextHeight else { return }
+        syncTarget = max(syncTarget, height)
+        catchUp()
+    }
+
+    /// Asks for the committed blocks this node lacks: at most once per rebroadcast interval, and
+    /// the batches already asked for again only if nothing arrived since (a peer that had
+    /// nothing, or went away; the next ask goes to other peers).
     private func catchUp() {
         let now = monotonicMilliseconds()
         guard now >= lastCatchUpRequest &+ rebroadcastIntervalMs || lastCatchUpRequest == 0 else { return }
         lastCatchUpRequest = now
-        network.requestCommittedBlocks(from: tip.nextHeight)
+        if heightAtLastCatchUp == tip.nextHeight { syncRequestedUpTo = tip.nextHeight }
+        heightAtLastCatchUp = tip.nextHeight
+        if syncRun == nil, syncTarget >= tip.nextHeight {
+            syncRun = SyncRun(startedAt: now, fromHeight: tip.nextHeight, lastLineAt: now)
+        }
+        requestSyncWindow()
     }
+
+    /// Keeps up to `syncWindow` heights asked for ahead of the next one, a batch per peer in turn.
+    private func requestSyncWindow() {
+        let next = tip.nextHeight
+        guard syncTarget >= next else { return }
+        syncRequestedUpTo = max(syncRequestedUpTo, next)
+        let end = min(next + Self.syncWindow, syncTarget + 1)
+        while syncRequestedUpTo < end {
+            network.requestCommittedBlocks(from: syncRequestedUpTo)
+            syncRequestedUpTo += Self.syncBatch
+        }
+    }
+
+    /// The progress line of a sync (every two seconds while it lasts, and one when this node
+    /// reached the height it was syncing to, by sync or by consensus), after each commit.
+    private func syncProgress() {
+        guard var run = syncRun else { return }
+        let now = monotonicMilliseconds()
+        let head = tip.head.number
+        let done = head >= run.fromHeight ? head - run.fromHeight + 1 : 0
+        let seconds = Double(max(now &- run.startedAt, 1)) / 1_000
+        let rate = Double(done) / seconds
+        metrics.syncTarget.record(Int64(clamping: syncTarget))
+        if head >= syncTarget {
+            syncRun = nil
+            if done > 1 {
+                log(.info, "sync done", ["head": head, "blocks": done, "seconds": Self.rounded(seconds),
+                                         "blocksPerSecond": Self.rounded(rate)])
+            }
+            return
+        }
+        guard now >= run.lastLineAt &+ Self.syncProgressIntervalMs else { return }
+        run.lastLineAt = now
+        syncRun = run
+        let remaining = syncTarget - head
+        log(.info, "syncing", ["head": head, "target": syncTarget, "remaining": remaining,
+                               "percent": Self.rounded(100 * Double(head) / Double(max(syncTarget, 1))),
+                               "blocksPerSecond": Self.rounded(rate),
+                               "etaSeconds": rate > 0 ? Self.rounded(Double(remaining) / rate) : "unknown"])
+    }
+
+    private static func rounded(_ value: Double) -> String { String(format: "%.1f", value) }
 
     /// A block from a peer (sent with a proposal, or asked for).
     func receive(_ block: Block) {
@@ -249,7 +367,7 @@ final class ConsensusDriver: @unchecked Sendable {
     /// (checked by the core). Its block skips the clock check: the others already decided it.
     func receive(_ decision: Decision<LedgerConsensus>) {
         guard halted == nil, !stopped, decision.height >= tip.nextHeight, isCertified(decision) else { return }
-        guard decision.height == tip.nextHeight else { return catchUp() }
+        guard decision.height == tip.nextHeight else { return learnCommitted(decision.height) }
         guard certified.count < 64 else { return }
         certified.insert(decision.value)
         inputs.append(.receiveCommit(decision))
@@ -579,6 +697,7 @@ final class ConsensusDriver: @unchecked Sendable {
         buildMilliseconds = 0
         lastDecision = decision.map { ($0, block) }
         didCommit(decided)
+        syncProgress()
         // After a catch-up the core must follow the tip even in manual mode.
         if automatic || decision == nil { startHeightIfIdle() }
     }

@@ -25,8 +25,9 @@ public protocol ConsensusNetwork: Sendable {
     func broadcast(transactions: [SignedTransaction])
     /// Asks peers for the block with this hash at `height`; it arrives through `LedgerNode.receive(block:)`.
     func requestBlock(_ hash: Hash32, height: UInt64)
-    /// Asks peers for committed blocks from `height` on, with their certificates (this node is
-    /// behind); they arrive through `LedgerNode.receive(committed:certificate:)`, in order.
+    /// Asks one peer, a different one each time while there are several, for committed blocks
+    /// from `height` on with their certificates (this node is behind); they arrive through
+    /// `LedgerNode.receive(committed:certificate:)`, in order.
     func requestCommittedBlocks(from height: UInt64)
 }
 

@@ -34,9 +34,13 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
     private let transactionOptions: TransactionValidationOptions
     private let log: NodeLog
     private let metrics = GossipMetrics()
-    /// Peers with a committed-blocks request being answered: one at a time each, so a peer
-    /// cannot queue thousands of storage reads a second.
-    private let serving = Mutex<Set<PeerID>>([])
+    /// Committed-blocks requests being answered, per peer: at most `requestsServedPerPeer` at
+    /// a time each (a syncing node asks for a few batches at once), so a peer cannot queue
+    /// thousands of storage reads a second.
+    private let serving = Mutex<[PeerID: Int]>([:])
+    public static let requestsServedPerPeer = 4
+    /// Which peer the next committed-blocks request goes to (round robin over the sessions).
+    private let nextSyncPeer = Mutex(0)
     /// Consensus messages this node sent (its own and relayed), by the hash of their bytes:
     /// each goes out once, so relays end (every node relays a message at most once).
     private let sent = Mutex(RecentHashes(capacity: 16_384))
@@ -94,8 +98,16 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
         send(.blockRequest, RLP.Item.list([.hash(hash), .uint64(height)]).encoded)
     }
 
+    /// To one peer, the next in turn: the batches of one sync come from several peers.
     public func requestCommittedBlocks(from height: UInt64) {
-        send(.committedBlocksRequest, RLP.Item.list([.uint64(height)]).encoded)
+        guard let (_, transport) = parts else { return }
+        let peers = transport.connectedPeers
+        guard !peers.isEmpty else { return }
+        let turn = nextSyncPeer.withLock { turn in
+            defer { turn = (turn + 1) % Int.max }
+            return turn
+        }
+        send(.committedBlocksRequest, RLP.Item.list([.uint64(height)]).encoded, to: peers[turn % peers.count])
     }
 
     public func broadcast(transactions: [SignedTransaction]) {
@@ -150,13 +162,24 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
             node.receive(decision: try ConsensusEncoding.decodeDecision(payload))
         case .committedBlocksRequest:
             let from = try RLP.decode(payload).list(count: 1)[0].uint64()
-            guard serving.withLock({ $0.insert(peer).inserted }) else { return }
+            guard serving.withLock({ serving in
+                guard serving[peer, default: 0] < Self.requestsServedPerPeer else { return false }
+                serving[peer, default: 0] += 1
+                return true
+            }) else { return }
             Task {
-                defer { serving.withLock { _ = $0.remove(peer) } }
+                defer {
+                    serving.withLock { serving in
+                        serving[peer, default: 1] -= 1
+                        if serving[peer] == 0 { serving[peer] = nil }
+                    }
+                }
                 let blocks = (try? await node.committedBlocks(from: from, limit: Self.committedBlocksPerRequest)) ?? []
                 for (block, certificate) in blocks {
                     send(.committedBlock, RLP.Item.list([.bytes(block.encoded), .bytes(certificate)]).encoded, to: peer)
                 }
+                metrics.committedBlocksServed.increment(by: blocks.count)
+                log(.debug, "served committed blocks", ["peer": peer.short, "from": from, "count": blocks.count])
             }
         case .committedBlock:
             let fields = try RLP.decode(payload).list(count: 2)

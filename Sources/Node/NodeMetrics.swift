@@ -20,6 +20,8 @@ final class NodeMetrics: Sendable {
     let pending = Gauge(label: "d6g_mempool_pending")
     let queued = Gauge(label: "d6g_mempool_queued")
     let databaseSize = Gauge(label: "d6g_db_size_bytes")
+    /// The highest height the validators are known to have committed, while syncing towards it.
+    let syncTarget = Gauge(label: "d6g_sync_target_height")
 
     /// `d6g_consensus_missed_precommits_total{validator=…}`: members of a height's set whose
     /// precommit is not in its commit certificate (absent, late or partitioned).
@@ -61,6 +63,8 @@ final class GossipMetrics: Sendable {
     let sentBytes = Counter(label: "d6g_p2p_sent_bytes_total")
     let receivedBytes = Counter(label: "d6g_p2p_received_bytes_total")
     let relayed = Counter(label: "d6g_p2p_relayed_messages_total")
+    /// Committed blocks sent to peers that were syncing.
+    let committedBlocksServed = Counter(label: "d6g_p2p_committed_blocks_served_total")
     private let connected = Mutex(0)
 
     func peerConnected() { peers.record(connected.withLock { $0 += 1; return $0 }) }

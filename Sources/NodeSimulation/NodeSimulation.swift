@@ -37,6 +37,8 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
     /// signs conflicting messages for real, a Byzantine fault made of honest code. At most a
     /// third of the validators minus one; the twins may halt and may fall behind, nobody else.
     public var twins: Int
+    /// When the followers start (0: with everyone); a late one syncs the chain from its peers.
+    public var followerStartMs: Int
     /// The run succeeds when every node has committed this height.
     public var targetHeight: UInt64
     /// Before GST messages are dropped, delayed up to `maxDelayBeforeGSTMs` and partitioned;
@@ -56,7 +58,8 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
     /// Every node must reach the target height by `gstMs + livenessBoundMs`.
     public var livenessBoundMs: Int
 
-    public init(seed: UInt64, validatorCount: Int = 4, followerCount: Int = 1, twins: Int = 0, targetHeight: UInt64 = 12,
+    public init(seed: UInt64, validatorCount: Int = 4, followerCount: Int = 1, twins: Int = 0, followerStartMs: Int = 0,
+                targetHeight: UInt64 = 12,
                 gstMs: Int = 3_000, maxDelayBeforeGSTMs: Int = 800, delayAfterGSTMs: ClosedRange<Int> = 5...80,
                 dropPerMille: Int = 100, crashes: Int = 1, clockSkewMs: Int = 200, transferIntervalMs: Int = 100,
                 livenessBoundMs: Int = 60_000) {
@@ -64,6 +67,7 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
         self.validatorCount = validatorCount
         self.followerCount = followerCount
         self.twins = twins
+        self.followerStartMs = followerStartMs
         self.targetHeight = targetHeight
         self.gstMs = gstMs
         self.maxDelayBeforeGSTMs = maxDelayBeforeGSTMs
@@ -94,6 +98,7 @@ public struct NodeSimulationConfiguration: Sendable, CustomStringConvertible {
         "seed \(seed): \(validatorCount) validators, \(followerCount) followers, \(twins) twins, target \(targetHeight), GST \(gstMs) ms, "
             + "delays ≤ \(maxDelayBeforeGSTMs) ms before and \(delayAfterGSTMs) ms after, drop \(dropPerMille)‰, "
             + "\(crashes) crashes, clock skew ±\(clockSkewMs) ms, a transfer every \(transferIntervalMs) ms"
+            + (followerStartMs > 0 ? ", followers start at \(followerStartMs) ms" : "")
     }
 }
 
@@ -112,7 +117,9 @@ public struct NodeSimulationOutcome: Sendable {
     /// Keccak-256 over every head change seen (time, node, height, hash): two runs of one seed
     /// must give the same.
     public var trace: Hash32
-    /// The last log lines of each node, for a failing seed.
+    /// For each node, the peers it asked for committed blocks (block sync).
+    public var syncPeers: [[Int]]
+    /// The last 200 log lines of each node, for a failing seed.
     public var logTail: [[String]]
 
     public var passed: Bool { violations.isEmpty }
@@ -189,7 +196,13 @@ public final class NodeSimulation: @unchecked Sendable {
     // MARK: The run
 
     public func run() async -> NodeSimulationOutcome {
-        for slot in slots { boot(slot) }
+        for slot in slots {
+            if slot.key == nil, configuration.followerStartMs > 0 {
+                world.schedule(.start(slot.index), in: configuration.followerStartMs)
+            } else {
+                boot(slot)
+            }
+        }
         world.schedule(.repartition, in: 0)
         world.schedule(.transfer, in: configuration.transferIntervalMs)
         var crashRandom = SplitMix64(seed: configuration.seed ^ 0xc4a5)
@@ -233,6 +246,8 @@ public final class NodeSimulation: @unchecked Sendable {
             world.schedule(.restart(index), in: downForMs)
         case .restart(let index):
             restarts += 1
+            boot(slots[index])
+        case .start(let index):
             boot(slots[index])
         case .repartition:
             world.repartition(nodeCount: slots.count)
@@ -351,7 +366,7 @@ public final class NodeSimulation: @unchecked Sendable {
         return NodeSimulationOutcome(
             configuration: configuration, violations: violations, heads: slots.map(\.lastHead), endedAtMs: world.now,
             events: events, restarts: restarts, committedTransactions: committedTransactions,
-            trace: Keccak256.hash(traceBytes), logTail: slots.map { $0.lines.last(30) })
+            trace: Keccak256.hash(traceBytes), syncPeers: world.syncPeers(nodeCount: slots.count), logTail: slots.map { $0.lines.last(200) })
     }
 
     private static func word(_ value: UInt64) -> [UInt8] {
@@ -381,6 +396,8 @@ enum Event: Sendable {
     case deliver(to: Int, Delivery)
     case crash(Int, downForMs: Int)
     case restart(Int)
+    /// A node's first start (a late follower).
+    case start(Int)
     /// Before GST, every second: new partitions (or none).
     case repartition
     case transfer
@@ -412,6 +429,8 @@ final class World: Sendable {
         /// Before GST, the group each node is in; messages cross no group boundary.
         var group: [Int] = []
         var running: Set<Int> = []
+        var nextPeer: [Int: Int] = [:]
+        var askedForBlocks: [Int: Set<Int>] = [:]
     }
 
     /// Validators, followers and twins.
@@ -436,6 +455,10 @@ final class World: Sendable {
             state.now = time
             return (time, event)
         }
+    }
+
+    func syncPeers(nodeCount: Int) -> [[Int]] {
+        state.withLock { state in (0..<nodeCount).map { (state.askedForBlocks[$0] ?? []).sorted() } }
     }
 
     func draw<T>(_ body: (inout SplitMix64) -> T) -> T { state.withLock { body(&$0.random) } }
@@ -468,6 +491,19 @@ final class World: Sendable {
             }
             state.events.push(.deliver(to: to, delivery), at: state.now + delay)
         }
+    }
+
+    /// To one other node, the next in turn for `from` (as the P2P layer spreads sync requests).
+    func sendToNextPeer(_ delivery: Delivery, from: Int) {
+        guard nodeCount > 1 else { return }
+        let to = state.withLock { state in
+            let turn = state.nextPeer[from, default: 0]
+            state.nextPeer[from] = turn + 1
+            let to = (from + 1 + turn % (nodeCount - 1)) % nodeCount
+            state.askedForBlocks[from, default: []].insert(to)
+            return to
+        }
+        send(delivery, from: from, to: to)
     }
 
     func broadcast(_ delivery: Delivery, from: Int, nodeCount: Int) {
@@ -523,7 +559,9 @@ struct SimulatedLink: ConsensusNetwork {
     }
 
     func requestBlock(_ hash: Hash32, height: UInt64) { broadcast(.blockRequest(hash, from: index)) }
-    func requestCommittedBlocks(from height: UInt64) { broadcast(.committedBlocksRequest(height, from: index)) }
+    func requestCommittedBlocks(from height: UInt64) {
+        world.sendToNextPeer(.committedBlocksRequest(height, from: index), from: index)
+    }
 }
 
 extension NodeSimulationConfiguration {

@@ -21,7 +21,7 @@ import Testing
         text += "\nreplay: D6G_NODE_SIM_SEED=\(outcome.configuration.seed) SWIFT_DETERMINISTIC_HASHING=1 "
             + "swift test -c release --filter NodeSimulationTests.randomRunsKeepOneChain"
         for (index, lines) in outcome.logTail.enumerated() {
-            text += "\n--- node \(index), last lines ---\n" + lines.joined(separator: "\n")
+            text += "\n--- node \(index), last lines ---\n" + lines.suffix(30).joined(separator: "\n")
         }
         return text
     }
@@ -56,6 +56,21 @@ import Testing
             #expect(passed, "\(report(outcome))")
             #expect(outcome.heads.count == 6)
         }
+    }
+
+    /// A follower started 20 s late (the validators some 120 heights on) syncs the chain in
+    /// batches from several peers, says when it got there, then follows.
+    @Test func aLateFollowerSyncsFromSeveralPeers() async throws {
+        let configuration = NodeSimulationConfiguration(seed: 11, validatorCount: 4, followerCount: 1,
+                                                        followerStartMs: 20_000, targetHeight: 200, gstMs: 0,
+                                                        dropPerMille: 0, crashes: 0)
+        let outcome = try await NodeSimulation(configuration).run()
+        let passed = outcome.passed
+        #expect(passed, "\(report(outcome))")
+        #expect(outcome.syncPeers[4].count >= 3, "asked \(outcome.syncPeers[4])")
+        let syncLines = outcome.logTail[4].filter { $0.contains("sync") && !$0.contains("committed block") }
+        #expect(syncLines.contains { $0.contains("sync done") }, "\(syncLines)")
+        print(syncLines.joined(separator: "\n"))
     }
 
     /// Found by this simulation: two validators locked on a value whose polka counted the twin's

@@ -28,6 +28,9 @@ def test_a_follower_started_at_height_60_syncs_and_follows(testnet_factory, load
     fetched = net.log_text(follower).count("synced=true")
     assert fetched >= START_AT - 5, (f"the follower reached {head} having committed only {fetched} fetched blocks "
                                      f"(synced=true): it did not sync from its peers")
+    # The progress line at the end of the sync (and, if it took longer than 2 s, "syncing" lines).
+    done = [line for line in net.log_text(follower).splitlines() if "sync done" in line]
+    assert done, "the follower never logged 'sync done'"
 
     # Following: the validators go on, and it stays with them.
     mark = max(net.height(i) for i in validators)
