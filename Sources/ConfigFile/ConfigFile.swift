@@ -24,6 +24,9 @@ public struct ConfigFile: Sendable, Equatable {
     public var p2pPort: Int?
     public var peers: [String]?
     public var allowedNodes: [String]?
+    public var banSeconds: Int64?
+    public var framesPerSecond: Int?
+    public var maximumConnections: Int?
 
     public init() {}
 
@@ -34,7 +37,7 @@ public struct ConfigFile: Sendable, Equatable {
         "log": ["verbose", "format"],
         "metrics": ["addr", "port"],
         "consensus": ["timeout-cap-ms"],
-        "p2p": ["node-key", "addr", "port", "peers", "allow"],
+        "p2p": ["node-key", "addr", "port", "peers", "allow", "ban-seconds", "frames-per-second", "max-connections"],
     ]
 
     public init(toml text: String) throws(ConfigFileError) {
@@ -78,6 +81,9 @@ public struct ConfigFile: Sendable, Equatable {
             p2pPort = try p2p.integer("port", in: 0...65_535).map(Int.init)
             peers = try p2p.strings("peers")
             allowedNodes = try p2p.strings("allow")
+            banSeconds = try p2p.integer("ban-seconds", in: 1...604_800)
+            framesPerSecond = try p2p.integer("frames-per-second", in: 100...1_000_000).map(Int.init)
+            maximumConnections = try p2p.integer("max-connections", in: 8...4_096).map(Int.init)
         }
     }
 }

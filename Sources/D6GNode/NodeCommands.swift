@@ -259,7 +259,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         return P2PSettings(nodeKey: try readKey(keyFile, what: "node key"), host: p2pAddress ?? file.p2pAddress ?? "127.0.0.1",
                            port: p2pPort ?? file.p2pPort ?? 30_303, peers: peers.isEmpty ? file.peers ?? [] : peers,
-                           allowedKeys: allowed)
+                           allowedKeys: allowed, banSeconds: file.banSeconds ?? 300,
+                           framesPerSecond: file.framesPerSecond ?? 5_000, maximumConnections: file.maximumConnections ?? 128)
     }
 
     func run() async throws {

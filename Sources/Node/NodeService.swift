@@ -82,13 +82,23 @@ public struct P2PSettings: Sendable {
     public var peers: [String]
     /// Node keys allowed besides the validators' (followers, tools), compressed hex.
     public var allowedKeys: [[UInt8]]
+    /// How long a key that broke the rules (an undecodable or unauthentic frame) is refused.
+    public var banSeconds: Int64
+    /// Frames a peer may send per second before its session is closed.
+    public var framesPerSecond: Int
+    /// Connections at once, inbound and outbound.
+    public var maximumConnections: Int
 
-    public init(nodeKey: PrivateKey, host: String, port: Int, peers: [String], allowedKeys: [[UInt8]] = []) {
+    public init(nodeKey: PrivateKey, host: String, port: Int, peers: [String], allowedKeys: [[UInt8]] = [],
+                banSeconds: Int64 = 300, framesPerSecond: Int = 5_000, maximumConnections: Int = 128) {
         self.nodeKey = nodeKey
         self.host = host
         self.port = port
         self.peers = peers
         self.allowedKeys = allowedKeys
+        self.banSeconds = banSeconds
+        self.framesPerSecond = framesPerSecond
+        self.maximumConnections = maximumConnections
     }
 }
 
@@ -165,7 +175,8 @@ public enum NodeService {
             let configured = Set(p2p.allowedKeys)
             let peers = PeerTransport(
                 configuration: PeerTransportConfiguration(nodeKey: p2p.nodeKey, chainId: genesis.chainId, host: p2p.host,
-                                                          port: p2p.port, peers: p2p.peers),
+                                                          port: p2p.port, peers: p2p.peers, framesPerSecond: p2p.framesPerSecond,
+                                                          banSeconds: p2p.banSeconds, maximumConnections: p2p.maximumConnections),
                 allows: { [weak node] key in
                     let bytes = key.compressedBytes
                     return configured.contains(bytes) || node?.validatorNodeKeys.contains(bytes) == true

@@ -29,6 +29,16 @@ struct ConfigFileTests {
 
             [consensus]
             timeout-cap-ms = 120_000
+
+            [p2p]
+            node-key = "/etc/d6g/node.key"
+            addr = "0.0.0.0"
+            port = 30303
+            peers = ["site-b:30303"]
+            allow = []
+            ban-seconds = 60
+            frames-per-second = 2_000
+            max-connections = 64
             """)
         var expected = ConfigFile()
         expected.datadir = "/var/lib/d6g/node1"
@@ -44,6 +54,14 @@ struct ConfigFileTests {
         expected.metricsAddress = "127.0.0.1"
         expected.metricsPort = 9545
         expected.consensusTimeoutCapMs = 120_000
+        expected.nodeKey = "/etc/d6g/node.key"
+        expected.p2pAddress = "0.0.0.0"
+        expected.p2pPort = 30303
+        expected.peers = ["site-b:30303"]
+        expected.allowedNodes = []
+        expected.banSeconds = 60
+        expected.framesPerSecond = 2_000
+        expected.maximumConnections = 64
         #expect(file == expected)
         #expect(try ConfigFile(toml: "") == ConfigFile())
         #expect(try ConfigFile(toml: "[rpc]\ncall-timeout = 3\n").rpcCallTimeout == 3)
@@ -107,6 +125,9 @@ struct ConfigFileTests {
         ("[metrics]\nport = -1", "metrics.port: -1 is outside 0…65535"),
         ("[consensus]\ntimeout-cap-ms = 999", "consensus.timeout-cap-ms: 999 is outside 1000…3600000"),
         ("[consensus]\ntimeouts = 1", "consensus.timeouts: unknown key (known here: timeout-cap-ms)"),
+        ("[p2p]\nban-seconds = 0", "p2p.ban-seconds: 0 is outside 1…604800"),
+        ("[p2p]\nframes-per-second = 10", "p2p.frames-per-second: 10 is outside 100…1000000"),
+        ("[p2p]\nmax-connections = 5000", "p2p.max-connections: 5000 is outside 8…4096"),
         ("[other]", "other: unknown key"),
         ("[a.a.a.a.a.a.a.a.a]", "line 1: table names deeper than 8 levels"),
         ("# first\r\nport = \"x\"\r\n", "port: unknown key"),

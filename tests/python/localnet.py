@@ -150,6 +150,16 @@ class LocalTestnet:
         with open(self.toml_path(index), "w") as f:
             f.write(text)
 
+    def set_p2p_option(self, index: int, key: str, value):
+        """Adds `key = value` to the `[p2p]` table of node `index`'s configuration file (an integer
+        or a string; takes effect at the node's next start)."""
+        text = open(self.toml_path(index)).read()
+        written = f'"{value}"' if isinstance(value, str) else str(value)
+        text, replaced = re.subn(r"^\[p2p\]$", f"[p2p]\n{key} = {written}", text, flags=re.MULTILINE)
+        assert replaced == 1, f"expected one [p2p] table in {self.toml_path(index)}, found {replaced}"
+        with open(self.toml_path(index), "w") as f:
+            f.write(text)
+
     def redirect_peers(self, choose):
         """For every node K and every peer address in nodeK.toml that names node T's P2P port,
         `choose(K, T)` returns a port to dial instead (a proxy in front of T), or None to keep it."""
