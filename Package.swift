@@ -108,6 +108,10 @@ let package = Package(
         // The node's library: chain store, block production, RPC methods, lifecycle.
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", "P2P", logging, metrics, prometheus, serviceLifecycle]),
 
+        // The D6G protocol's off-chain pieces (PROTOCOL.md, Docs/protocol.md): contexts, commitments,
+        // sealed challenges and group keys, the traffic key schedule and frames.
+        .target(name: "D6GProtocol", dependencies: ["LedgerCrypto", "LedgerPrimitives"]),
+
         // Deterministic simulation of whole nodes (Docs/testing.md): the real driver, execution and
         // storage on a seeded event queue with a simulated network and clock.
         .target(name: "NodeSimulation", dependencies: ["Node", "ConsensusSimulation", "ConsensusCore", "Execution", "LedgerCrypto", "LedgerPrimitives", "LedgerTypes", "StorageAPI"]),
@@ -148,6 +152,7 @@ let package = Package(
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "Execution", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "P2PTests", dependencies: ["P2P", "LedgerCrypto", "LedgerPrimitives", nioCore, nioPosix]),
+        .testTarget(name: "D6GProtocolTests", dependencies: ["D6GProtocol", "LedgerCrypto", "LedgerPrimitives"]),
         .testTarget(name: "NodeSimulationTests", dependencies: ["NodeSimulation", "LedgerPrimitives"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "EthereumAPI", "StateTrie", "LedgerJSON", "Bytecode", "Execution", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "StorageAPI", "Mempool", "RPCServer", "ConsensusCore", "TestSupport"]),
     ],
