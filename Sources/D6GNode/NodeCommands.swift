@@ -257,10 +257,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             allowed.append(bytes)
         }
-        return P2PSettings(nodeKey: try readKey(keyFile, what: "node key"), host: p2pAddress ?? file.p2pAddress ?? "127.0.0.1",
-                           port: p2pPort ?? file.p2pPort ?? 30_303, peers: peers.isEmpty ? file.peers ?? [] : peers,
-                           allowedKeys: allowed, banSeconds: file.banSeconds ?? 300,
-                           framesPerSecond: file.framesPerSecond ?? 5_000, maximumConnections: file.maximumConnections ?? 128)
+        var settings = P2PSettings(nodeKey: try readKey(keyFile, what: "node key"), host: p2pAddress ?? file.p2pAddress ?? "127.0.0.1",
+                                   port: p2pPort ?? file.p2pPort ?? 30_303, peers: peers.isEmpty ? file.peers ?? [] : peers,
+                                   allowedKeys: allowed)
+        if let seconds = file.banSeconds { settings.banSeconds = seconds }
+        if let frames = file.framesPerSecond { settings.framesPerSecond = frames }
+        if let connections = file.maximumConnections { settings.maximumConnections = connections }
+        return settings
     }
 
     func run() async throws {

@@ -14,7 +14,6 @@
 // `emptyBlockPeriodMs`. Every validator starts h + 1 when h commits, and counts its propose
 // timeout from the moment the proposer is due at the latest, so pacing never costs a round.
 import ConsensusCore
-import Dispatch
 import Execution
 import Foundation
 import LedgerPrimitives
@@ -77,6 +76,8 @@ final class ConsensusDriver: @unchecked Sendable {
     private var syncAhead: [UInt64: [(block: Block, certificate: [UInt8])]] = [:]
     private var syncAheadBytes = 0
     private var syncRun: SyncRun?
+    /// Set while a run of synced blocks commits: the next height starts once, after the run.
+    private var startingHeightsLater = false
     /// Committed blocks are asked for in batches of this many, each from the next peer in turn,
     /// at most `syncWindow` heights ahead of the next one: several peers serve one sync.
     static let syncBatch: UInt64 = 16
@@ -100,6 +101,8 @@ final class ConsensusDriver: @unchecked Sendable {
         var decision: Decision<LedgerConsensus>?
     }
     private var lastProgress: Progress?
+    /// The (height, round) in which the valid value's polka was last sent again.
+    private var polkaSentInRound: (UInt64, Int)?
     /// (sender, round, kind) of the messages of this height relayed on.
     private var relayedThisHeight: Set<RelayKey> = []
     static let relaysPerHeight = 65_536
@@ -212,8 +215,14 @@ final class ConsensusDriver: @unchecked Sendable {
     func receive(_ message: ConsensusMessage<LedgerConsensus>) {
         guard halted == nil, !stopped else { return }
         if message.sender == core.validator, let reason = secondSigner(message) { return halt(reason) }
-        if message.height > tip.nextHeight, signers(at: message.height)?.contains(message.sender) == true,
-           isAuthentic(message) { learnCommitted(message.height - 1) }
+        // Checked (a signature recovery) only when a catch-up is due: a node a height behind
+        // hears every message of the current height.
+        if message.height > tip.nextHeight, catchUpDue, signers(at: message.height)?.contains(message.sender) == true,
+           isAuthentic(message) {
+            // One member's word moves the target at most a window ahead: a lying validator can
+            // make this node ask for blocks that do not exist, not announce a sync without end.
+            learnCommitted(min(message.height - 1, tip.nextHeight + Self.syncWindow))
+        }
         // Relayed on when it belongs to this height and round or the next (what the validators
         // need now; never a flood of far rounds), from a member, authentic; and only the first
         // of its kind from that member in that round, found before any signature is checked:
@@ -235,22 +244,29 @@ final class ConsensusDriver: @unchecked Sendable {
     /// committed as if decided here, and consensus moves to the height after it.
     ///
     /// Blocks a little ahead of the next height (a sync asks several peers for successive
-    /// batches at once) wait, at most two per height and 64 MiB in all, unchecked until their
-    /// turn: their validator set may not be known before then.
+    /// batches at once) wait for their turn, at most two per height and 64 MiB in all with their
+    /// certificates. They get in only with a certificate that the newest validator set known
+    /// here signed (a peer cannot fill the room with junk); at their turn the certificate is
+    /// checked again against their own height's set.
     func receive(committed block: Block, certificate bytes: [UInt8]) {
         guard halted == nil, !stopped else { return }
         let next = tip.nextHeight
         if block.number > next {
-            guard block.number - next < Self.syncWindow, block.encoded.count <= Self.syncAheadByteLimit - syncAheadBytes,
-                  syncAhead[block.number, default: []].count < Self.syncAheadCandidates,
-                  syncAhead[block.number]?.contains(where: { $0.block.hash == block.hash }) != true else { return }
+            let size = block.encoded.count + bytes.count
+            let held = syncAhead[block.number] ?? []
+            guard block.number - next < Self.syncWindow, size <= Self.syncAheadByteLimit - syncAheadBytes,
+                  held.count < Self.syncAheadCandidates, !held.contains(where: { $0.block.hash == block.hash }),
+                  let certificate = try? ConsensusEncoding.decodeCertificate(bytes),
+                  proves(certificate, value: block.hash, height: block.number) else { return }
             syncAhead[block.number, default: []].append((block, bytes))
-            syncAheadBytes += block.encoded.count
+            syncAheadBytes += size
+            syncTarget = max(syncTarget, block.number)
             return
         }
         guard block.number == next else { return }
+        // Heights start once, after the run of blocks that follow on (not once per block).
+        startingHeightsLater = true
         commitSynced(block, certificate: bytes)
-        // What arrived ahead, in order, while it follows on.
         while halted == nil, tip.nextHeight > next, let waiting = takeSyncAhead(tip.nextHeight) {
             let before = tip.nextHeight
             for (candidate, certificate) in waiting where tip.nextHeight == before {
@@ -258,6 +274,8 @@ final class ConsensusDriver: @unchecked Sendable {
             }
             guard tip.nextHeight > before else { break }
         }
+        startingHeightsLater = false
+        if tip.nextHeight > next { startHeightIfIdle() }
         requestSyncWindow()
         drain()
     }
@@ -277,12 +295,18 @@ final class ConsensusDriver: @unchecked Sendable {
 
     /// The blocks waiting for `height`, forgetting those of heights passed.
     private func takeSyncAhead(_ height: UInt64) -> [(block: Block, certificate: [UInt8])]? {
-        for passed in syncAhead.keys where passed < height {
-            for (block, _) in syncAhead.removeValue(forKey: passed) ?? [] { syncAheadBytes -= block.encoded.count }
-        }
+        forgetSyncAhead(below: height)
         guard let waiting = syncAhead.removeValue(forKey: height) else { return nil }
-        for (block, _) in waiting { syncAheadBytes -= block.encoded.count }
+        for (block, certificate) in waiting { syncAheadBytes -= block.encoded.count + certificate.count }
         return waiting
+    }
+
+    private func forgetSyncAhead(below height: UInt64) {
+        for passed in syncAhead.keys where passed < height {
+            for (block, certificate) in syncAhead.removeValue(forKey: passed) ?? [] {
+                syncAheadBytes -= block.encoded.count + certificate.count
+            }
+        }
     }
 
     /// The validators committed `height`: a node below it syncs.
@@ -292,29 +316,38 @@ final class ConsensusDriver: @unchecked Sendable {
         catchUp()
     }
 
-    /// Asks for the committed blocks this node lacks: at most once per rebroadcast interval, and
-    /// the batches already asked for again only if nothing arrived since (a peer that had
-    /// nothing, or went away; the next ask goes to other peers).
+    private var catchUpDue: Bool {
+        lastCatchUpRequest == 0 || monotonicMilliseconds() >= lastCatchUpRequest &+ rebroadcastIntervalMs
+    }
+
+    /// Asks for the committed blocks this node lacks, at most once per rebroadcast interval. If
+    /// nothing arrived since the last time (a peer had nothing, went away, or lies), the window
+    /// is asked for again, and the batch of the next height from every peer: no single peer can
+    /// hold the sync up.
     private func catchUp() {
+        guard catchUpDue else { return }
         let now = monotonicMilliseconds()
-        guard now >= lastCatchUpRequest &+ rebroadcastIntervalMs || lastCatchUpRequest == 0 else { return }
         lastCatchUpRequest = now
-        if heightAtLastCatchUp == tip.nextHeight { syncRequestedUpTo = tip.nextHeight }
+        let stalled = heightAtLastCatchUp == tip.nextHeight
+        if stalled { syncRequestedUpTo = tip.nextHeight }
         heightAtLastCatchUp = tip.nextHeight
         if syncRun == nil, syncTarget >= tip.nextHeight {
             syncRun = SyncRun(startedAt: now, fromHeight: tip.nextHeight, lastLineAt: now)
         }
-        requestSyncWindow()
+        syncProgress()
+        requestSyncWindow(fromAllPeersFirst: stalled)
     }
 
     /// Keeps up to `syncWindow` heights asked for ahead of the next one, a batch per peer in turn.
-    private func requestSyncWindow() {
+    private func requestSyncWindow(fromAllPeersFirst: Bool = false) {
         let next = tip.nextHeight
         guard syncTarget >= next else { return }
         syncRequestedUpTo = max(syncRequestedUpTo, next)
-        let end = min(next + Self.syncWindow, syncTarget + 1)
+        let end = min(next + Self.syncWindow, syncTarget &+ 1)
+        var everyPeer = fromAllPeersFirst
         while syncRequestedUpTo < end {
-            network.requestCommittedBlocks(from: syncRequestedUpTo)
+            network.requestCommittedBlocks(from: syncRequestedUpTo, fromEveryPeer: everyPeer)
+            everyPeer = false
             syncRequestedUpTo += Self.syncBatch
         }
     }
@@ -637,7 +670,11 @@ final class ConsensusDriver: @unchecked Sendable {
         // every message one correct node received to reach the others, also when its signer
         // is gone (found by the node simulation: a validator running twice, locked peers, rounds
         // forever).
-        for vote in core.validValuePolka where vote.validator != core.validator { network.broadcast(.vote(vote)) }
+        // Once per round: a stuck round sends it again in the next one.
+        if polkaSentInRound.map({ $0 != (mark.height, mark.round) }) ?? true {
+            polkaSentInRound = (mark.height, mark.round)
+            for vote in core.validValuePolka where vote.validator != core.validator { network.broadcast(.vote(vote)) }
+        }
     }
 
     // MARK: Commit
@@ -697,9 +734,12 @@ final class ConsensusDriver: @unchecked Sendable {
         buildMilliseconds = 0
         lastDecision = decision.map { ($0, block) }
         didCommit(decided)
+        forgetSyncAhead(below: tip.nextHeight)
+        // Decided here: this node is at the live height, whatever a peer claimed.
+        if decision != nil { syncTarget = min(syncTarget, tip.head.number) }
         syncProgress()
         // After a catch-up the core must follow the tip even in manual mode.
-        if automatic || decision == nil { startHeightIfIdle() }
+        if !startingHeightsLater, automatic || decision == nil { startHeightIfIdle() }
     }
 
     // MARK: Faults

@@ -25,10 +25,11 @@ public protocol ConsensusNetwork: Sendable {
     func broadcast(transactions: [SignedTransaction])
     /// Asks peers for the block with this hash at `height`; it arrives through `LedgerNode.receive(block:)`.
     func requestBlock(_ hash: Hash32, height: UInt64)
-    /// Asks one peer, a different one each time while there are several, for committed blocks
-    /// from `height` on with their certificates (this node is behind); they arrive through
+    /// Asks one peer, a different one each time while there are several (or, with
+    /// `fromEveryPeer`, all of them: a batch that did not come), for committed blocks from
+    /// `height` on with their certificates (this node is behind); they arrive through
     /// `LedgerNode.receive(committed:certificate:)`, in order.
-    func requestCommittedBlocks(from height: UInt64)
+    func requestCommittedBlocks(from height: UInt64, fromEveryPeer: Bool)
 }
 
 /// The network of a single validator: nobody to send to.
@@ -41,5 +42,5 @@ public struct NoPeers: ConsensusNetwork {
     public func broadcast(_ evidence: Evidence<LedgerConsensus>) {}
     public func broadcast(transactions: [SignedTransaction]) {}
     public func requestBlock(_ hash: Hash32, height: UInt64) {}
-    public func requestCommittedBlocks(from height: UInt64) {}
+    public func requestCommittedBlocks(from height: UInt64, fromEveryPeer: Bool) {}
 }

@@ -1,8 +1,9 @@
 // What nodes say to each other over the P2P transport (Docs/p2p.md): the consensus network of a
 // validator (ConsensusNetwork) and the answers to what peers ask, as frames of one kind byte and
 // an RLP payload. Anything a peer sends that does not decode bans it (it passed the handshake,
-// so it is a broken or hostile node). The validators form a full mesh: a message goes to every
-// peer once and is not relayed.
+// so it is a broken or hostile node). The validators form a full mesh; a validator's proposal or
+// vote of the current height is also relayed once by each node (`relay`), so validators whose
+// direct link is cut still hear each other.
 import ConsensusCore
 import Execution
 import Foundation
@@ -41,8 +42,9 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
     public static let requestsServedPerPeer = 4
     /// Which peer the next committed-blocks request goes to (round robin over the sessions).
     private let nextSyncPeer = Mutex(0)
-    /// Consensus messages this node sent (its own and relayed), by the hash of their bytes:
-    /// each goes out once, so relays end (every node relays a message at most once).
+    /// Consensus messages this node sent (its own and relayed), by the hash of their bytes: a
+    /// message is relayed at most once, so relays end. The node's own sends (and what it sends
+    /// again when a round does not move) always go out.
     private let sent = Mutex(RecentHashes(capacity: 16_384))
 
     /// Committed blocks sent per request (a node far behind asks again from where it got to).
@@ -98,11 +100,12 @@ public final class Gossip: ConsensusNetwork, PeerTransportDelegate, @unchecked S
         send(.blockRequest, RLP.Item.list([.hash(hash), .uint64(height)]).encoded)
     }
 
-    /// To one peer, the next in turn: the batches of one sync come from several peers.
-    public func requestCommittedBlocks(from height: UInt64) {
+    /// To one peer, the next in turn (the batches of one sync come from several peers), or to all.
+    public func requestCommittedBlocks(from height: UInt64, fromEveryPeer: Bool) {
         guard let (_, transport) = parts else { return }
         let peers = transport.connectedPeers
         guard !peers.isEmpty else { return }
+        if fromEveryPeer { return send(.committedBlocksRequest, RLP.Item.list([.uint64(height)]).encoded) }
         let turn = nextSyncPeer.withLock { turn in
             defer { turn = (turn + 1) % Int.max }
             return turn

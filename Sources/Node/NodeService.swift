@@ -90,7 +90,9 @@ public struct P2PSettings: Sendable {
     public var maximumConnections: Int
 
     public init(nodeKey: PrivateKey, host: String, port: Int, peers: [String], allowedKeys: [[UInt8]] = [],
-                banSeconds: Int64 = 300, framesPerSecond: Int = 5_000, maximumConnections: Int = 128) {
+                banSeconds: Int64 = PeerTransportConfiguration.defaultBanSeconds,
+                framesPerSecond: Int = PeerTransportConfiguration.defaultFramesPerSecond,
+                maximumConnections: Int = PeerTransportConfiguration.defaultMaximumConnections) {
         self.nodeKey = nodeKey
         self.host = host
         self.port = port

@@ -11,8 +11,11 @@
 //
 // One thread runs everything: an event runs node code, which queues more events through its
 // queue and network. Work a node hands to its transaction pool's own queue (admission) is awaited
-// before the next event, so nothing overlaps. The same seed gives the same run within a process;
-// across processes also with SWIFT_DETERMINISTIC_HASHING=1 (`make simulate-nodes` sets it).
+// (and store reads for a peer's committed-blocks request) are awaited before the next event, so
+// nothing overlaps. The same seed gives the same run as long as the node's behaviour never
+// depends on the iteration order of a Set or Dictionary (Swift seeds each table's order per
+// process and per instance); the trace check of the tests catches it if it does.
+// `make simulate-nodes` also sets SWIFT_DETERMINISTIC_HASHING=1.
 //
 // Crashes fall between two events: the store's batches and the log's records are whole, as
 // RocksDB and the file log promise after a kill -9 (which `make e2e` and the crash test exercise
@@ -559,7 +562,8 @@ struct SimulatedLink: ConsensusNetwork {
     }
 
     func requestBlock(_ hash: Hash32, height: UInt64) { broadcast(.blockRequest(hash, from: index)) }
-    func requestCommittedBlocks(from height: UInt64) {
+    func requestCommittedBlocks(from height: UInt64, fromEveryPeer: Bool) {
+        if fromEveryPeer { return broadcast(.committedBlocksRequest(height, from: index)) }
         world.sendToNextPeer(.committedBlocksRequest(height, from: index), from: index)
     }
 }

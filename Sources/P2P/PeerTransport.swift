@@ -48,8 +48,13 @@ public struct PeerTransportConfiguration: Sendable {
     /// Connections at once (inbound and outbound).
     public var maximumConnections: Int
 
+    public static let defaultFramesPerSecond = 5_000
+    public static let defaultBanSeconds: Int64 = 300
+    public static let defaultMaximumConnections = 128
+
     public init(nodeKey: PrivateKey, chainId: UInt64, host: String = "127.0.0.1", port: Int = 30_303,
-                peers: [String] = [], framesPerSecond: Int = 5_000, banSeconds: Int64 = 300, maximumConnections: Int = 128) {
+                peers: [String] = [], framesPerSecond: Int = defaultFramesPerSecond, banSeconds: Int64 = defaultBanSeconds,
+                maximumConnections: Int = defaultMaximumConnections) {
         self.nodeKey = nodeKey
         self.chainId = chainId
         self.host = host

@@ -40,20 +40,13 @@ func validatorVote(_ key: PrivateKey, nonce: UInt64, add member: ValidatorMember
 /// The devnet with `keys` as its validators (power 1 each unless given) and fast pacing.
 func multiValidatorGenesis(_ keys: [PrivateKey] = testValidatorKeys, powers: [UInt64]? = nil,
                            emptyBlockPeriodMs: UInt64 = 300) throws -> Genesis {
-    var members: [String] = []
-    for (index, key) in keys.enumerated() {
-        let nodeKey = DevNetwork.key(seed: "d6g-test-node-\(index)")
-        members.append(#"{"consensusKey": "\#(Hex.encode(key.publicKey.compressedBytes))", "nodeKey": "\#(Hex.encode(nodeKey.publicKey.compressedBytes))", "power": \#(powers?[index] ?? 1)}"#)
+    let members = keys.enumerated().map { index, key in
+        DevNetwork.Member(consensusKey: key.publicKey, nodeKey: DevNetwork.key(seed: "d6g-test-node-\(index)").publicKey,
+                          power: powers?[index] ?? 1)
     }
-    var json = DevNetwork.genesisJSON
-    let start = try #require(json.range(of: #""validators": ["#))
-    let end = try #require(json.range(of: "],", range: start.upperBound..<json.endIndex))
-    json.replaceSubrange(start.lowerBound..<end.upperBound, with: #""validators": [\#(members.joined(separator: ","))],"#)
-    json = json.replacingOccurrences(of: #""emptyBlockPeriodMs": 5000"#, with: #""emptyBlockPeriodMs": \#(emptyBlockPeriodMs)"#)
-    // The validators' accounts pay for their votes on the validator set.
-    let funded = (keys + [votedInKey]).map { #""\#($0.address.checksummed)": { "balance": "1000000000000000000000" },"# }
-    json = json.replacingOccurrences(of: #""alloc": {"#, with: #""alloc": {"# + "\n    " + funded.joined(separator: "\n    "))
-    return try Genesis(json: json)
+    // The validators' accounts (and the one voted in) pay for their votes on the validator set.
+    return try Genesis(json: DevNetwork.genesisJSON(validators: members, funding: (keys + [votedInKey]).map(\.address),
+                                                    emptyBlockPeriodMs: emptyBlockPeriodMs, minBlockIntervalMs: 250))
 }
 
 /// Nodes connected in memory. Delivery is asynchronous (each node's own queue); a node can be
@@ -143,7 +136,7 @@ final class MemoryNetwork: @unchecked Sendable {
             }
         }
 
-        func requestCommittedBlocks(from height: UInt64) {
+        func requestCommittedBlocks(from height: UInt64, fromEveryPeer: Bool) {
             let peers = network.peers(of: index)
             guard let me = network.state.withLock({ $0.nodes[index] }) else { return }
             Task {
@@ -301,6 +294,32 @@ func expectSameChain(_ nodes: [LedgerNode], upTo height: UInt64) throws {
         try await waitForHeight(target, nodes)
         for node in nodes { await node.stop() }
         try expectSameChain(nodes, upTo: target)
+    }
+
+    /// Blocks that arrive ahead of their turn with a forged certificate take no room: the
+    /// genuine copies that come after them still wait for their turn and commit.
+    @Test func junkCertificatesAheadOfTheirTurnDoNotHoldTheSyncUp() async throws {
+        let network = MemoryNetwork()
+        let nodes = try startNetwork(try multiValidatorGenesis(), network: network, running: [0, 1, 2])
+        try await waitForHeight(8, Array(nodes[0...2]))
+        network.cutOff(3)
+        nodes[3].start()
+        let blocks = try await nodes[0].committedBlocks(from: 1, limit: 8)
+        #expect(blocks.count == 8)
+        let junk = try #require(blocks.first?.certificate)
+        // Heights 2…8 first with another height's certificate, twice over, then for real, newest
+        // first; then height 1, after which they must all commit in order.
+        for (block, _) in blocks.dropFirst().reversed() {
+            nodes[3].receive(committed: block, certificate: junk)
+            nodes[3].receive(committed: block, certificate: junk)
+        }
+        for (block, certificate) in blocks.dropFirst().reversed() { nodes[3].receive(committed: block, certificate: certificate) }
+        nodes[3].receive(committed: blocks[0].block, certificate: blocks[0].certificate)
+        let deadline = Date().addingTimeInterval(10)
+        while nodes[3].status.head.number < 8, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(nodes[3].status.head.number == 8)
+        for node in nodes { await node.stop() }
+        try expectSameChain(nodes, upTo: 8)
     }
 
     @Test func aValidatorRestartedMidHeightResumesFromItsLog() async throws {
