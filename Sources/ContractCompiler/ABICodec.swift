@@ -1,6 +1,7 @@
 // ABI encoding of the DSL's value types (Docs/contract-dsl.md §ABI): a word type is one 32-byte
 // word; a `bytes` or `string` is an offset in the head and, in the tail, its length and its bytes
-// padded to whole words, as the Ethereum ABI encodes a tuple.
+// padded to whole words; an array of words is an offset, and in the tail its length and its
+// words, as the Ethereum ABI encodes a tuple.
 import ContractDSL
 import LedgerPrimitives
 
@@ -14,6 +15,8 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
     case fixedBytes(UInt256)
     case bytes([UInt8])
     case string(String)
+    /// An array of word values (`T[]`).
+    case array([ABIValue])
 
     /// The word of a word value; nil for `bytes` and `string`.
     public var word: UInt256? {
@@ -21,7 +24,7 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
         case .unsigned(let value), .signed(let value), .fixedBytes(let value): return value
         case .bool(let value): return value ? .one : .zero
         case .address(let address): return UInt256(address)
-        case .bytes, .string: return nil
+        case .bytes, .string, .array: return nil
         }
     }
 
@@ -48,7 +51,7 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
         case .bool: return word <= .one ? .bool(word == .one) : nil
         case .address: return word >> 160 == .zero ? .address(Address(truncating: word)) : nil
         case .fixedBytes(let count): return count == 32 || (word << (8 * count)).isZero ? .fixedBytes(word) : nil
-        case .bytes, .string: return nil
+        case .bytes, .string, .array: return nil
         }
     }
 
@@ -68,6 +71,7 @@ public enum ABIValue: Sendable, Hashable, CustomStringConvertible {
         case .fixedBytes(let value): return Hex.encode(value.bigEndianBytes)
         case .bytes(let bytes): return Hex.encode(bytes)
         case .string(let text): return "\"\(text)\""
+        case .array(let elements): return "[" + elements.map(\.description).joined(separator: ", ") + "]"
         }
     }
 }
@@ -97,6 +101,10 @@ public enum ABICodec {
         for value in values {
             if let word = value.word {
                 head += word.bigEndianBytes
+            } else if case .array(let elements) = value {
+                head += UInt256(UInt64(headSize + tail.count)).bigEndianBytes
+                tail += UInt256(UInt64(elements.count)).bigEndianBytes
+                for element in elements { tail += (element.word ?? .zero).bigEndianBytes }
             } else {
                 let content = value.byteContent ?? []
                 head += UInt256(UInt64(headSize + tail.count)).bigEndianBytes
@@ -125,6 +133,16 @@ public enum ABICodec {
             }
             guard let offset = head.exactInt, offset <= data.count - 32, let length = word(at: offset)?.exactInt,
                   length <= data.count - 32 - offset else { return nil }
+            if case .array(let element) = type {
+                guard length <= (data.count - 32 - offset) / 32 else { return nil }
+                var elements: [ABIValue] = []
+                for index in 0..<length {
+                    guard let word = word(at: offset + 32 + 32 * index), let value = ABIValue.decode(word, as: element) else { return nil }
+                    elements.append(value)
+                }
+                values.append(.array(elements))
+                continue
+            }
             values.append(ABIValue.decode(content: Array(data[(offset + 32)..<(offset + 32 + length)]), as: type))
         }
         return values
@@ -138,6 +156,9 @@ public enum ABICodec {
 
     /// The ABI type name a `ValueType` has, parsed back ("uint64" → .uint64).
     public static func valueType(named name: String) -> ValueType? {
+        if name.hasSuffix("[]") {
+            return valueType(named: String(name.dropLast(2))).flatMap { ValueType.array($0).isWellFormed ? .array($0) : nil }
+        }
         func bits(after prefix: String) -> Int? { Int(name.dropFirst(prefix.count)) }
         let type: ValueType?
         switch name {

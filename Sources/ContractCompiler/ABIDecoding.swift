@@ -190,6 +190,15 @@ extension ABIValue {
             return .bytes(bytes)
         case .string:
             return .string(text)
+        case .array(let element):
+            // [a, b, c]: each element written as the element type is.
+            let trimmed = cleaned.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { throw fail("[ and the elements, separated by commas, then ]") }
+            let inner = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+            let parts = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)
+            var elements: [ABIValue] = []
+            for part in parts { elements.append(try parse(String(part).trimmingCharacters(in: .whitespaces), as: element)) }
+            return .array(elements)
         }
     }
 }

@@ -20,12 +20,15 @@ extension CodeGenerator {
         case storageWrite
         /// [head position] → [pointer]: a byte-string argument copied from the call data.
         case argument
+        /// [head position] → [pointer]: an array argument of `element` words copied from the
+        /// call data (length word, then the words), each checked as a parameter of its type.
+        case arrayArgument(ValueType)
 
         var stack: (inputs: Int, outputs: Int) {
             switch self {
             case .storageRead: return (1, 1)
             case .storageWrite: return (2, 0)
-            case .argument: return (1, 1)
+            case .argument, .arrayArgument: return (1, 1)
             }
         }
     }
@@ -81,6 +84,7 @@ extension CodeGenerator {
             case .storageRead: emitStorageReadBody()
             case .storageWrite: emitStorageWriteBody()
             case .argument: emitArgumentBody()
+            case .arrayArgument(let element): emitArrayArgumentBody(element)
             }
             emit(.op(.retf))
             helpers.append(program)
@@ -103,6 +107,55 @@ extension CodeGenerator {
     private mutating func emitArgumentBody() {
         emit(.op(.calldataload))
         emitByteString(base: argumentsOffset, in: .callData)
+    }
+
+    /// [head position] → [pointer] to n ‖ the n words. The head word o is an offset from the
+    /// arguments' start b; the length n is at b + o, the words follow. Fails (revert without
+    /// data) unless o ≤ size − b − 32 and n ≤ (size − b − 32 − o) / 32 (no sum can wrap: the
+    /// caller checked size ≥ b + 32), or when a word is not a valid `element`.
+    private mutating func emitArrayArgumentBody(_ element: ValueType) {
+        let base = argumentsOffset
+        let afterLength = UInt256(UInt64(base + 32))
+        emit(.op(.calldataload))
+        failUnless { $0.emit(.op(.dup1), .push(afterLength), .op(.calldatasize), .op(.wsub), .op(.lt), .op(.iszero)) } with: {
+            $0.emitRevertWithoutData()
+        }
+        // [o] → [n, o]
+        emit(.op(.dup1))
+        if base > 0 { emit(.push(UInt256(UInt64(base))), .op(.add)) }
+        emit(.op(.calldataload))
+        failUnless {
+            $0.emit(.op(.dup1), .op(.dup3), .push(afterLength), .op(.calldatasize), .op(.wsub), .op(.wsub),
+                    .push(UInt256(5)), .op(.shr), .op(.lt), .op(.iszero))
+        } with: { $0.emitRevertWithoutData() }
+        // [n, o] → [pointer, n, o], the length stored.
+        emit(.op(.dup1), .push(UInt256(5)), .op(.shl), .push(UInt256(32)), .op(.add))
+        emitAllocate()
+        emit(.op(.dup2), .op(.dup2), .op(.mstore))
+        // calldatacopy(pointer + 32, b + 32 + o, 32n)
+        emit(.op(.dup2), .push(UInt256(5)), .op(.shl))
+        emit(.op(.dup4), .push(afterLength), .op(.add))
+        emit(.op(.dup3), .push(UInt256(32)), .op(.add), .op(.calldatacopy))
+        if Self.needsValidation(element) {
+            // for i in 0..<n: the word at pointer + 32 + 32i is a valid element.
+            let top = newLabel(), done = newLabel()
+            emit(.push(.zero))
+            emit(.label(top), .op(.dup3), .op(.dup2), .op(.lt), .op(.iszero), .jumpIf(done))
+            emit(.op(.dup1), .push(UInt256(5)), .op(.shl), .op(.dup3), .op(.add), .push(UInt256(32)), .op(.add), .op(.mload))
+            emitValidation(of: element)
+            emit(.op(.pop), .push(.one), .op(.add), .jump(top))
+            emit(.label(done), .op(.pop))
+        }
+        // [pointer, n, o] → [pointer]
+        emit(.op(.swap2), .op(.pop), .op(.pop))
+    }
+
+    /// Whether a word of `type` from outside can be invalid (a full-width word never is).
+    static func needsValidation(_ type: ValueType) -> Bool {
+        switch type {
+        case .unsigned(256), .signed(256), .fixedBytes(32): return false
+        default: return true
+        }
     }
 
     /// [] → [pointer]: a byte string returned by the last call, checked as call data is.

@@ -85,7 +85,9 @@ struct CodeGenerator {
         for (index, parameter) in function.parameters.enumerated() {
             emit(.push(UInt256(UInt64(argumentsOffset + 32 * index))))
             let type = function.locals[parameter].type
-            if type.isDynamic {
+            if case .array(let element) = type {
+                emitCall(.arrayArgument(element))
+            } else if type.isDynamic {
                 emitCall(.argument)
             } else {
                 emit(.op(.calldataload))
@@ -367,7 +369,7 @@ struct CodeGenerator {
     /// Fails (revert without data) unless the word on top is a valid `type`; keeps it.
     mutating func emitValidation(of type: ValueType) {
         switch type {
-        case .unsigned(256), .signed(256), .fixedBytes(32), .bytes, .string: return
+        case .unsigned(256), .signed(256), .fixedBytes(32), .bytes, .string, .array: return
         case .unsigned(let bits): failUnless { $0.emitHighBitsClear(bits) } with: { $0.emitRevertWithoutData() }
         case .address: failUnless { $0.emitHighBitsClear(160) } with: { $0.emitRevertWithoutData() }
         case .bool: failUnless { $0.emitHighBitsClear(1) } with: { $0.emitRevertWithoutData() }
@@ -406,6 +408,13 @@ struct CodeGenerator {
         case .length(let value):
             emitExpression(value)
             emit(.op(.mload))
+        case .element(let array, let index, _):
+            // [index, pointer]: index < length, else Panic(0x32); then the word at
+            // pointer + 32 + 32·index.
+            emitExpression(array)
+            emitExpression(index)
+            failUnless { $0.emit(.op(.dup2), .op(.mload), .op(.dup2), .op(.lt)) } with: { $0.emitPanic(0x32) }
+            emit(.push(UInt256(5)), .op(.shl), .op(.add), .push(UInt256(32)), .op(.add), .op(.mload))
         case .environment(let value):
             let opcode: Opcode = switch value {
             case .sender: .caller
@@ -783,6 +792,7 @@ enum SlotSharing {
             case .builtin(_, let arguments, _): arguments.forEach(visit)
             case .external(let call): visit(call.target); call.arguments.forEach(visit)
             case .length(let value): visit(value)
+            case .element(let array, let index, _): visit(array); visit(index)
             case .constant, .constantBytes, .local, .environment: break
             }
         }

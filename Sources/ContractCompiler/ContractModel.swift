@@ -112,7 +112,7 @@ struct ContractModel {
         }
         var selectors: [UInt32: String] = [:]
         for function in functions {
-            function.signature.parameters.forEach { checkValueType($0.type, at: function.location) }
+            function.signature.parameters.forEach { checkValueType($0.type, at: function.location, parameter: true) }
             function.signature.returns.map { checkValueType($0, at: function.location) }
             let selector = Self.selector(of: function.signature)
             if let other = selectors[selector] {
@@ -120,7 +120,9 @@ struct ContractModel {
             }
             selectors[selector] = function.signature.name
         }
-        constructor?.signature.parameters.forEach { checkValueType($0.type, at: constructor?.location ?? contract.location) }
+        constructor?.signature.parameters.forEach {
+            checkValueType($0.type, at: constructor?.location ?? contract.location, parameter: true)
+        }
     }
 
     static func containsLoop(_ statements: [Statement]) -> Bool {
@@ -142,15 +144,27 @@ struct ContractModel {
     /// The slot offsets within a value or record of `type` that hold byte strings.
     func byteStringFields(of type: StorageType) -> Set<Int> {
         switch type {
-        case .value(let value): return value.isDynamic ? [0] : []
+        case .value(let value): return value.isByteString ? [0] : []
         case .record(let name):
             guard let fields = records[name]?.fields else { return [] }
-            return Set(fields.indices.filter { fields[$0].type.isDynamic })
+            return Set(fields.indices.filter { fields[$0].type.isByteString })
         default: return []
         }
     }
 
-    private mutating func checkValueType(_ type: ValueType, at location: SourceLocation) {
+    /// `parameter`: a function's or the constructor's parameter, the one place an array may be.
+    private mutating func checkValueType(_ type: ValueType, at location: SourceLocation, parameter: Bool = false) {
+        if case .array(let element) = type {
+            if !parameter {
+                problems.append(CompileError("'\(type)': an array is only a function parameter (not a local, result, field or storage value); "
+                                             + "copy what you keep into a storage array", at: location))
+            } else if element.isDynamic {
+                problems.append(CompileError("'\(type)': arrays hold word values (not bytes, string or arrays) for now", at: location))
+            } else if !element.isWellFormed {
+                problems.append(CompileError("'\(element)' is not a valid type", at: location))
+            }
+            return
+        }
         if !type.isWellFormed { problems.append(CompileError("'\(type)' is not a valid type", at: location)) }
     }
 

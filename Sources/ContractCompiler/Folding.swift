@@ -109,7 +109,7 @@ enum Folding {
             return value <= maximum(bits: bits - 1)
         case .address: return !negative && value <= maximum(bits: 160)
         case .fixedBytes(32): return true
-        case .fixedBytes, .bool, .bytes, .string: return false
+        case .fixedBytes, .bool, .bytes, .string, .array: return false
         }
     }
 }

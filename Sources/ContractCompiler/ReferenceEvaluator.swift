@@ -137,6 +137,8 @@ private struct Frame {
     var locals: [UInt256]
     /// The values of `bytes` and `string` locals.
     var byteLocals: [LocalID: [UInt8]] = [:]
+    /// The elements of array parameters.
+    var arrayLocals: [LocalID: [UInt256]] = [:]
     let localTypes: [ValueType]
     let environment: ReferenceEnvironment
     var logs: [ReferenceLog] = []
@@ -149,6 +151,10 @@ private struct Frame {
         for (index, parameter) in function.parameters.enumerated() {
             let start = argumentsOffset + 32 * index
             let word = UInt256(bigEndianBytes: input[start..<(start + 32)]) ?? .zero
+            if case .array(let element) = function.locals[parameter].type {
+                arrayLocals[parameter] = try Self.array(of: element, at: word, in: input, base: argumentsOffset)
+                continue
+            }
             if function.locals[parameter].type.isDynamic {
                 byteLocals[parameter] = try Self.byteString(at: word, in: input, base: argumentsOffset)
                 continue
@@ -163,6 +169,26 @@ private struct Frame {
                 throw .reverted(ABICodec.selector("Unauthorized(address)") + UInt256(environment.caller).bigEndianBytes)
             }
         }
+    }
+
+    /// The array of `element` values whose head word is `offset` in an ABI tuple starting at
+    /// `base` of `data`: its length n at base + offset, then n words, each a valid `element`;
+    /// a revert without data otherwise.
+    static func array(of element: ValueType, at offset: UInt256, in data: [UInt8], base: Int) throws(Exit) -> [UInt256] {
+        guard data.count >= base + 32 else { throw .reverted([]) }
+        let limit = UInt256(UInt64(data.count - base - 32))
+        guard offset <= limit, let start = offset.exactInt.map({ base + $0 }),
+              let count = UInt256(bigEndianBytes: data[start..<(start + 32)]),
+              count <= (limit &- offset) / UInt256(32), let n = count.exactInt else { throw .reverted([]) }
+        var words: [UInt256] = []
+        for index in 0..<n {
+            let at = start + 32 + 32 * index
+            guard let word = UInt256(bigEndianBytes: data[at..<(at + 32)]), ABIValue.decode(word, as: element) != nil else {
+                throw .reverted([])
+            }
+            words.append(word)
+        }
+        return words
     }
 
     /// The byte string whose head word is `offset` in an ABI tuple starting at `base` of `data`
@@ -369,7 +395,7 @@ private struct Frame {
         case .local(let id, _): return byteLocals[id] ?? []
         case .load(let reference, _): return try readBytes(at: try slot(of: reference))
         case .convert(let value, _, _): return try evaluateBytes(value)
-        case .constant, .length, .environment, .unary, .binary, .builtin:
+        case .constant, .length, .environment, .unary, .binary, .builtin, .element:
             // The checker types none of these as a byte string: reaching here is an evaluator bug,
             // reported as a divergence rather than hidden as agreement.
             throw .failed("evaluator: a byte string expected")
@@ -399,7 +425,16 @@ private struct Frame {
         case .length(.load(let reference, _)):
             let value = storage[try slot(of: reference)] ?? .zero
             return value.limb0 & 1 == 1 ? value >> 1 : UInt256((value.limb0 & 0xff) >> 1)
+        case .length(.local(let id, .array)): return UInt256(UInt64(arrayLocals[id]?.count ?? 0))
         case .length(let value): return UInt256(UInt64(try evaluateBytes(value).count))
+        case .element(.local(let id, _), let index, _):
+            let elements = arrayLocals[id] ?? []
+            let position = try evaluate(index)
+            guard let at = position.exactInt, at < elements.count else {
+                throw .reverted(ABICodec.selector("Panic(uint256)") + UInt256(0x32).bigEndianBytes)
+            }
+            return elements[at]
+        case .element: throw .failed("evaluator: an element of something other than an array parameter")
         case .load(let reference, _): return storage[try slot(of: reference)] ?? .zero
         case .environment(let value):
             switch value {

@@ -304,6 +304,10 @@ struct TypeChecker {
                 return nil
             }
             if loopVariables.contains(id) { report("the loop variable '\(name)' cannot be assigned") }
+            if locals[id].type.isArray {
+                report("the array parameter '\(name)' cannot be assigned")
+                return nil
+            }
             return .local(id, locals[id].type)
         case .member(let base, "length"):
             if let reference = storageReference(base, quiet: true), case .array = reference.type {
@@ -404,7 +408,23 @@ struct TypeChecker {
                 report("unknown local '\(name)'\(suggestion(name, among: visibleNames))")
                 return nil
             }
+            if locals[id].type.isArray {
+                report("'\(name)' is an array: read an element (local.\(name)[i]) or its length (local.\(name).length)")
+                return nil
+            }
             return .local(id, locals[id].type)
+        case .member(.local(let name), "length") where lookup(name).map({ locals[$0].type.isArray }) == true:
+            guard let id = lookup(name) else { return nil }
+            return .length(.local(id, locals[id].type))
+        case .index(.local(let name), let key) where lookup(name).map({ locals[$0].type.isArray }) == true:
+            guard let id = lookup(name), case .array(let element) = locals[id].type,
+                  let index = self.expression(key, expected: .uint256) else { return nil }
+            guard case .unsigned = index.type else {
+                report("an array index is an unsigned integer, not \(article: index.type)")
+                return nil
+            }
+            return .element(.local(id, locals[id].type), index: index.type == .uint256 ? index : .convert(index, from: index.type, to: .uint256),
+                            element)
         case .member(let base, "length"):
             if Self.isStorageRooted(base) {
                 if let reference = storageReference(base, quiet: true) {
@@ -506,7 +526,7 @@ struct TypeChecker {
             fits = negative ? magnitude <= limit : magnitude < limit
         case .address: fits = !negative && magnitude < UInt256.one << 160
         case .fixedBytes(let count): fits = !negative && (count == 32 || (magnitude & ((UInt256.one << (8 * (32 - count))) &- .one)).isZero)
-        case .bool, .bytes, .string: fits = false
+        case .bool, .bytes, .string, .array: fits = false
         }
         guard fits else {
             report("the literal \(negative ? "-" : "")\(magnitude) does not fit \(article: type)")

@@ -28,6 +28,8 @@ indirect enum TypedExpression {
     case load(StorageReference, ValueType)
     /// The length of a byte string, in bytes (from its slot alone for one in storage).
     case length(TypedExpression)
+    /// An element of an array parameter (index < length, else Panic(0x32)).
+    case element(TypedExpression, index: TypedExpression, ValueType)
     case environment(EnvironmentValue)
     case unary(UnaryOperator, TypedExpression, ValueType)
     /// Operands share `operandType`; the result is `type`.
@@ -48,7 +50,7 @@ indirect enum TypedExpression {
         switch self {
         case .length: return .uint256
         case .constant(_, let type), .constantBytes(_, let type), .local(_, let type), .load(_, let type), .unary(_, _, let type),
-             .binary(_, _, _, _, let type), .convert(_, _, let type), .builtin(_, _, let type):
+             .binary(_, _, _, _, let type), .convert(_, _, let type), .builtin(_, _, let type), .element(_, _, let type):
             return type
         case .environment(let value): return EnvironmentValue.type(of: value)
         // A call without a result is only allowed as a statement; uint256 is never read.

@@ -22,8 +22,9 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What parameters, locals, returns, event fields and storage values hold: a word type, or a
-/// byte string (`bytes`, `string`) whose length is known only at run time.
-public enum ValueType: Sendable, Hashable, CustomStringConvertible {
+/// byte string (`bytes`, `string`) whose length is known only at run time; a function parameter
+/// may also be an array of word values (`address[]`, `bytes32[]`).
+public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     /// uint8 … uint256 (bits a multiple of 8).
     case unsigned(bits: Int)
     /// int8 … int256, two's complement.
@@ -36,6 +37,9 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case bytes
     /// UTF-8 text of any length (stored and encoded as `bytes`; not checked for UTF-8).
     case string
+    /// A dynamic array of word values, `T[]` in the ABI: a function parameter only, read with
+    /// `local.xs[i]` and `local.xs.length` (Docs/contract-dsl.md §Array parameters).
+    case array(ValueType)
 
     public static let uint256 = ValueType.unsigned(bits: 256)
     public static let uint128 = ValueType.unsigned(bits: 128)
@@ -62,12 +66,26 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .fixedBytes(let count): return "bytes\(count)"
         case .bytes: return "bytes"
         case .string: return "string"
+        case .array(let element): return "\(element)[]"
         }
     }
 
-    /// Whether the value is a byte string (a pointer to memory in compiled code, heads and tails
-    /// in the ABI) rather than one word.
-    public var isDynamic: Bool { self == .bytes || self == .string }
+    /// Whether the value is a byte string or an array (a pointer to memory in compiled code,
+    /// heads and tails in the ABI) rather than one word.
+    public var isDynamic: Bool {
+        switch self {
+        case .bytes, .string, .array: return true
+        default: return false
+        }
+    }
+
+    /// Whether the value is a byte string (`bytes` or `string`).
+    public var isByteString: Bool { self == .bytes || self == .string }
+
+    public var isArray: Bool {
+        if case .array = self { return true }
+        return false
+    }
 
     /// Whether the type exists in the ABI (bit widths 8…256 in steps of 8, bytes1…bytes32).
     public var isWellFormed: Bool {
@@ -75,6 +93,7 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .unsigned(let bits), .signed(let bits): return bits >= 8 && bits <= 256 && bits % 8 == 0
         case .fixedBytes(let count): return count >= 1 && count <= 32
         case .bool, .address, .bytes, .string: return true
+        case .array(let element): return element.isWellFormed && !element.isDynamic
         }
     }
 

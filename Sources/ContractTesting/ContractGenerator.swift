@@ -180,7 +180,8 @@ public struct ContractGenerator {
             return .integer(magnitude)
         case .bool: return .boolean(chance(50))
         case .address: return pick([Expression.integer(.zero), sender, contractAddress, .integer(UInt256(0xB0B))])
-        case .fixedBytes: return .integer(.zero)
+        // The generator draws no arrays (`types`); ArrayParameterTests covers them.
+        case .fixedBytes, .array: return .integer(.zero)
         case .bytes, .string:
             let length = pick(Self.byteStringLengths)
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: 0x20 + below(0x5f)) }
@@ -252,7 +253,7 @@ public struct ContractGenerator {
             default:
                 return leaf(type, scope: scope)
             }
-        case .fixedBytes:
+        case .fixedBytes, .array:
             return constant(type)
         case .bytes, .string:
             switch below(4) {
