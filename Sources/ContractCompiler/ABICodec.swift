@@ -104,7 +104,8 @@ public enum ABICodec {
             } else if case .array(let elements) = value {
                 head += UInt256(UInt64(headSize + tail.count)).bigEndianBytes
                 tail += UInt256(UInt64(elements.count)).bigEndianBytes
-                for element in elements { tail += (element.word ?? .zero).bigEndianBytes }
+                // Words in place; byte strings as a tuple of their own (heads, then tails).
+                tail += elements.allSatisfy({ $0.word != nil }) ? elements.flatMap { ($0.word ?? .zero).bigEndianBytes } : encode(elements)
             } else {
                 let content = value.byteContent ?? []
                 head += UInt256(UInt64(headSize + tail.count)).bigEndianBytes
@@ -133,6 +134,12 @@ public enum ABICodec {
             }
             guard let offset = head.exactInt, offset <= data.count - 32, let length = word(at: offset)?.exactInt,
                   length <= data.count - 32 - offset else { return nil }
+            if case .array(let element) = type, element.isByteString {
+                guard length <= (data.count - 32 - offset) / 32,
+                      let elements = decode(Array(data[(offset + 32)...]), as: Array(repeating: element, count: length)) else { return nil }
+                values.append(.array(elements))
+                continue
+            }
             if case .array(let element) = type {
                 guard length <= (data.count - 32 - offset) / 32 else { return nil }
                 var elements: [ABIValue] = []

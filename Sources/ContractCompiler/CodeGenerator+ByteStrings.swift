@@ -23,12 +23,16 @@ extension CodeGenerator {
         /// [head position] → [pointer]: an array argument of `element` words copied from the
         /// call data (length word, then the words), each checked as a parameter of its type.
         case arrayArgument(ValueType)
+        /// [o, s] → [pointer]: a byte string whose head word o is an offset from s, the start
+        /// of its tuple in the call data (an element of a `bytes[]` argument).
+        case byteStringAt
 
         var stack: (inputs: Int, outputs: Int) {
             switch self {
             case .storageRead: return (1, 1)
             case .storageWrite: return (2, 0)
             case .argument, .arrayArgument: return (1, 1)
+            case .byteStringAt: return (2, 1)
             }
         }
     }
@@ -76,6 +80,9 @@ extension CodeGenerator {
         } else {
             index = helpers.count + 1
             helperIndex[helper] = index
+            // Its place is taken now: a helper's body may call another helper (`bytes[]`
+            // arguments call `byteStringAt`), which must get the next index, not this one.
+            helpers.append(IRProgram())
             let saved = program
             program = IRProgram()
             program.inputs = helper.stack.inputs
@@ -85,9 +92,10 @@ extension CodeGenerator {
             case .storageWrite: emitStorageWriteBody()
             case .argument: emitArgumentBody()
             case .arrayArgument(let element): emitArrayArgumentBody(element)
+            case .byteStringAt: emitByteStringAtBody()
             }
             emit(.op(.retf))
-            helpers.append(program)
+            helpers[index - 1] = program
             program = saved
         }
         emit(.callFunction(index: index, inputs: helper.stack.inputs, outputs: helper.stack.outputs))
@@ -132,6 +140,21 @@ extension CodeGenerator {
         emit(.op(.dup1), .push(UInt256(5)), .op(.shl), .push(UInt256(32)), .op(.add))
         emitAllocate()
         emit(.op(.dup2), .op(.dup2), .op(.mstore))
+        if element.isByteString {
+            // for i in 0..<n: the element's head word (an offset from the heads' start
+            // b + o + 32) names its byte string, copied into the heap; its pointer is stored.
+            let top = newLabel(), done = newLabel()
+            emit(.push(.zero))
+            emit(.label(top), .op(.dup3), .op(.dup2), .op(.lt), .op(.iszero), .jumpIf(done))
+            emit(.op(.dup1), .push(UInt256(5)), .op(.shl), .op(.dup5), .op(.add), .push(afterLength), .op(.add), .op(.calldataload))
+            emit(.op(.dup5), .push(afterLength), .op(.add), .op(.swap1))
+            emitCall(.byteStringAt)
+            emit(.op(.dup2), .push(UInt256(5)), .op(.shl), .op(.dup4), .op(.add), .push(UInt256(32)), .op(.add), .op(.mstore))
+            emit(.push(.one), .op(.add), .jump(top))
+            emit(.label(done), .op(.pop))
+            emit(.op(.swap2), .op(.pop), .op(.pop))
+            return
+        }
         // calldatacopy(pointer + 32, b + 32 + o, 32n)
         emit(.op(.dup2), .push(UInt256(5)), .op(.shl))
         emit(.op(.dup4), .push(afterLength), .op(.add))
@@ -148,6 +171,24 @@ extension CodeGenerator {
         }
         // [pointer, n, o] → [pointer]
         emit(.op(.swap2), .op(.pop), .op(.pop))
+    }
+
+    /// [o, s] → [pointer]. As `emitByteString`, with the tuple's start s on the stack: fails
+    /// unless o ≤ size − s − 32 and n ≤ size − s − 32 − o (s + 32 ≤ size: s is the start of a
+    /// run of heads the caller checked).
+    private mutating func emitByteStringAtBody() {
+        failUnless {
+            $0.emit(.op(.dup1), .op(.dup3), .push(UInt256(32)), .op(.add), .op(.calldatasize), .op(.wsub), .op(.lt), .op(.iszero))
+        } with: { $0.emitRevertWithoutData() }
+        // [o, s] → [n, o, s]
+        emit(.op(.dup1), .op(.dup3), .op(.add), .op(.calldataload))
+        failUnless {
+            $0.emit(.op(.dup1), .op(.dup3), .op(.dup5), .push(UInt256(32)), .op(.add), .op(.calldatasize), .op(.wsub), .op(.wsub),
+                    .op(.lt), .op(.iszero))
+        } with: { $0.emitRevertWithoutData() }
+        // The bytes start at s + 32 + o; s sits below [o, pointer + 32, n, pointer] then.
+        emitCopyIntoHeap(with: .calldatacopy) { $0.emit(.op(.dup5), .op(.add), .push(UInt256(32)), .op(.add)) }
+        emit(.op(.swap1), .op(.pop))
     }
 
     /// Whether a word of `type` from outside can be invalid (a full-width word never is).

@@ -158,8 +158,8 @@ struct ContractModel {
             if !parameter {
                 problems.append(CompileError("'\(type)': an array is only a function parameter (not a local, result, field or storage value); "
                                              + "copy what you keep into a storage array", at: location))
-            } else if element.isDynamic {
-                problems.append(CompileError("'\(type)': arrays hold word values (not bytes, string or arrays) for now", at: location))
+            } else if element.isArray {
+                problems.append(CompileError("'\(type)': arrays hold word values, bytes or strings, not arrays", at: location))
             } else if !element.isWellFormed {
                 problems.append(CompileError("'\(element)' is not a valid type", at: location))
             }

@@ -137,8 +137,9 @@ private struct Frame {
     var locals: [UInt256]
     /// The values of `bytes` and `string` locals.
     var byteLocals: [LocalID: [UInt8]] = [:]
-    /// The elements of array parameters.
+    /// The elements of array parameters of words, and of byte strings.
     var arrayLocals: [LocalID: [UInt256]] = [:]
+    var byteArrayLocals: [LocalID: [[UInt8]]] = [:]
     let localTypes: [ValueType]
     let environment: ReferenceEnvironment
     var logs: [ReferenceLog] = []
@@ -151,6 +152,10 @@ private struct Frame {
         for (index, parameter) in function.parameters.enumerated() {
             let start = argumentsOffset + 32 * index
             let word = UInt256(bigEndianBytes: input[start..<(start + 32)]) ?? .zero
+            if case .array(let element) = function.locals[parameter].type, element.isByteString {
+                byteArrayLocals[parameter] = try Self.byteStrings(at: word, in: input, base: argumentsOffset)
+                continue
+            }
             if case .array(let element) = function.locals[parameter].type {
                 arrayLocals[parameter] = try Self.array(of: element, at: word, in: input, base: argumentsOffset)
                 continue
@@ -189,6 +194,23 @@ private struct Frame {
             words.append(word)
         }
         return words
+    }
+
+    /// The `bytes[]` or `string[]` whose head word is `offset` in an ABI tuple starting at
+    /// `base` of `data`: its length n, n heads (offsets from the first head), their byte strings.
+    static func byteStrings(at offset: UInt256, in data: [UInt8], base: Int) throws(Exit) -> [[UInt8]] {
+        guard data.count >= base + 32 else { throw .reverted([]) }
+        let limit = UInt256(UInt64(data.count - base - 32))
+        guard offset <= limit, let start = offset.exactInt.map({ base + $0 }),
+              let count = UInt256(bigEndianBytes: data[start..<(start + 32)]),
+              count <= (limit &- offset) / UInt256(32), let n = count.exactInt else { throw .reverted([]) }
+        var strings: [[UInt8]] = []
+        for index in 0..<n {
+            let at = start + 32 + 32 * index
+            let head = UInt256(bigEndianBytes: data[at..<(at + 32)]) ?? .zero
+            strings.append(try byteString(at: head, in: data, base: start + 32))
+        }
+        return strings
     }
 
     /// The byte string whose head word is `offset` in an ABI tuple starting at `base` of `data`
@@ -395,6 +417,13 @@ private struct Frame {
         case .local(let id, _): return byteLocals[id] ?? []
         case .load(let reference, _): return try readBytes(at: try slot(of: reference))
         case .convert(let value, _, _): return try evaluateBytes(value)
+        case .element(.local(let id, _), let index, _):
+            let elements = byteArrayLocals[id] ?? []
+            let position = try evaluate(index)
+            guard let at = position.exactInt, at < elements.count else {
+                throw .reverted(ABICodec.selector("Panic(uint256)") + UInt256(0x32).bigEndianBytes)
+            }
+            return elements[at]
         case .constant, .length, .environment, .unary, .binary, .builtin, .element:
             // The checker types none of these as a byte string: reaching here is an evaluator bug,
             // reported as a divergence rather than hidden as agreement.
@@ -425,7 +454,8 @@ private struct Frame {
         case .length(.load(let reference, _)):
             let value = storage[try slot(of: reference)] ?? .zero
             return value.limb0 & 1 == 1 ? value >> 1 : UInt256((value.limb0 & 0xff) >> 1)
-        case .length(.local(let id, .array)): return UInt256(UInt64(arrayLocals[id]?.count ?? 0))
+        case .length(.local(let id, .array(let element))):
+            return UInt256(UInt64(element.isByteString ? byteArrayLocals[id]?.count ?? 0 : arrayLocals[id]?.count ?? 0))
         case .length(let value): return UInt256(UInt64(try evaluateBytes(value).count))
         case .element(.local(let id, _), let index, _):
             let elements = arrayLocals[id] ?? []

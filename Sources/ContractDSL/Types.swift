@@ -37,8 +37,8 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case bytes
     /// UTF-8 text of any length (stored and encoded as `bytes`; not checked for UTF-8).
     case string
-    /// A dynamic array of word values, `T[]` in the ABI: a function parameter only, read with
-    /// `local.xs[i]` and `local.xs.length` (Docs/contract-dsl.md §Array parameters).
+    /// A dynamic array of word values or byte strings, `T[]` in the ABI: a function parameter
+    /// only, read with `local.xs[i]` and `local.xs.length` (Docs/contract-dsl.md §Array parameters).
     case array(ValueType)
 
     public static let uint256 = ValueType.unsigned(bits: 256)
@@ -93,7 +93,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .unsigned(let bits), .signed(let bits): return bits >= 8 && bits <= 256 && bits % 8 == 0
         case .fixedBytes(let count): return count >= 1 && count <= 32
         case .bool, .address, .bytes, .string: return true
-        case .array(let element): return element.isWellFormed && !element.isDynamic
+        case .array(let element): return element.isWellFormed && !element.isArray
         }
     }
 

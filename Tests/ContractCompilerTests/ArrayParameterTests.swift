@@ -150,7 +150,7 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
             Return(0)
         }
         Function("b", ("xs", .array(.uint8)), returns: .bool, .view) { Return(local.xs == local.xs) }
-        Function("c", ("xs", .array(.bytes)), returns: .uint256, .view) { Return(0) }
+        Function("c", ("xs", .array(.array(.uint8))), returns: .uint256, .view) { Return(0) }
         Function("d", ("xs", .array(.uint8))) { Assign(local.xs, 1) }
         Function("e", ("xs", .array(.uint8)), returns: .uint8, .view) { Return(local.xs[-1]) }
         Function("f", returns: .array(.uint8), .view) { Revert("no") }
@@ -162,7 +162,7 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
         let messages = error.errors.map(\.message)
         #expect(messages.contains { $0.contains("'address[]': an array is only a function parameter") }, "\(messages)")
         #expect(messages.contains { $0.contains("'xs' is an array: read an element") }, "\(messages)")
-        #expect(messages.contains { $0.contains("'bytes[]': arrays hold word values") }, "\(messages)")
+        #expect(messages.contains { $0.contains("'uint8[][]': arrays hold word values, bytes or strings, not arrays") }, "\(messages)")
         #expect(messages.contains { $0.contains("the array parameter 'xs' cannot be assigned") }, "\(messages)")
         #expect(messages.contains { $0.contains("'uint8[]': an array is only a function parameter") }, "\(messages)")
         #expect(messages.contains { $0.contains("an array index is an unsigned integer") || $0.contains("does not fit") }, "\(messages)")
@@ -174,8 +174,92 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
     let entry = try #require(artifact.abi.first { $0.name == "addAll" })
     #expect(entry.signature(entry.valueTypes ?? []) == "addAll(address[],bool[],uint8)")
     #expect(ABICodec.valueType(named: "uint64[]") == .array(.uint64))
-    #expect(ABICodec.valueType(named: "bytes[]") == nil)
+    #expect(ABICodec.valueType(named: "bytes[]") == .array(.bytes))
+    #expect(ABICodec.valueType(named: "uint8[][]") == nil)
     #expect(try ABIValue.parse("[1, 2,3]", as: .array(.uint8)) == .array([.uint(1), .uint(2), .uint(3)]))
     #expect(try ABIValue.parse("[]", as: .array(.address)) == .array([]))
     #expect(throws: ABIArgumentError.self) { try ABIValue.parse("1, 2", as: .array(.uint8)) }
+}
+
+private let blobs = Contract("Blobs") {
+    Storage("kept", .map(.uint256, to: .bytes))
+    Event("Kept", .indexed("index", .uint256), .field("blob", .bytes))
+
+    Function("keepAll", ("items", .array(.bytes))) {
+        For("i", from: 0, to: local.items.length, atMost: 32) {
+            Assign(state.kept[local.i], local.items[local.i])
+            Emit("Kept", local.i, local.items[local.i])
+        }
+    }
+    Function("get", ("index", .uint256), returns: .bytes, .view) { Return(state.kept[local.index]) }
+    Function("lengthAt", ("items", .array(.string)), ("index", .uint256), returns: .uint256, .view) {
+        Return(local.items[local.index].length)
+    }
+    Function("hashAt", ("items", .array(.bytes)), ("index", .uint256), returns: .bytes32, .view) {
+        Return(keccak256(local.items[local.index]))
+    }
+}
+
+private func sample(_ count: Int, _ salt: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ Int(salt)) } }
+
+@Test func arraysOfByteStringsKeepEveryElementWhole() throws {
+    let contract = try ContractHarness().deploy(try ContractCompiler.compile(blobs))
+    let lengths = [0, 1, 31, 32, 33, 64, 93, 145, 300]
+    let items = lengths.enumerated().map { ABIValue.bytes(sample($0.element, UInt8($0.offset))) }
+    let result = try contract.call("keepAll", .array(items))
+    #expect(result.succeeded)
+    #expect(result.events.count == lengths.count)
+    for (index, item) in items.enumerated() {
+        #expect(try contract.call("get", .uint(UInt64(index))).value == item, "element \(index)")
+        #expect(try contract.call("hashAt", .array(items), .uint(UInt64(index))).value
+                == .fixedBytes(UInt256(Keccak256.hash(item.byteContent ?? []))))
+    }
+    #expect(try contract.call("hashAt", .array(items), .uint(UInt64(items.count))).failure == .panic(UInt256(0x32)))
+    #expect(try contract.call("keepAll", .array([])).succeeded)
+    #expect(try contract.call("lengthAt", .array([.string("attestation"), .string("")]), .uint(0)).value == .uint(11))
+}
+
+/// Malformed `bytes[]`: each reverts without data on the VM and in the reference evaluator.
+@Test func badByteStringArrayCallDataIsRefused() throws {
+    let contract = try ContractHarness().deploy(try ContractCompiler.compile(blobs))
+    let reference = try ReferenceContract(blobs)
+    let selector = ABICodec.selector("keepAll(bytes[])")
+    let good = ABICodec.encode([.array([.bytes(sample(40, 1)), .bytes(sample(3, 2))])])
+    // Layout: head 0 (= 32); n at 32; element heads at 64, 96 (offsets from 64); element 0's
+    // length at 128, its 40 bytes in 160…223; element 1's length at 224, bytes at 256.
+    #expect(good.count == 288)
+    func replacing(_ data: [UInt8], at offset: Int, with value: UInt256) -> [UInt8] {
+        var copy = data
+        copy.replaceSubrange(offset..<(offset + 32), with: value.bigEndianBytes)
+        return copy
+    }
+    let catalogue: [(String, [UInt8])] = [
+        ("the count past the heads there are", replacing(good, at: 32, with: UInt256(8))),
+        ("an element offset past the end", replacing(good, at: 64, with: UInt256(UInt64(good.count)))),
+        ("an element offset 2^256 − 1", replacing(good, at: 96, with: .max)),
+        ("an element length past the end", replacing(good, at: 128, with: UInt256(200))),
+        ("an element length 2^255", replacing(good, at: 224, with: UInt256.one << 255)),
+        ("the last bytes cut off", Array(good.dropLast(32))),
+    ]
+    let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
+                                           sha256: StandardCryptography.sha256, recoverSigner: StandardCryptography.recoverSigner)
+    for (name, arguments) in catalogue {
+        #expect(contract.send(selector + arguments).failure == .revert([]), "\(name)")
+        #expect(reference.call(selector + arguments, environment: environment).status == .revert, "\(name)")
+    }
+    #expect(contract.harness.host.storageSlots(of: contract.address).isEmpty)
+    // Two elements may share their bytes (offsets need not differ); both implementations agree.
+    let shared = replacing(good, at: 96, with: UInt256(64))
+    for data in [good, shared] {
+        let onVM = contract.send(selector + data)
+        let expected = reference.call(selector + data, environment: environment)
+        #expect(onVM.succeeded && expected.status == .success)
+    }
+    #expect(reference.nonzeroStorage == contract.harness.host.storageSlots(of: contract.address))
+    let entry = try #require(contract.artifact.abi.first { $0.name == "hashAt" })
+    for index: UInt64 in [0, 1, 2] {
+        let data = ABICodec.callData("hashAt(bytes[],uint256)", [.array([.bytes(sample(70, 3)), .bytes([])]), .uint(index)])
+        let onVM = contract.send(data, entry: entry)
+        #expect(reference.call(data, environment: environment).output == onVM.output)
+    }
 }
