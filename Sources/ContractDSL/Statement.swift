@@ -48,6 +48,13 @@ extension Statement: StatementConvertible {
     public var statements: [Statement] { [self] }
 }
 
+/// Statements built by a Swift function (`@StatementBuilder func record(…) -> [Statement]`) go
+/// into a body where they are written: the DSL's way to share code between functions, inlined
+/// at each use (there are no internal functions).
+extension Array: StatementConvertible where Element == Statement {
+    public var statements: [Statement] { self }
+}
+
 @resultBuilder
 public enum StatementBuilder {
     public static func buildExpression(_ statement: some StatementConvertible) -> [Statement] { statement.statements }

@@ -316,3 +316,30 @@ private let consumer = Contract("Consumer") {
     }
     #expect(try ContractHarness().deploy(artifact, .uint(5)).call("limit").value == .uint(5))
 }
+
+/// Statements from a Swift function go where they are written, in every body that uses them.
+@StatementBuilder private func credit(_ who: Expression, _ amount: Expression) -> [Statement] {
+    Increase(state.balances[who], by: amount)
+    Emit("Credited", who, amount)
+}
+
+@Test func sharedStatementsAreInlinedInEachFunction() throws {
+    let ledger = Contract("Ledger") {
+        Storage("balances", .map(.address, to: .uint256))
+        Storage("pending", .map(.address, to: .uint256))
+        Event("Credited", .indexed("who", .address), .field("amount", .uint256))
+        Function("mint", ("to", .address), ("amount", .uint256)) { credit(local.to, local.amount) }
+        Function("owe", ("amount", .uint256)) { Assign(state.pending[sender], local.amount) }
+        Function("claim") {
+            credit(sender, state.pending[sender])
+            Assign(state.pending[sender], 0)
+        }
+        Function("balanceOf", ("who", .address), returns: .uint256, .view) { Return(state.balances[local.who]) }
+    }
+    let contract = try ContractHarness().deploy(try ContractCompiler.compile(ledger))
+    let me = ContractHarness.defaultSender
+    #expect(try contract.call("mint", .address(me), .uint(5)).events.map(\.name) == ["Credited"])
+    #expect(try contract.call("owe", .uint(7)).succeeded)
+    #expect(try contract.call("claim").events.map(\.name) == ["Credited"])
+    #expect(try contract.call("balanceOf", .address(me)).value == .uint(12))
+}
