@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(name: "EthereumAPITests", dependencies: ["EthereumAPI", "RPCServer", "RPCTestSupport", "ChainQueries", "LedgerJSON", "LedgerTypes", "LedgerPrimitives", "TestSupport", nioConcurrencyHelpers]),
         .testTarget(name: "ChainQueriesTests", dependencies: ["ChainQueries", "LedgerTypes", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "LedgerJSON", "LedgerPrimitives", "TestSupport"]),
-        .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "Execution", "ContractDSL", "ContractTesting", "Contracts", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
+        .testTarget(name: "ContractCompilerTests", dependencies: ["ContractCompiler", "Execution", "ContractDSL", "ContractTesting", "Contracts", "D6GProtocol", "VM", "Bytecode", "LedgerPrimitives", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "P2PTests", dependencies: ["P2P", "LedgerCrypto", "LedgerPrimitives", nioCore, nioPosix]),
         .testTarget(name: "D6GProtocolTests", dependencies: ["D6GProtocol", "LedgerCrypto", "LedgerPrimitives"]),
         .testTarget(name: "NodeSimulationTests", dependencies: ["NodeSimulation", "LedgerPrimitives"]),

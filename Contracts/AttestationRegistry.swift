@@ -1,0 +1,393 @@
+// AttestationRegistry: the D6G attestation contract (PROTOCOL.md §Rounds, Docs/adr/0011,
+// Docs/protocol.md). The admin (the MLFO) registers agents with their encryption keys; the SECaaS
+// posts rounds of sealed, committed steps; each step's prover answers the challenge its root of
+// trust (RoT) relays, and the contract — not the challenger — decides pass or fail by comparing
+// the evidence with the SECaaS's commitment. Rounds run one at a time and steps one at a time;
+// deadlines count blocks; misses, failures and revocations take agents out of key eligibility.
+// Every check is on the authenticated sender.
+import ContractDSL
+
+// Statuses of an agent.
+private let unregistered: Expression = 0, pending: Expression = 1, trusted: Expression = 2, revoked: Expression = 3,
+            unreachable: Expression = 4
+// States of a step.
+private let posted: Expression = 1, challenged: Expression = 2, passedStep: Expression = 3, failedStep: Expression = 4,
+            missedStep: Expression = 5, skippedStep: Expression = 6
+// The domain tags of Docs/protocol.md (keccak-256 of their names).
+private let tagStep = literal("0x79a93e61b1bf4c345c63d230e155c3443bd53a6913d7ea7f72d54a5e3baa5fee")
+private let tagEncryptionKey = literal("0x04a9962398772963e0a9e6c4ddef6c2d9224a71ee0b3104dd676e331c9f1e808")
+private let tagPlan = literal("0x2621250dddfb2f846c21aaa89fdc9e6dd8846f240ae7c019d4c2ac0f4bae94a0")
+private let tagNonce = literal("0x99e5c4853e56d84e881907197036c2b402ad1bad8f2ad3333ea1905a84c5b0f3")
+private let tagEvidence = literal("0x2d4b4a7b84e835ee3a3bcc6078d049b5043e249f1070567d9899e5721ec06c53")
+private let tagRootOfTrust = literal("0x46e0f15f42a959cb44b977b53955c263f3614c40fdc549423cc8113556d0ad12")
+
+private func stepKey(_ round: Expression, _ step: Expression) -> Expression { keccak256(round, step) }
+
+/// The agent takes a miss; at `maxMisses` in a row it is UNREACHABLE for good.
+@StatementBuilder private func miss(_ agent: Expression, _ round: Expression, _ step: Expression) -> [Statement] {
+    Increase(state.agents[agent].misses, by: 1)
+    Assign(state.agents[agent].unresolvedMiss, true)
+    Emit("AgentMissed", agent, round, step)
+    If(state.agents[agent].misses >= state.maxMisses && state.agents[agent].status == trusted) {
+        withdrawTrust(agent, unreachable, text("unreachable"))
+    }
+}
+
+/// REVOKED or UNREACHABLE: final. Whoever it challenged in the current round needs a re-check,
+/// and it stops being the RoT.
+@StatementBuilder private func withdrawTrust(_ agent: Expression, _ status: Expression, _ reason: Expression) -> [Statement] {
+    Assign(state.agents[agent].status, status)
+    Emit("AgentRevoked", agent, reason)
+    If(state.roundActive) {
+        Let("vouched", state.challengedIn[keccak256(state.currentRound, agent)].length)
+        For("v", from: 0, to: local.vouched, atMost: 256) {
+            Assign(state.agents[state.challengedIn[keccak256(state.currentRound, agent)][local.v]].recheck, true)
+        }
+    }
+    If(state.rootOfTrust == agent) { Assign(state.rootOfTrust, 0) }
+}
+
+/// The due step is resolved: the next one is due from this block, or the round is over and the
+/// next begun round (if any) is current.
+@StatementBuilder private func advance(_ round: Expression) -> [Statement] {
+    Increase(state.rounds[round].nextStep, by: 1)
+    If(state.rounds[round].nextStep == state.rounds[round].stepCount) {
+        Increase(state.queueHead, by: 1)
+        If(state.queueHead < state.roundQueue.length) {
+            Assign(state.currentRound, state.roundQueue[state.queueHead])
+            Assign(state.rounds[state.currentRound].dueAt, blockNumber.as(.uint64))
+        } otherwise: {
+            Assign(state.roundActive, false)
+        }
+    } otherwise: {
+        Assign(state.rounds[round].dueAt, blockNumber.as(.uint64))
+    }
+}
+
+/// Step `step` of the current round is challenged by the sender, revealing its prover, salt and
+/// nonce; checked against the commitments, the sender's right to challenge, and the deadline.
+@StatementBuilder private func challengeStep(_ round: Expression, _ step: Expression, _ prover: Expression,
+                                             _ salt: Expression, _ nonce: Expression) -> [Statement] {
+    Require(state.roundActive && round == state.currentRound, error: "NotCurrent", round)
+    Require(step == state.rounds[round].nextStep, error: "NotDue", round, step)
+    Require(state.steps[stepKey(round, step)].state == posted, error: "NotOpen", round, step)
+    Require(blockNumber <= state.rounds[round].dueAt.as(.uint256) + state.rounds[round].deadlineBlocks.as(.uint256),
+            error: "TooLate", round, step)
+    Require(prover != sender, error: "SelfChallenge", prover)
+    If(state.agents[prover].status == pending) {
+        Require(sender == state.secaas, error: "NotChallenger", sender)
+    } otherwise: {
+        Require(state.agents[prover].status == trusted, error: "NotChallengeable", prover)
+        Require(state.agents[prover].attestedRound != round + 1, error: "AlreadyAttested", prover, round)
+        If(state.steps[stepKey(round, step)].fallbackOnly || state.rootOfTrust == 0) {
+            Require(sender == state.secaas, error: "NotChallenger", sender)
+        } otherwise: {
+            Require(sender == state.rootOfTrust, error: "NotChallenger", sender)
+        }
+    }
+    Require(keccak256(tagPlan, round, step, prover, salt) == state.steps[stepKey(round, step)].planCommit,
+            error: "WrongPlan", round, step)
+    Require(keccak256(tagNonce, round, step, nonce) == state.steps[stepKey(round, step)].nonceHash,
+            error: "WrongNonce", round, step)
+    Require(state.challengedIn[keccak256(round, sender)].length < 256, "too many challenges by one challenger")
+    Assign(state.steps[stepKey(round, step)].prover, prover)
+    Assign(state.steps[stepKey(round, step)].challenger, sender)
+    Assign(state.steps[stepKey(round, step)].challengedAt, blockNumber.as(.uint64))
+    Assign(state.steps[stepKey(round, step)].state, challenged)
+    Append(state.challengedIn[keccak256(round, sender)], prover)
+    Emit("ChallengeIssued", round, step, prover, sender)
+}
+
+/// The sender's response to its challenged step: the contract decides, records, extends the
+/// RoT chain and moves on. Leaves the verdict in `local.passed`.
+@StatementBuilder private func respondToStep(_ round: Expression, _ step: Expression, _ evidence: Expression) -> [Statement] {
+    Require(state.steps[stepKey(round, step)].state == challenged && state.steps[stepKey(round, step)].prover == sender,
+            error: "NotYourStep", round, step)
+    Require(blockNumber <= state.steps[stepKey(round, step)].challengedAt.as(.uint256) + state.rounds[round].deadlineBlocks.as(.uint256),
+            error: "TooLate", round, step)
+    Let("passed", keccak256(tagEvidence, tagStep, chainID, contractAddress, round, step, sender, evidence)
+        == state.steps[stepKey(round, step)].evidenceCommit)
+    Let("challenger", state.steps[stepKey(round, step)].challenger)
+    Assign(state.rotChain, keccak256(state.rotChain, round, step, sender, local.challenger, local.passed, blockNumber))
+    If(local.passed) {
+        Assign(state.steps[stepKey(round, step)].state, passedStep)
+        Assign(state.agents[sender].status, trusted)
+        Assign(state.agents[sender].lastAttested, blockNumber.as(.uint64))
+        Assign(state.agents[sender].attestedRound, round + 1)
+        Assign(state.agents[sender].misses, 0)
+        Assign(state.agents[sender].unresolvedMiss, false)
+        Assign(state.agents[sender].recheck, false)
+        Assign(state.rootOfTrust, sender)
+    } otherwise: {
+        Assign(state.steps[stepKey(round, step)].state, failedStep)
+        withdrawTrust(sender, revoked, text("evidence"))
+        If(step + 1 < state.rounds[round].stepCount) { Assign(state.steps[stepKey(round, step + 1)].fallbackOnly, true) }
+    }
+    Emit("AttestationRecorded", round, step, sender, local.challenger, local.passed, blockTimestamp, state.rootOfTrust)
+    advance(round)
+}
+
+public let attestationRegistry = Contract("AttestationRegistry") {
+    Storage("admin", .address)
+    Storage("pendingAdmin", .address)
+    Storage("secaas", .address)
+    Storage("minDeadlineBlocks", .uint64)
+    Storage("maxMisses", .uint64)
+    Storage("maxAgeBlocks", .uint64)
+    Record("Agent", ("status", .uint8), ("agentId", .bytes32), ("pipelineId", .bytes32), ("encPub", .bytes),
+           ("lastAttested", .uint64), ("attestedRound", .uint64), ("misses", .uint64), ("unresolvedMiss", .bool),
+           ("recheck", .bool))
+    Storage("agents", .map(.address, to: .record("Agent")))
+    Storage("agentList", .array(of: .address))
+    Record("Round", ("stepCount", .uint64), ("deadlineBlocks", .uint64), ("nextStep", .uint64), ("dueAt", .uint64))
+    Storage("rounds", .map(.uint64, to: .record("Round")))
+    Record("Step", ("planCommit", .bytes32), ("nonceHash", .bytes32), ("evidenceCommit", .bytes32), ("sealed", .bytes),
+           ("prover", .address), ("challenger", .address), ("challengedAt", .uint64), ("state", .uint8),
+           ("fallbackOnly", .bool))
+    Storage("steps", .map(.bytes32, to: .record("Step")))
+    Storage("usedNonceHashes", .map(.bytes32, to: .bool))
+    Storage("roundQueue", .array(of: .uint64))
+    Storage("queueHead", .uint256)
+    Storage("currentRound", .uint64)
+    Storage("roundActive", .bool)
+    Storage("anyRoundBegun", .bool)
+    Storage("lastBegunRound", .uint64)
+    Storage("rootOfTrust", .address)
+    Storage("rotChain", .bytes32)
+    /// keccak256(round, challenger) → the provers it challenged in that round.
+    Storage("challengedIn", .map(.bytes32, to: .array(of: .address)))
+
+    Event("AgentRegistered", .indexed("agent", .address), .field("agentId", .bytes32), .field("pipelineId", .bytes32))
+    Event("RoundBegun", .indexed("round", .uint64), .field("steps", .uint256))
+    Event("ChallengeIssued", .indexed("round", .uint64), .field("step", .uint64), .indexed("prover", .address),
+          .field("challenger", .address))
+    Event("AttestationRecorded", .indexed("round", .uint64), .field("step", .uint64), .indexed("measured", .address),
+          .field("verifier", .address), .field("passed", .bool), .field("timestamp", .uint256), .field("newRoT", .address))
+    Event("AgentMissed", .indexed("agent", .address), .indexed("round", .uint64), .field("step", .uint64))
+    Event("AgentRevoked", .indexed("agent", .address), .field("reason", .string))
+    Event("EncryptionKeyRotated", .indexed("agent", .address))
+    Event("AdminProposed", .indexed("current", .address), .indexed("proposed", .address))
+    Event("AdminChanged", .indexed("previous", .address), .indexed("next", .address))
+
+    CustomError("AlreadyRegistered", ("agent", .address))
+    CustomError("BadEncryptionKey", ("length", .uint256))
+    CustomError("BadSignature", ("signer", .address))
+    CustomError("NotActive", ("agent", .address))
+    CustomError("RoundNotNew", ("round", .uint64))
+    CustomError("BadSteps", ("count", .uint256))
+    CustomError("DeadlineTooShort", ("blocks", .uint64), ("minimum", .uint64))
+    CustomError("NonceReused", ("nonceHash", .bytes32))
+    CustomError("NotCurrent", ("round", .uint64))
+    CustomError("NotDue", ("round", .uint64), ("step", .uint64))
+    CustomError("NotOpen", ("round", .uint64), ("step", .uint64))
+    CustomError("TooLate", ("round", .uint64), ("step", .uint64))
+    CustomError("NotLate", ("round", .uint64), ("step", .uint64))
+    CustomError("SelfChallenge", ("prover", .address))
+    CustomError("NotChallenger", ("sender", .address))
+    CustomError("NotChallengeable", ("prover", .address))
+    CustomError("AlreadyAttested", ("prover", .address), ("round", .uint64))
+    CustomError("WrongPlan", ("round", .uint64), ("step", .uint64))
+    CustomError("WrongNonce", ("round", .uint64), ("step", .uint64))
+    CustomError("NotYourStep", ("round", .uint64), ("step", .uint64))
+    CustomError("NoFallbackNeeded", ("round", .uint64), ("step", .uint64))
+
+    /// `minDeadlineBlocks` must cover f + 2 blocks of the network it is deployed on.
+    Constructor(("secaas", .address), ("minDeadlineBlocks", .uint64), ("maxMisses", .uint64), ("maxAgeBlocks", .uint64)) {
+        Require(local.minDeadlineBlocks >= 3 && local.maxMisses >= 1 && local.maxAgeBlocks >= 1, "bad parameters")
+        Assign(state.admin, sender)
+        Assign(state.secaas, local.secaas)
+        Assign(state.minDeadlineBlocks, local.minDeadlineBlocks)
+        Assign(state.maxMisses, local.maxMisses)
+        Assign(state.maxAgeBlocks, local.maxAgeBlocks)
+        Assign(state.rotChain, tagRootOfTrust)
+    }
+
+    // MARK: Roles
+
+    Function("transferAdmin", ("next", .address), only: [state.admin]) {
+        Assign(state.pendingAdmin, local.next)
+        Emit("AdminProposed", sender, local.next)
+    }
+    Function("acceptAdmin") {
+        Require(sender == state.pendingAdmin && sender != 0, "not the proposed admin")
+        Emit("AdminChanged", state.admin, sender)
+        Assign(state.admin, sender)
+        Assign(state.pendingAdmin, 0)
+    }
+    Function("setSecaas", ("secaas", .address), only: [state.admin]) { Assign(state.secaas, local.secaas) }
+
+    // MARK: Agents
+
+    /// The agent's signature (r ‖ s ‖ v, v 27 or 28) over keccak256(encPubMsg(agent, encPub))
+    /// proves it holds the account and vouches for the key. An account registered once can
+    /// never be registered again (revocation is final).
+    Function("registerAgent", ("agent", .address), ("agentId", .bytes32), ("pipelineId", .bytes32), ("encPub", .bytes),
+             ("signature", .bytes), only: [state.admin]) {
+        Require(state.agents[local.agent].status == unregistered && local.agent != 0, error: "AlreadyRegistered", local.agent)
+        Require(local.encPub.length == 33, error: "BadEncryptionKey", local.encPub.length)
+        Let("signer", recoverSigner(digest: keccak256(tagEncryptionKey, chainID, contractAddress, local.agent, keccak256(local.encPub)),
+                                    signature: local.signature))
+        Require(local.signer == local.agent, error: "BadSignature", local.signer)
+        Assign(state.agents[local.agent].status, pending)
+        Assign(state.agents[local.agent].agentId, local.agentId)
+        Assign(state.agents[local.agent].pipelineId, local.pipelineId)
+        Assign(state.agents[local.agent].encPub, local.encPub)
+        Append(state.agentList, local.agent)
+        Emit("AgentRegistered", local.agent, local.agentId, local.pipelineId)
+    }
+
+    Function("rotateEncryptionKey", ("encPub", .bytes), ("signature", .bytes)) {
+        Require(state.agents[sender].status == pending || state.agents[sender].status == trusted, error: "NotActive", sender)
+        Require(local.encPub.length == 33, error: "BadEncryptionKey", local.encPub.length)
+        Let("signer", recoverSigner(digest: keccak256(tagEncryptionKey, chainID, contractAddress, sender, keccak256(local.encPub)),
+                                    signature: local.signature))
+        Require(local.signer == sender, error: "BadSignature", local.signer)
+        Assign(state.agents[sender].encPub, local.encPub)
+        Emit("EncryptionKeyRotated", sender)
+    }
+
+    Function("revokeAgent", ("agent", .address), ("reason", .string), only: [state.admin]) {
+        Require(state.agents[local.agent].status == pending || state.agents[local.agent].status == trusted,
+                error: "NotActive", local.agent)
+        withdrawTrust(local.agent, revoked, local.reason)
+    }
+
+    // MARK: Rounds
+
+    Function("beginRound", ("round", .uint64), ("deadlineBlocks", .uint64), ("planCommits", .array(.bytes32)),
+             ("nonceHashes", .array(.bytes32)), ("evidenceCommits", .array(.bytes32)), ("sealed", .array(.bytes)),
+             only: [state.secaas]) {
+        Require(!state.anyRoundBegun || local.round > state.lastBegunRound, error: "RoundNotNew", local.round)
+        Let("count", local.planCommits.length)
+        Require(local.count >= 1 && local.count <= 256 && local.nonceHashes.length == local.count
+                && local.evidenceCommits.length == local.count && local.sealed.length == local.count,
+                error: "BadSteps", local.count)
+        Require(local.deadlineBlocks >= state.minDeadlineBlocks && local.deadlineBlocks <= 1_000_000, error: "DeadlineTooShort",
+                local.deadlineBlocks, state.minDeadlineBlocks)
+        For("i", from: 0, to: local.count, atMost: 256) {
+            Require(!state.usedNonceHashes[local.nonceHashes[local.i]], error: "NonceReused", local.nonceHashes[local.i])
+            Assign(state.usedNonceHashes[local.nonceHashes[local.i]], true)
+            Let("key", stepKey(local.round, local.i.as(.uint64)))
+            Assign(state.steps[local.key].planCommit, local.planCommits[local.i])
+            Assign(state.steps[local.key].nonceHash, local.nonceHashes[local.i])
+            Assign(state.steps[local.key].evidenceCommit, local.evidenceCommits[local.i])
+            Assign(state.steps[local.key].sealed, local.sealed[local.i])
+            Assign(state.steps[local.key].state, posted)
+        }
+        Assign(state.rounds[local.round].stepCount, local.count.as(.uint64))
+        Assign(state.rounds[local.round].deadlineBlocks, local.deadlineBlocks)
+        Append(state.roundQueue, local.round)
+        Assign(state.lastBegunRound, local.round)
+        Assign(state.anyRoundBegun, true)
+        If(!state.roundActive) {
+            Assign(state.roundActive, true)
+            Assign(state.currentRound, local.round)
+            Assign(state.rounds[local.round].dueAt, blockNumber.as(.uint64))
+        }
+        Emit("RoundBegun", local.round, local.count)
+    }
+
+    Function("challenge", ("round", .uint64), ("step", .uint64), ("prover", .address), ("salt", .bytes32), ("nonce", .bytes32)) {
+        challengeStep(local.round, local.step, local.prover, local.salt, local.nonce)
+    }
+
+    Function("respond", ("round", .uint64), ("step", .uint64), ("evidence", .bytes32)) {
+        respondToStep(local.round, local.step, local.evidence)
+    }
+
+    /// The response, and if it passes the challenge of the next step by the sender as the new
+    /// RoT (a failed response is recorded and the challenge left out).
+    Function("respondAndChallenge", ("round", .uint64), ("step", .uint64), ("evidence", .bytes32), ("nextProver", .address),
+             ("salt", .bytes32), ("nonce", .bytes32)) {
+        respondToStep(local.round, local.step, local.evidence)
+        If(local.passed) { challengeStep(local.round, local.step + 1, local.nextProver, local.salt, local.nonce) }
+    }
+
+    /// After a failure or a miss (or with no RoT), the SECaaS posts fresh commitments for the
+    /// due step and challenges it at once.
+    Function("fallbackChallenge", ("round", .uint64), ("step", .uint64), ("planCommit", .bytes32), ("nonceHash", .bytes32),
+             ("evidenceCommit", .bytes32), ("prover", .address), ("salt", .bytes32), ("nonce", .bytes32), only: [state.secaas]) {
+        Require(state.roundActive && local.round == state.currentRound && local.step == state.rounds[local.round].nextStep,
+                error: "NotDue", local.round, local.step)
+        Require(state.steps[stepKey(local.round, local.step)].fallbackOnly || state.rootOfTrust == 0
+                || state.agents[local.prover].status == pending, error: "NoFallbackNeeded", local.round, local.step)
+        Require(!state.usedNonceHashes[local.nonceHash], error: "NonceReused", local.nonceHash)
+        Assign(state.usedNonceHashes[local.nonceHash], true)
+        Assign(state.steps[stepKey(local.round, local.step)].planCommit, local.planCommit)
+        Assign(state.steps[stepKey(local.round, local.step)].nonceHash, local.nonceHash)
+        Assign(state.steps[stepKey(local.round, local.step)].evidenceCommit, local.evidenceCommit)
+        Assign(state.steps[stepKey(local.round, local.step)].fallbackOnly, true)
+        challengeStep(local.round, local.step, local.prover, local.salt, local.nonce)
+    }
+
+    /// Anyone, after a deadline: an unanswered challenge is the prover's miss; an unchallenged
+    /// step the RoT's (then only the SECaaS may challenge it); a step the SECaaS let pass too
+    /// is skipped, blaming nobody.
+    Function("markMissed", ("round", .uint64), ("step", .uint64)) {
+        Require(state.roundActive && local.round == state.currentRound && local.step == state.rounds[local.round].nextStep,
+                error: "NotDue", local.round, local.step)
+        Let("key", stepKey(local.round, local.step))
+        If(state.steps[local.key].state == challenged) {
+            Require(blockNumber > state.steps[local.key].challengedAt.as(.uint256) + state.rounds[local.round].deadlineBlocks.as(.uint256),
+                    error: "NotLate", local.round, local.step)
+            Assign(state.steps[local.key].state, missedStep)
+            miss(state.steps[local.key].prover, local.round, local.step)
+            If(local.step + 1 < state.rounds[local.round].stepCount) {
+                Assign(state.steps[stepKey(local.round, local.step + 1)].fallbackOnly, true)
+            }
+            advance(local.round)
+        } otherwise: {
+            Require(blockNumber > state.rounds[local.round].dueAt.as(.uint256) + state.rounds[local.round].deadlineBlocks.as(.uint256),
+                    error: "NotLate", local.round, local.step)
+            If(state.steps[local.key].fallbackOnly || state.rootOfTrust == 0) {
+                Assign(state.steps[local.key].state, skippedStep)
+                advance(local.round)
+            } otherwise: {
+                miss(state.rootOfTrust, local.round, local.step)
+                Assign(state.steps[local.key].fallbackOnly, true)
+                Assign(state.rounds[local.round].dueAt, blockNumber.as(.uint64))
+            }
+        }
+    }
+
+    // MARK: Views
+
+    /// TRUSTED, no unresolved miss or re-check, and attested within `maxAgeBlocks`.
+    Function("isEligible", ("agent", .address), returns: .bool, .view) {
+        Return(state.agents[local.agent].status == trusted && !state.agents[local.agent].unresolvedMiss
+               && !state.agents[local.agent].recheck
+               && state.agents[local.agent].lastAttested.as(.uint256) + state.maxAgeBlocks.as(.uint256) >= blockNumber)
+    }
+    Function("statusOf", ("agent", .address), returns: .uint8, .view) { Return(state.agents[local.agent].status) }
+    Function("encryptionKeyOf", ("agent", .address), returns: .bytes, .view) { Return(state.agents[local.agent].encPub) }
+    Function("lastAttestedOf", ("agent", .address), returns: .uint64, .view) { Return(state.agents[local.agent].lastAttested) }
+    Function("missesOf", ("agent", .address), returns: .uint64, .view) { Return(state.agents[local.agent].misses) }
+    Function("agentCount", returns: .uint256, .view) { Return(state.agentList.length) }
+    Function("agentAt", ("index", .uint256), returns: .address, .view) { Return(state.agentList[local.index]) }
+    Function("rootOfTrust", returns: .address, .view) { Return(state.rootOfTrust) }
+    Function("rotChainHead", returns: .bytes32, .view) { Return(state.rotChain) }
+    Function("activeRound", returns: .uint64, .view) {
+        Require(state.roundActive, "no round is running")
+        Return(state.currentRound)
+    }
+    Function("dueStep", returns: .uint64, .view) {
+        Require(state.roundActive, "no round is running")
+        Return(state.rounds[state.currentRound].nextStep)
+    }
+    Function("stepCountOf", ("round", .uint64), returns: .uint64, .view) { Return(state.rounds[local.round].stepCount) }
+    Function("stepStateOf", ("round", .uint64), ("step", .uint64), returns: .uint8, .view) {
+        Return(state.steps[stepKey(local.round, local.step)].state)
+    }
+    Function("sealedChallengeOf", ("round", .uint64), ("step", .uint64), returns: .bytes, .view) {
+        Return(state.steps[stepKey(local.round, local.step)].sealed)
+    }
+    Function("planCommitOf", ("round", .uint64), ("step", .uint64), returns: .bytes32, .view) {
+        Return(state.steps[stepKey(local.round, local.step)].planCommit)
+    }
+    Function("nonceHashOf", ("round", .uint64), ("step", .uint64), returns: .bytes32, .view) {
+        Return(state.steps[stepKey(local.round, local.step)].nonceHash)
+    }
+    Function("proverOf", ("round", .uint64), ("step", .uint64), returns: .address, .view) {
+        Return(state.steps[stepKey(local.round, local.step)].prover)
+    }
+}

@@ -1,0 +1,299 @@
+// Contracts/AttestationRegistry.swift on the VM, with its commitments, signatures and evidence
+// made by the off-chain library (Sources/D6GProtocol): the two must agree byte for byte.
+// Registration, role guards, an initial round, a round chained through the RoT with a tampered
+// image, misses and fallbacks, and the attacks of issue 12 that the registry covers so far.
+import ContractCompiler
+import ContractDSL
+import ContractTesting
+import Contracts
+import D6GProtocol
+import LedgerCrypto
+import LedgerPrimitives
+import Testing
+import VM
+
+/// An agent: its account, its encryption key and its wrapped image.
+private struct Agent {
+    let account: PrivateKey
+    let encryption: PrivateKey
+    let image: [UInt8]
+
+    init(_ index: Int) throws {
+        account = try PrivateKey(bytes: Keccak256.hash(Array("registry-test-agent-\(index)".utf8)).bytes)
+        encryption = try PrivateKey(bytes: Keccak256.hash(Array("registry-test-encryption-\(index)".utf8)).bytes)
+        image = Array("wrapped image \(index) with its per-agent secret".utf8)
+    }
+
+    var address: Address { account.address }
+}
+
+private let admin = ContractHarness.defaultSender
+private let secaas = Address(truncating: UInt256(0x5ECAA5))
+
+private func seededKey(_ seed: String) throws -> PrivateKey { try PrivateKey(bytes: Keccak256.hash(Array(seed.utf8)).bytes) }
+
+private enum Status: UInt64 { case unregistered = 0, pending, trusted, revoked, unreachable }
+
+/// A deployed registry, its deployment context for the library, and the planned steps.
+private final class Fixture {
+    let harness = ContractHarness()
+    let registry: DeployedContract
+    let deployment: Deployment
+    let agents: [Agent]
+    /// (round, step) → the secret the SECaaS keeps.
+    var secrets: [String: StepSecret] = [:]
+
+    init(agents count: Int = 4, deadline: UInt64 = 5, maxMisses: UInt64 = 2) throws {
+        registry = try harness.deploy(try ContractCompiler.compile(attestationRegistry), .address(secaas), .uint(3),
+                                      .uint(maxMisses), .uint(1_000))
+        deployment = Deployment(chainId: 1337, registry: registry.address, keyExchange: Address(truncating: UInt256(2)))
+        agents = try (0..<count).map { try Agent($0) }
+        for agent in agents { #expect(try register(agent).succeeded) }
+    }
+
+    var block: UInt64 {
+        get { harness.host.block.number }
+        set { harness.host.block.number = newValue }
+    }
+
+    func register(_ agent: Agent, signer: PrivateKey? = nil, from sender: Address = admin) throws -> CallResult {
+        let signature = try deployment.encryptionKeySignature(agentKey: signer ?? agent.account,
+                                                              encryptionKey: agent.encryption.publicKey)
+        return try registry.call("registerAgent", .address(agent.address), .fixedBytes(UInt256(7)), .fixedBytes(UInt256(9)),
+                                 .bytes(agent.encryption.publicKey.compressedBytes), .bytes(signature), from: sender)
+    }
+
+    func status(_ agent: Agent) throws -> Status? {
+        guard case .unsigned(let value)? = try registry.call("statusOf", .address(agent.address)).value else { return nil }
+        return Status(rawValue: value.limb0)
+    }
+
+    func eligible(_ agent: Agent) throws -> Bool { try registry.call("isEligible", .address(agent.address)).value == .bool(true) }
+
+    /// Begins `round` with these provers (challengers as given, for the sealing); each step's
+    /// expected evidence is over the prover's genuine image.
+    func begin(_ round: UInt64, provers: [Agent], challengers: [PublicKey], deadline: UInt64 = 5,
+               from sender: Address = secaas) throws -> CallResult {
+        var plans: [ABIValue] = [], nonces: [ABIValue] = [], evidence: [ABIValue] = [], sealed: [ABIValue] = []
+        var planned: [String: StepSecret] = [:]
+        for (index, prover) in provers.enumerated() {
+            let step = UInt64(index)
+            let secret = try StepSecret.random(prover: prover.address)
+            planned["\(round)/\(step)"] = secret
+            let expected = try deployment.evidence(nonce: secret.nonce, round: round, step: step, prover: prover.address,
+                                                   image: [prover.image])
+            let values = try deployment.commitments(round: round, step: step, secret: secret, expected: expected,
+                                                    challenger: Address(truncating: UInt256(1)), challengerKey: challengers[index])
+            plans.append(.fixedBytes(UInt256(values.planCommit)))
+            nonces.append(.fixedBytes(UInt256(values.nonceHash)))
+            evidence.append(.fixedBytes(UInt256(values.evidenceCommit)))
+            sealed.append(.bytes(values.sealedChallenge))
+        }
+        let result = try registry.call("beginRound", .uint(round), .uint(deadline), .array(plans), .array(nonces), .array(evidence),
+                                       .array(sealed), from: sender)
+        // Kept only for a round the contract took (a refused one must not replace a real plan).
+        if result.succeeded { secrets.merge(planned) { _, new in new } }
+        return result
+    }
+
+    func challenge(_ round: UInt64, _ step: UInt64, by sender: Address, prover: Address? = nil,
+                   nonce: Hash32? = nil) throws -> CallResult {
+        let secret = try #require(secrets["\(round)/\(step)"])
+        return try registry.call("challenge", .uint(round), .uint(step), .address(prover ?? secret.prover),
+                                 .fixedBytes(UInt256(secret.salt)), .fixedBytes(UInt256(nonce ?? secret.nonce)), from: sender)
+    }
+
+    func evidence(_ round: UInt64, _ step: UInt64, of agent: Agent, image: [UInt8]? = nil) throws -> Hash32 {
+        let secret = try #require(secrets["\(round)/\(step)"])
+        return try deployment.evidence(nonce: secret.nonce, round: round, step: step, prover: agent.address,
+                                       image: [image ?? agent.image])
+    }
+
+    func respond(_ round: UInt64, _ step: UInt64, _ agent: Agent, image: [UInt8]? = nil) throws -> CallResult {
+        try registry.call("respond", .uint(round), .uint(step), .fixedBytes(UInt256(try evidence(round, step, of: agent, image: image))),
+                          from: agent.address)
+    }
+}
+
+@Test func registrationChecksTheEncryptionKeySignatureAndIsFinal() throws {
+    let fixture = try Fixture(agents: 1)
+    let agent = fixture.agents[0]
+    #expect(try fixture.status(agent) == .pending)
+    // Again: refused, also after revocation.
+    #expect(try fixture.register(agent).failure == .error(name: "AlreadyRegistered", values: [.address(agent.address)]))
+    let other = try Agent(7)
+    // A signature by another key (the MLFO cannot register a key the agent did not vouch for).
+    let forged = try fixture.register(other, signer: agent.account)
+    // It recovers to some other address than the agent's.
+    guard case .error(name: "BadSignature", let values)? = forged.failure else { Issue.record("\(forged)"); return }
+    #expect(values != [.address(other.address)])
+    // Only the admin registers.
+    #expect(try fixture.register(other, from: other.address).failure == .error(name: "Unauthorized", values: [.address(other.address)]))
+    #expect(try fixture.registry.call("revokeAgent", .address(agent.address), .string("test")).succeeded)
+    #expect(try fixture.status(agent) == .revoked)
+    #expect(try fixture.register(agent).failure == .error(name: "AlreadyRegistered", values: [.address(agent.address)]))
+    // The encryption key can be rotated by the agent itself, with a fresh signature.
+    #expect(try fixture.register(other).succeeded)
+    let fresh = try seededKey("rotated")
+    let signature = try fixture.deployment.encryptionKeySignature(agentKey: other.account, encryptionKey: fresh.publicKey)
+    let rotated = try fixture.registry.call("rotateEncryptionKey", .bytes(fresh.publicKey.compressedBytes), .bytes(signature),
+                                            from: other.address)
+    #expect(rotated.events.map(\.name) == ["EncryptionKeyRotated"])
+    #expect(try fixture.registry.call("encryptionKeyOf", .address(other.address)).value == .bytes(fresh.publicKey.compressedBytes))
+    #expect(try fixture.registry.call("rotateEncryptionKey", .bytes(fresh.publicKey.compressedBytes), .bytes(signature),
+                                      from: agent.address).failure == .error(name: "NotActive", values: [.address(agent.address)]))
+}
+
+/// Round 0 by the SECaaS, then round 1 chained through the RoT with one tampered image: the
+/// statuses, the RoT and the hash chain are exactly what the library computes.
+@Test func roundsChainThroughTheRootOfTrustAndATamperedImageIsRevoked() throws {
+    let fixture = try Fixture(agents: 4)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 4)
+    #expect(try fixture.begin(0, provers: agents, challengers: keys).events.map(\.name) == ["RoundBegun"])
+    let firstSecret = try #require(fixture.secrets["0/0"])
+    #expect(try fixture.registry.call("planCommitOf", .uint(0), .uint(0)).value
+            == .fixedBytes(UInt256(fixture.deployment.planCommit(round: 0, step: 0, prover: agents[0].address, salt: firstSecret.salt))))
+    // Only the SECaaS begins rounds, and round numbers only go up.
+    #expect(try fixture.begin(0, provers: agents, challengers: keys).failure == .error(name: "RoundNotNew", values: [.uint(0)]))
+    #expect(try fixture.begin(5, provers: agents, challengers: keys, from: agents[0].address).failure
+            == .error(name: "Unauthorized", values: [.address(agents[0].address)]))
+    var chain = RootOfTrustChain.start
+    for step in 0..<4 {
+        fixture.block += 1
+        // A PENDING prover is challenged by the SECaaS only.
+        if step > 0 {
+            #expect(try fixture.challenge(0, UInt64(step), by: agents[0].address).failure
+                    == .error(name: "NotChallenger", values: [.address(agents[0].address)]))
+        }
+        let challenged = try fixture.challenge(0, UInt64(step), by: secaas)
+        #expect(challenged.events.map(\.name) == ["ChallengeIssued"], "\(String(describing: challenged.failure))")
+        fixture.block += 1
+        let result = try fixture.respond(0, UInt64(step), agents[step])
+        #expect(result.events.map(\.name) == ["AttestationRecorded"])
+        chain = RootOfTrustChain.next(after: chain, round: 0, step: UInt64(step), prover: agents[step].address,
+                                      challenger: secaas, passed: true, blockNumber: fixture.block)
+    }
+    #expect(try fixture.registry.call("rotChainHead").value == .fixedBytes(UInt256(chain)))
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(agents[3].address))
+    for agent in agents { #expect(try fixture.eligible(agent)) }
+
+    // Round 1: the RoT (agent 3) challenges agent 0, who answers and challenges agent 1, …;
+    // agent 2's image was tampered with.
+    let order = [agents[0], agents[1], agents[2], agents[3]]
+    let challengers = [agents[3], agents[0], agents[1], agents[2]].map(\.encryption.publicKey)
+    #expect(try fixture.begin(1, provers: order, challengers: challengers).succeeded)
+    fixture.block += 1
+    // The blob of step 0 opens only with the RoT's key.
+    let sealed = try #require(try fixture.registry.call("sealedChallengeOf", .uint(1), .uint(0)).value?.byteContent)
+    #expect(fixture.deployment.openChallenge(sealed, round: 1, step: 0, challenger: Address(truncating: UInt256(1)),
+                                             key: agents[3].encryption) == fixture.secrets["1/0"])
+    #expect(fixture.deployment.openChallenge(sealed, round: 1, step: 0, challenger: Address(truncating: UInt256(1)),
+                                             key: agents[0].encryption) == nil)
+    // Not the RoT; the SECaaS without a reason for a fallback; a wrong prover; a wrong nonce.
+    #expect(try fixture.challenge(1, 0, by: agents[1].address).failure == .error(name: "NotChallenger", values: [.address(agents[1].address)]))
+    #expect(try fixture.challenge(1, 0, by: secaas).failure == .error(name: "NotChallenger", values: [.address(secaas)]))
+    #expect(try fixture.challenge(1, 0, by: agents[3].address, prover: agents[1].address).failure
+            == .error(name: "WrongPlan", values: [.uint(1), .uint(0)]))
+    #expect(try fixture.challenge(1, 0, by: agents[3].address, nonce: Keccak256.hash([1])).failure
+            == .error(name: "WrongNonce", values: [.uint(1), .uint(0)]))
+    #expect(try fixture.challenge(1, 0, by: agents[3].address).succeeded)
+    chain = try respondAndChallenge(fixture, round: 1, step: 0, agent: agents[0], chain: chain, challenger: agents[3].address)
+    chain = try respondAndChallenge(fixture, round: 1, step: 1, agent: agents[1], chain: chain, challenger: agents[0].address)
+    // Agent 2 answers from a tampered image: it fails, is revoked at once, and the challenge it
+    // sent with its answer does not take effect.
+    fixture.block += 1
+    var tampered = agents[2].image
+    tampered[0] ^= 0xff
+    let next = try #require(fixture.secrets["1/3"])
+    let failed = try fixture.registry.call(
+        "respondAndChallenge", .uint(1), .uint(2), .fixedBytes(UInt256(try fixture.evidence(1, 2, of: agents[2], image: tampered))),
+        .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)), from: agents[2].address)
+    #expect(failed.succeeded)
+    #expect(failed.events.map(\.name) == ["AgentRevoked", "AttestationRecorded"])
+    chain = RootOfTrustChain.next(after: chain, round: 1, step: 2, prover: agents[2].address, challenger: agents[1].address,
+                                  passed: false, blockNumber: fixture.block)
+    #expect(try fixture.status(agents[2]) == .revoked)
+    #expect(try !fixture.eligible(agents[2]))
+    #expect(try fixture.registry.call("stepStateOf", .uint(1), .uint(3)).value == .uint(1), "step 3 not challenged")
+    #expect(try fixture.registry.call("rotChainHead").value == .fixedBytes(UInt256(chain)))
+    // Step 3 needs a fallback by the SECaaS; the RoT (agent 1) may not challenge it.
+    #expect(try fixture.challenge(1, 3, by: agents[1].address).failure == .error(name: "NotChallenger", values: [.address(agents[1].address)]))
+    #expect(try fixture.challenge(1, 3, by: secaas).succeeded)
+    fixture.block += 1
+    #expect(try fixture.respond(1, 3, agents[3]).succeeded)
+    // Round 1 is over: no round runs; agent 3 is the RoT again.
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(agents[3].address))
+}
+
+private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64, agent: Agent, chain: Hash32,
+                                 challenger: Address) throws -> Hash32 {
+    fixture.block += 1
+    let next = try #require(fixture.secrets["\(round)/\(step + 1)"])
+    let result = try fixture.registry.call(
+        "respondAndChallenge", .uint(round), .uint(step), .fixedBytes(UInt256(try fixture.evidence(round, step, of: agent))),
+        .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)), from: agent.address)
+    #expect(result.events.map(\.name) == ["AttestationRecorded", "ChallengeIssued"], "\(String(describing: result.failure))")
+    return RootOfTrustChain.next(after: chain, round: round, step: step, prover: agent.address, challenger: challenger,
+                                 passed: true, blockNumber: fixture.block)
+}
+
+/// Deadlines in blocks: a late response is refused and becomes a miss; a RoT that never
+/// challenges takes the miss and the SECaaS falls back; misses in a row make an agent
+/// UNREACHABLE; nonce hashes are never reused; evidence from another step does not pass.
+@Test func missesDeadlinesFallbacksAndReplays() throws {
+    let fixture = try Fixture(agents: 3, maxMisses: 2)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 3)
+    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
+    for step in 0..<3 {
+        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
+        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
+    }
+    // Round 1: agent 2 (the RoT) never challenges step 0.
+    #expect(try fixture.begin(1, provers: [agents[0], agents[1]], challengers: keys, deadline: 3).succeeded)
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).failure == .error(name: "NotLate", values: [.uint(1), .uint(0)]))
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).events.map(\.name) == ["AgentMissed"])
+    #expect(try !fixture.eligible(agents[2]))
+    // Evidence of round 0 replayed for round 1 does not pass, and the SECaaS's fallback needs a
+    // fresh nonce hash.
+    let reused = try #require(fixture.secrets["0/0"])
+    let used = fixture.deployment.nonceHash(round: 0, step: 0, nonce: reused.nonce)
+    let fresh = try StepSecret.random(prover: agents[0].address)
+    let expected = try fixture.deployment.evidence(nonce: fresh.nonce, round: 1, step: 0, prover: agents[0].address,
+                                                   image: [agents[0].image])
+    func fallback(nonceHash: Hash32) throws -> CallResult {
+        try fixture.registry.call(
+            "fallbackChallenge", .uint(1), .uint(0),
+            .fixedBytes(UInt256(fixture.deployment.planCommit(round: 1, step: 0, prover: agents[0].address, salt: fresh.salt))),
+            .fixedBytes(UInt256(nonceHash)),
+            .fixedBytes(UInt256(fixture.deployment.evidenceCommit(round: 1, step: 0, prover: agents[0].address, evidence: expected))),
+            .address(agents[0].address), .fixedBytes(UInt256(fresh.salt)), .fixedBytes(UInt256(fresh.nonce)), from: secaas)
+    }
+    #expect(try fallback(nonceHash: used).failure == .error(name: "NonceReused", values: [.fixedBytes(UInt256(used))]))
+    #expect(try fallback(nonceHash: fixture.deployment.nonceHash(round: 1, step: 0, nonce: fresh.nonce)).succeeded)
+    let replayed = try fixture.registry.call("respond", .uint(1), .uint(0), .fixedBytes(UInt256(try fixture.evidence(0, 0, of: agents[0]))),
+                                             from: agents[0].address)
+    #expect(replayed.events.first?.name == "AgentRevoked", "evidence of round 0 must fail in round 1")
+    #expect(try fixture.status(agents[0]) == .revoked)
+    // Step 1: fallback only (its blob was sealed to agent 0); nobody responds in time.
+    #expect(try fixture.challenge(1, 1, by: secaas).succeeded)
+    fixture.block += 4
+    #expect(try fixture.respond(1, 1, agents[1]).failure == .error(name: "TooLate", values: [.uint(1), .uint(1)]))
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(1)).events.map(\.name) == ["AgentMissed"])
+    #expect(try fixture.registry.call("missesOf", .address(agents[1].address)).value == .uint(1))
+    // Round 2: agent 1 misses again and is UNREACHABLE (maxMisses 2); its account is done.
+    #expect(try fixture.begin(2, provers: [agents[1]], challengers: keys, deadline: 3).succeeded)
+    // Agent 2 is still the RoT (a miss does not take that away): it challenges, not the SECaaS.
+    #expect(try fixture.challenge(2, 0, by: secaas).failure == .error(name: "NotChallenger", values: [.address(secaas)]))
+    #expect(try fixture.challenge(2, 0, by: agents[2].address).succeeded)
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(2), .uint(0)).events.map(\.name) == ["AgentMissed", "AgentRevoked"])
+    #expect(try fixture.status(agents[1]) == .unreachable)
+    // beginRound refuses a nonce hash it has seen.
+    let again = try fixture.registry.call("beginRound", .uint(3), .uint(3), .array([.fixedBytes(.one)]), .array([.fixedBytes(UInt256(used))]),
+                                          .array([.fixedBytes(.one)]), .array([.bytes([])]), from: secaas)
+    #expect(again.failure == .error(name: "NonceReused", values: [.fixedBytes(UInt256(used))]))
+}
