@@ -3,7 +3,7 @@
 import ContractDSL
 
 public enum Contracts {
-    public static let all: [Contract] = [token, keyDirectory, permissions, attestationRegistry]
+    public static let all: [Contract] = [token, keyDirectory, permissions, attestationRegistry, keyExchange]
 
     public static func named(_ name: String) -> Contract? { all.first { $0.name == name } }
 }

@@ -297,3 +297,63 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
                                           .array([.fixedBytes(.one)]), .array([.bytes([])]), from: secaas)
     #expect(again.failure == .error(name: "NonceReused", values: [.fixedBytes(UInt256(used))]))
 }
+
+/// KeyExchange beside the registry: keys only for members eligible at that moment (a revoked,
+/// missed or never-attested member is skipped, never a revert), epochs up by one, the admin only;
+/// each kept blob opens with the member's key through the library.
+@Test func keyEpochsGoOnlyToEligibleMembers() throws {
+    let fixture = try Fixture(agents: 4)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 3)
+    #expect(try fixture.begin(0, provers: Array(agents[0..<3]), challengers: keys).succeeded)
+    for step in 0..<3 {
+        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
+        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
+    }
+    let exchange = try fixture.harness.deploy(try ContractCompiler.compile(keyExchange), .address(fixture.registry.address))
+    let deployment = Deployment(chainId: 1337, registry: fixture.registry.address, keyExchange: exchange.address)
+    let group = UInt256(0x42)
+    func publish(_ epoch: UInt64, _ members: [Agent], from sender: Address = admin) throws -> (CallResult, GroupKey) {
+        let key = try GroupKey.random()
+        let sealed = try members.map {
+            ABIValue.bytes(try deployment.sealGroupKey(key, group: group, epoch: epoch, member: $0.address,
+                                                       memberKey: $0.encryption.publicKey))
+        }
+        let result = try exchange.call("publishEpoch", .unsigned(group), .uint(epoch), .array(members.map { .address($0.address) }),
+                                       .array(sealed), from: sender)
+        return (result, key)
+    }
+    // Agent 3 never attested; agent 2 is revoked in the same block, just before.
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[2].address), .string("operator")).succeeded)
+    let (first, key1) = try publish(1, agents)
+    #expect(first.succeeded)
+    #expect(first.events.map(\.name) == ["MemberKeyed", "MemberKeyed", "MemberSkipped", "MemberSkipped", "KeyEpochPublished"])
+    for agent in agents[0..<2] {
+        #expect(try exchange.call("epochOf", .unsigned(group), .address(agent.address)).value == .uint(1))
+        let blob = try #require(try exchange.call("keyOf", .unsigned(group), .address(agent.address)).value?.byteContent)
+        #expect(try deployment.openGroupKey(blob, group: group, epoch: 1, member: agent.address, key: agent.encryption) == key1)
+    }
+    for agent in agents[2..<4] {
+        #expect(try exchange.call("keyOf", .unsigned(group), .address(agent.address)).value == .bytes([]))
+    }
+    // Epochs go up by one: not skipped, not repeated; only the admin publishes.
+    #expect(try publish(3, agents).0.failure == .error(name: "WrongEpoch", values: [.uint(3), .uint(2)]))
+    #expect(try publish(1, agents).0.failure == .error(name: "WrongEpoch", values: [.uint(1), .uint(2)]))
+    #expect(try publish(2, agents, from: agents[0].address).0.failure
+            == .error(name: "Unauthorized", values: [.address(agents[0].address)]))
+    // Agent 1 misses its next step: it is skipped at epoch 2 and keeps only epoch 1's blob,
+    // which does not open frames of epoch 2's key.
+    #expect(try fixture.begin(1, provers: [agents[1]], challengers: [agents[0].encryption.publicKey]).succeeded)
+    // Agent 2, the RoT, was revoked: there is no RoT, so only the SECaaS challenges.
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(.zero))
+    #expect(try fixture.challenge(1, 0, by: agents[0].address).failure == .error(name: "NotChallenger", values: [.address(agents[0].address)]))
+    #expect(try fixture.challenge(1, 0, by: agents[1].address).failure == .error(name: "SelfChallenge", values: [.address(agents[1].address)]))
+    #expect(try fixture.challenge(1, 0, by: secaas).succeeded)
+    fixture.block += 6
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).events.map(\.name) == ["AgentMissed"])
+    let (second, key2) = try publish(2, [agents[0], agents[1]])
+    #expect(second.events.map(\.name) == ["MemberKeyed", "MemberSkipped", "KeyEpochPublished"])
+    #expect(try exchange.call("epochOf", .unsigned(group), .address(agents[1].address)).value == .uint(1))
+    #expect(try exchange.call("currentEpoch", .unsigned(group)).value == .uint(2))
+    #expect(key2 != key1)
+}
