@@ -357,3 +357,120 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     #expect(try exchange.call("currentEpoch", .unsigned(group)).value == .uint(2))
     #expect(key2 != key1)
 }
+
+/// The rest of issue 12's catalogue: every role guard against every other sender, a prover
+/// already attested this round, evidence sent by another agent, and eligibility running out by age.
+@Test func roleGuardsAttestedProversForeignEvidenceAndAge() throws {
+    let fixture = try Fixture(agents: 3)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 3)
+    let strangers = [agents[0].address, Address(truncating: UInt256(0xBAD))]
+    for stranger in strangers + [secaas] {
+        let refused = CallFailure.error(name: "Unauthorized", values: [.address(stranger)])
+        #expect(try fixture.registry.call("setSecaas", .address(stranger), from: stranger).failure == refused)
+        #expect(try fixture.registry.call("transferAdmin", .address(stranger), from: stranger).failure == refused)
+        #expect(try fixture.registry.call("revokeAgent", .address(agents[1].address), .string("x"), from: stranger).failure == refused)
+        #expect(try fixture.register(try Agent(9), from: stranger).failure == refused)
+    }
+    for stranger in strangers + [admin] {
+        let refused = CallFailure.error(name: "Unauthorized", values: [.address(stranger)])
+        #expect(try fixture.begin(0, provers: agents, challengers: keys, from: stranger).failure == refused)
+        #expect(try fixture.registry.call("fallbackChallenge", .uint(0), .uint(0), .fixedBytes(.one), .fixedBytes(.one),
+                                          .fixedBytes(.one), .address(agents[0].address), .fixedBytes(.one), .fixedBytes(.one),
+                                          from: stranger).failure == refused)
+    }
+    #expect(try fixture.registry.call("acceptAdmin", from: agents[0].address).failure == .message("not the proposed admin"))
+
+    // Round 0 with agent 0 planned twice: its second step is refused (attested already this round).
+    #expect(try fixture.begin(0, provers: [agents[0], agents[1], agents[0]], challengers: keys).succeeded)
+    #expect(try fixture.challenge(0, 0, by: secaas).succeeded)
+    // Agent 1 sends evidence for agent 0's step: not its step.
+    #expect(try fixture.registry.call("respond", .uint(0), .uint(0), .fixedBytes(UInt256(try fixture.evidence(0, 0, of: agents[0]))),
+                                      from: agents[1].address).failure == .error(name: "NotYourStep", values: [.uint(0), .uint(0)]))
+    #expect(try fixture.respond(0, 0, agents[0]).succeeded)
+    #expect(try fixture.challenge(0, 1, by: secaas).succeeded)
+    #expect(try fixture.respond(0, 1, agents[1]).succeeded)
+    // Step 2 (agent 0 again): the RoT (agent 1) may not challenge a prover attested this round.
+    #expect(try fixture.challenge(0, 2, by: agents[1].address).failure
+            == .error(name: "AlreadyAttested", values: [.address(agents[0].address), .uint(0)]))
+    // Eligibility runs out by age (maxAgeBlocks 1,000) even for TRUSTED agents.
+    #expect(try fixture.eligible(agents[0]))
+    fixture.block += 1_001
+    #expect(try fixture.status(agents[0]) == .trusted)
+    #expect(try !fixture.eligible(agents[0]))
+}
+
+/// Issue 12's full round: 16 agents, agent 5's image tampered, agent 11 silent. Round 0 by the
+/// SECaaS, round 1 chained through each new RoT with respondAndChallenge; the statuses, events
+/// and RoT chain come out exactly as PROTOCOL.md says.
+@Test func aRoundOfSixteenWithOneTamperedAndOneSilentAgent() throws {
+    let fixture = try Fixture(agents: 16, deadline: 5, maxMisses: 3)
+    let agents = fixture.agents
+    let secaasKeys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 16)
+    #expect(try fixture.begin(0, provers: agents, challengers: secaasKeys).succeeded)
+    var chain = RootOfTrustChain.start
+    for step in 0..<16 {
+        fixture.block += 1
+        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
+        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
+        chain = RootOfTrustChain.next(after: chain, round: 0, step: UInt64(step), prover: agents[step].address,
+                                      challenger: secaas, passed: true, blockNumber: fixture.block)
+    }
+    // Round 1 in a shuffled order; the RoT is agent 15, the last to pass, and challenges step 0.
+    let order = [3, 9, 5, 12, 0, 7, 11, 1, 14, 2, 8, 13, 4, 10, 6, 15].map { agents[$0] }
+    #expect(try fixture.begin(1, provers: order, challengers: secaasKeys).succeeded)
+    var challenger = agents[15].address
+    fixture.block += 1
+    #expect(try fixture.challenge(1, 0, by: challenger).succeeded)
+    for step in 0..<UInt64(16) {
+        let prover = order[Int(step)]
+        let hasNext = step + 1 < 16
+        fixture.block += 1
+        if prover.address == agents[11].address {
+            // Silent: after the deadline anyone marks the miss; the SECaaS challenges the next step.
+            fixture.block += 5
+            #expect(try fixture.registry.call("markMissed", .uint(1), .uint(step)).events.map(\.name) == ["AgentMissed"])
+            fixture.block += 1
+            #expect(try fixture.challenge(1, step + 1, by: secaas).succeeded)
+            challenger = secaas
+            continue
+        }
+        let passed = prover.address != agents[5].address
+        let evidence = try fixture.evidence(1, step, of: prover, image: passed ? nil : Array(prover.image.reversed()))
+        let result: CallResult
+        if hasNext {
+            let next = try #require(fixture.secrets["1/\(step + 1)"])
+            result = try fixture.registry.call("respondAndChallenge", .uint(1), .uint(step), .fixedBytes(UInt256(evidence)),
+                                               .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)),
+                                               from: prover.address)
+        } else {
+            result = try fixture.registry.call("respond", .uint(1), .uint(step), .fixedBytes(UInt256(evidence)), from: prover.address)
+        }
+        let expected = passed ? (hasNext ? ["AttestationRecorded", "ChallengeIssued"] : ["AttestationRecorded"])
+                              : ["AgentRevoked", "AttestationRecorded"]
+        #expect(result.events.map(\.name) == expected, "step \(step): \(String(describing: result.failure))")
+        chain = RootOfTrustChain.next(after: chain, round: 1, step: step, prover: prover.address, challenger: challenger,
+                                      passed: passed, blockNumber: fixture.block)
+        if passed {
+            challenger = prover.address
+        } else if hasNext {
+            // The next step's blob was sealed to the failed prover: the SECaaS falls back.
+            fixture.block += 1
+            #expect(try fixture.challenge(1, step + 1, by: prover.address).failure != nil)
+            #expect(try fixture.challenge(1, step + 1, by: secaas).succeeded)
+            challenger = secaas
+        }
+    }
+    #expect(try fixture.registry.call("rotChainHead").value == .fixedBytes(UInt256(chain)))
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(agents[15].address))
+    for (index, agent) in agents.enumerated() {
+        switch index {
+        case 5: #expect(try fixture.status(agent) == .revoked, "agent 5")
+        case 11:
+            #expect(try fixture.status(agent) == .trusted, "agent 11: one miss of three")
+            #expect(try !fixture.eligible(agent), "agent 11: an unresolved miss")
+        default: #expect(try fixture.eligible(agent), "agent \(index)")
+        }
+    }
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+}
