@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-contracts bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -89,6 +89,10 @@ bench-network: build $(PYTHON_STAMP)
 # ns per gas of every operation class on a 1M-account RocksDB state, and the worst-case block (P8).
 bench-gas: build
 	$(BIN)/d6g-bench gas
+
+# Issue 12: gas and time per call of the D6G contracts on the VM, and their code sizes.
+bench-contracts: build
+	$(BIN)/d6g-bench d6g-contracts --agents 16
 
 # Fuzzing (Docs/fuzzing.md), outside `make test`, which replays the kept corpus and findings.
 # libFuzzer comes with the Swift toolchain; lld links the instrumented binary.

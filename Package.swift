@@ -125,7 +125,7 @@ let package = Package(
         // A hostile peer for the end-to-end fault scenarios (tests/e2e); a test tool the node never links.
         .executableTarget(name: "D6GAdversary", dependencies: ["Node", "P2P", "ConsensusCore", "Execution", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
-        .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", argumentParser, nioCore, nioPosix, nioHTTP1]),
+        .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", "ContractTesting", "D6GProtocol", argumentParser, nioCore, nioPosix, nioHTTP1]),
 
         // Tests mirror Sources/.
         .target(name: "TestSupport", dependencies: ["LedgerPrimitives"], path: "Tests/TestSupport"),

@@ -121,6 +121,12 @@ public struct DeployedContract {
     /// Calls `function` (by name; a contract's function names are unique) with `arguments`.
     public func call(_ function: String, _ arguments: ABIValue..., from sender: Address = ContractHarness.defaultSender,
                      value: UInt256 = .zero, gas: Int64 = 10_000_000) throws -> CallResult {
+        try call(function, arguments: arguments, from: sender, value: value, gas: gas)
+    }
+
+    /// The same, with the arguments in an array.
+    public func call(_ function: String, arguments: [ABIValue], from sender: Address = ContractHarness.defaultSender,
+                     value: UInt256 = .zero, gas: Int64 = 10_000_000) throws -> CallResult {
         guard let entry = artifact.abi.first(where: { $0.type == "function" && $0.name == function }) else {
             throw HarnessError.unknownFunction(function)
         }

@@ -8,6 +8,7 @@ struct D6GBench: ParsableCommand {
         subcommands: [
             UInt256Benchmark.self,
             DSLBenchmark.self,
+            D6GContractsBenchmark.self,
             CryptoBenchmark.self,
             KeccakBenchmark.self,
             TransactionBenchmark.self,
