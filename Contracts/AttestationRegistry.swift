@@ -128,8 +128,7 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
 }
 
 public let attestationRegistry = Contract("AttestationRegistry") {
-    Storage("admin", .address)
-    Storage("pendingAdmin", .address)
+    twoStepAdmin()
     Storage("secaas", .address)
     Storage("minDeadlineBlocks", .uint64)
     Storage("maxMisses", .uint64)
@@ -166,8 +165,6 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Event("AgentMissed", .indexed("agent", .address), .indexed("round", .uint64), .field("step", .uint64))
     Event("AgentRevoked", .indexed("agent", .address), .field("reason", .string))
     Event("EncryptionKeyRotated", .indexed("agent", .address))
-    Event("AdminProposed", .indexed("current", .address), .indexed("proposed", .address))
-    Event("AdminChanged", .indexed("previous", .address), .indexed("next", .address))
 
     CustomError("AlreadyRegistered", ("agent", .address))
     CustomError("BadEncryptionKey", ("length", .uint256))
@@ -204,16 +201,6 @@ public let attestationRegistry = Contract("AttestationRegistry") {
 
     // MARK: Roles
 
-    Function("transferAdmin", ("next", .address), only: [state.admin]) {
-        Assign(state.pendingAdmin, local.next)
-        Emit("AdminProposed", sender, local.next)
-    }
-    Function("acceptAdmin") {
-        Require(sender == state.pendingAdmin && sender != 0, "not the proposed admin")
-        Emit("AdminChanged", state.admin, sender)
-        Assign(state.admin, sender)
-        Assign(state.pendingAdmin, 0)
-    }
     Function("setSecaas", ("secaas", .address), only: [state.admin]) { Assign(state.secaas, local.secaas) }
 
     // MARK: Agents

@@ -7,8 +7,7 @@
 import ContractDSL
 
 public let keyExchange = Contract("KeyExchange") {
-    Storage("admin", .address)
-    Storage("pendingAdmin", .address)
+    twoStepAdmin()
     Storage("registry", .address)
     Record("Group", ("epoch", .uint64), ("publishedAt", .uint64))
     Storage("groups", .map(.uint256, to: .record("Group")))
@@ -21,8 +20,6 @@ public let keyExchange = Contract("KeyExchange") {
     Event("KeyEpochPublished", .indexed("group", .uint256), .field("epoch", .uint64), .field("members", .uint256))
     Event("MemberKeyed", .indexed("group", .uint256), .field("epoch", .uint64), .indexed("member", .address))
     Event("MemberSkipped", .indexed("group", .uint256), .field("epoch", .uint64), .indexed("member", .address))
-    Event("AdminProposed", .indexed("current", .address), .indexed("proposed", .address))
-    Event("AdminChanged", .indexed("previous", .address), .indexed("next", .address))
 
     CustomError("WrongEpoch", ("epoch", .uint64), ("expected", .uint64))
     CustomError("BadMembers", ("members", .uint256), ("keys", .uint256))
@@ -33,16 +30,6 @@ public let keyExchange = Contract("KeyExchange") {
         Assign(state.registry, local.registry)
     }
 
-    Function("transferAdmin", ("next", .address), only: [state.admin]) {
-        Assign(state.pendingAdmin, local.next)
-        Emit("AdminProposed", sender, local.next)
-    }
-    Function("acceptAdmin") {
-        Require(sender == state.pendingAdmin && sender != 0, "not the proposed admin")
-        Emit("AdminChanged", state.admin, sender)
-        Assign(state.admin, sender)
-        Assign(state.pendingAdmin, 0)
-    }
 
     /// Epoch `epoch` (the current one + 1) of `group`: `sealedKeys[j]` is `members[j]`'s key,
     /// kept if the registry finds the member eligible now, else skipped.

@@ -419,11 +419,7 @@ private struct Frame {
         case .convert(let value, _, _): return try evaluateBytes(value)
         case .element(.local(let id, _), let index, _):
             let elements = byteArrayLocals[id] ?? []
-            let position = try evaluate(index)
-            guard let at = position.exactInt, at < elements.count else {
-                throw .reverted(ABICodec.selector("Panic(uint256)") + UInt256(0x32).bigEndianBytes)
-            }
-            return elements[at]
+            return elements[try position(index, below: elements.count)]
         case .constant, .length, .environment, .unary, .binary, .builtin, .element:
             // The checker types none of these as a byte string: reaching here is an evaluator bug,
             // reported as a divergence rather than hidden as agreement.
@@ -446,6 +442,14 @@ private struct Frame {
         return output
     }
 
+    /// The index `index` evaluates to, if below `count`; else the revert of Panic(0x32).
+    mutating func position(_ index: TypedExpression, below count: Int) throws(Exit) -> Int {
+        guard let at = try evaluate(index).exactInt, at < count else {
+            throw .reverted(ABICodec.selector("Panic(uint256)") + UInt256(0x32).bigEndianBytes)
+        }
+        return at
+    }
+
     mutating func evaluate(_ expression: TypedExpression) throws(Exit) -> UInt256 {
         switch expression {
         case .constant(let value, _): return value
@@ -459,11 +463,7 @@ private struct Frame {
         case .length(let value): return UInt256(UInt64(try evaluateBytes(value).count))
         case .element(.local(let id, _), let index, _):
             let elements = arrayLocals[id] ?? []
-            let position = try evaluate(index)
-            guard let at = position.exactInt, at < elements.count else {
-                throw .reverted(ABICodec.selector("Panic(uint256)") + UInt256(0x32).bigEndianBytes)
-            }
-            return elements[at]
+            return elements[try position(index, below: elements.count)]
         case .element: throw .failed("evaluator: an element of something other than an array parameter")
         case .load(let reference, _): return storage[try slot(of: reference)] ?? .zero
         case .environment(let value):

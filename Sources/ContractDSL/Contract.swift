@@ -93,6 +93,12 @@ public enum ContractMember: Sendable {
     case function(FunctionDeclaration)
 }
 
+/// Members built by a Swift function (`@ContractBuilder func roles() -> [ContractMember]`) go
+/// into a contract where they are written: declarations shared by several contracts.
+extension Array: ContractMemberConvertible where Element == ContractMember {
+    public var members: [ContractMember] { self }
+}
+
 public protocol ContractMemberConvertible {
     var members: [ContractMember] { get }
 }

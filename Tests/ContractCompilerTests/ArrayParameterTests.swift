@@ -76,24 +76,19 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
     let reference = try ReferenceContract(roster)
     let selector = ABICodec.selector("addAll(address[],bool[],uint8)")
     let good = ABICodec.encode([.array([.address(address(1)), .address(address(2))]), .array([.bool(true), .bool(true)]), .uint(1)])
-    func replacing(_ data: [UInt8], at offset: Int, with value: UInt256) -> [UInt8] {
-        var copy = data
-        copy.replaceSubrange(offset..<(offset + 32), with: value.bigEndianBytes)
-        return copy
-    }
     // Layout: heads at 0, 32, 64; who at 96 (length) 128, 160; keep at 192 (length) 224, 256.
     #expect(good.count == 288)
     let catalogue: [(String, [UInt8])] = [
         ("heads only", Array(good.prefix(96))),
-        ("offset past the end", replacing(good, at: 0, with: UInt256(UInt64(good.count)))),
-        ("offset 2^256 − 1", replacing(good, at: 0, with: .max)),
-        ("length past the end", replacing(good, at: 96, with: UInt256(7))),
-        ("length 2^255", replacing(good, at: 96, with: UInt256.one << 255)),
-        ("length 2^256 − 1", replacing(good, at: 192, with: .max)),
-        ("an address with high bits", replacing(good, at: 128, with: UInt256.one << 160 | UInt256(1))),
-        ("a bool of 2", replacing(good, at: 224, with: UInt256(2))),
+        ("offset past the end", replacingWord(in: good, at: 0, with: UInt256(UInt64(good.count)))),
+        ("offset 2^256 − 1", replacingWord(in: good, at: 0, with: .max)),
+        ("length past the end", replacingWord(in: good, at: 96, with: UInt256(7))),
+        ("length 2^255", replacingWord(in: good, at: 96, with: UInt256.one << 255)),
+        ("length 2^256 − 1", replacingWord(in: good, at: 192, with: .max)),
+        ("an address with high bits", replacingWord(in: good, at: 128, with: UInt256.one << 160 | UInt256(1))),
+        ("a bool of 2", replacingWord(in: good, at: 224, with: UInt256(2))),
         ("words cut short", Array(good.dropLast(1))),
-        ("a uint8 of 256", replacing(good, at: 64, with: UInt256(256))),
+        ("a uint8 of 256", replacingWord(in: good, at: 64, with: UInt256(256))),
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
                                            sha256: StandardCryptography.sha256, recoverSigner: StandardCryptography.recoverSigner)
@@ -108,7 +103,7 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
     #expect(reference.nonzeroStorage == contract.harness.host.storageSlots(of: contract.address))
     // Both arrays may share one tail (offsets are not required to differ), and a length of
     // zero needs no words.
-    let shared = replacing(good, at: 32, with: UInt256(96))
+    let shared = replacingWord(in: good, at: 32, with: UInt256(96))
     #expect(contract.send(selector + shared).failure == .revert([]), "an address word is not a bool")
     let empty = ABICodec.encode([.array([]), .array([]), .uint(1)])
     #expect(contract.send(selector + empty).succeeded)
@@ -228,17 +223,12 @@ private func sample(_ count: Int, _ salt: UInt8) -> [UInt8] { (0..<count).map { 
     // Layout: head 0 (= 32); n at 32; element heads at 64, 96 (offsets from 64); element 0's
     // length at 128, its 40 bytes in 160…223; element 1's length at 224, bytes at 256.
     #expect(good.count == 288)
-    func replacing(_ data: [UInt8], at offset: Int, with value: UInt256) -> [UInt8] {
-        var copy = data
-        copy.replaceSubrange(offset..<(offset + 32), with: value.bigEndianBytes)
-        return copy
-    }
     let catalogue: [(String, [UInt8])] = [
-        ("the count past the heads there are", replacing(good, at: 32, with: UInt256(8))),
-        ("an element offset past the end", replacing(good, at: 64, with: UInt256(UInt64(good.count)))),
-        ("an element offset 2^256 − 1", replacing(good, at: 96, with: .max)),
-        ("an element length past the end", replacing(good, at: 128, with: UInt256(200))),
-        ("an element length 2^255", replacing(good, at: 224, with: UInt256.one << 255)),
+        ("the count past the heads there are", replacingWord(in: good, at: 32, with: UInt256(8))),
+        ("an element offset past the end", replacingWord(in: good, at: 64, with: UInt256(UInt64(good.count)))),
+        ("an element offset 2^256 − 1", replacingWord(in: good, at: 96, with: .max)),
+        ("an element length past the end", replacingWord(in: good, at: 128, with: UInt256(200))),
+        ("an element length 2^255", replacingWord(in: good, at: 224, with: UInt256.one << 255)),
         ("the last bytes cut off", Array(good.dropLast(32))),
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
@@ -249,7 +239,7 @@ private func sample(_ count: Int, _ salt: UInt8) -> [UInt8] { (0..<count).map { 
     }
     #expect(contract.harness.host.storageSlots(of: contract.address).isEmpty)
     // Two elements may share their bytes (offsets need not differ); both implementations agree.
-    let shared = replacing(good, at: 96, with: UInt256(64))
+    let shared = replacingWord(in: good, at: 96, with: UInt256(64))
     for data in [good, shared] {
         let onVM = contract.send(selector + data)
         let expected = reference.call(selector + data, environment: environment)

@@ -166,20 +166,15 @@ private let edgeLengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 300]
     let selector = ABICodec.selector("put(uint256,bytes)")
     let good = ABICodec.encode([.uint(1), .bytes(sample(40))])
     func word(_ value: UInt256) -> [UInt8] { value.bigEndianBytes }
-    func replacing(_ data: [UInt8], at offset: Int, with value: UInt256) -> [UInt8] {
-        var copy = data
-        copy.replaceSubrange(offset..<(offset + 32), with: value.bigEndianBytes)
-        return copy
-    }
     let catalogue: [(String, [UInt8])] = [
         ("no tail at all", word(.one) + word(UInt256(64))),
-        ("offset past the end", replacing(good, at: 32, with: UInt256(UInt64(good.count)))),
-        ("offset one word short of the end", replacing(good, at: 32, with: UInt256(UInt64(good.count - 31)))),
-        ("offset 2^64", replacing(good, at: 32, with: UInt256.one << 64)),
-        ("offset 2^256 − 1", replacing(good, at: 32, with: .max)),
-        ("length one past the end", replacing(good, at: 64, with: UInt256(UInt64(good.count - 96 + 1)))),
-        ("length 2^255", replacing(good, at: 64, with: UInt256.one << 255)),
-        ("length 2^256 − 1", replacing(good, at: 64, with: .max)),
+        ("offset past the end", replacingWord(in: good, at: 32, with: UInt256(UInt64(good.count)))),
+        ("offset one word short of the end", replacingWord(in: good, at: 32, with: UInt256(UInt64(good.count - 31)))),
+        ("offset 2^64", replacingWord(in: good, at: 32, with: UInt256.one << 64)),
+        ("offset 2^256 − 1", replacingWord(in: good, at: 32, with: .max)),
+        ("length one past the end", replacingWord(in: good, at: 64, with: UInt256(UInt64(good.count - 96 + 1)))),
+        ("length 2^255", replacingWord(in: good, at: 64, with: UInt256.one << 255)),
+        ("length 2^256 − 1", replacingWord(in: good, at: 64, with: .max)),
         ("tail cut into the bytes", Array(good.dropLast(30))),
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
@@ -194,7 +189,7 @@ private let edgeLengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 300]
     #expect(contract.send(selector + good).succeeded)
     #expect(reference.call(selector + good, environment: environment).status == .success)
     // The offset may point at the very last word, whose zero is then the length.
-    let lastWord = replacing(good + [UInt8](repeating: 0, count: 32), at: 32, with: UInt256(UInt64(good.count)))
+    let lastWord = replacingWord(in: good + [UInt8](repeating: 0, count: 32), at: 32, with: UInt256(UInt64(good.count)))
     #expect(contract.send(selector + lastWord).succeeded)
     #expect(reference.call(selector + lastWord, environment: environment).status == .success)
     #expect(reference.nonzeroStorage == contract.harness.host.storageSlots(of: contract.address))
