@@ -28,7 +28,8 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     Increase(state.agents[agent].misses, by: 1)
     Assign(state.agents[agent].unresolvedMiss, true)
     Emit("AgentMissed", agent, round, step)
-    If(state.agents[agent].misses >= state.maxMisses && state.agents[agent].status == trusted) {
+    If(state.agents[agent].misses >= state.maxMisses
+       && (state.agents[agent].status == trusted || state.agents[agent].status == pending)) {
         withdrawTrust(agent, unreachable, text("unreachable"))
     }
 }
@@ -47,15 +48,23 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     If(state.rootOfTrust == agent) { Assign(state.rootOfTrust, 0) }
 }
 
-/// The due step is resolved: the next one is due from this block, or the round is over and the
-/// next begun round (if any) is current.
-@StatementBuilder private func advance(_ round: Expression) -> [Statement] {
+/// The due step is resolved (`passed` or not): the next one is due from this block — and, after
+/// anything but a pass, fallback only, since its blob was sealed to this step's prover — or the
+/// round is over and the next begun round (if any) is current.
+@StatementBuilder private func advance(_ round: Expression, passed: Expression) -> [Statement] {
+    Assign(state.lastStepPassed, passed)
+    If(!passed && state.rounds[round].nextStep + 1 < state.rounds[round].stepCount) {
+        Assign(state.steps[stepKey(round, state.rounds[round].nextStep + 1)].fallbackOnly, true)
+    }
     Increase(state.rounds[round].nextStep, by: 1)
     If(state.rounds[round].nextStep == state.rounds[round].stepCount) {
         Increase(state.queueHead, by: 1)
         If(state.queueHead < state.roundQueue.length) {
             Assign(state.currentRound, state.roundQueue[state.queueHead])
             Assign(state.rounds[state.currentRound].dueAt, blockNumber.as(.uint64))
+            // Its step 0 was sealed to the prover the SECaaS expected to be the RoT: the last
+            // one, if it passed. Otherwise only the SECaaS can challenge it.
+            If(!state.lastStepPassed) { Assign(state.steps[stepKey(state.currentRound, 0)].fallbackOnly, true) }
         } otherwise: {
             Assign(state.roundActive, false)
         }
@@ -89,7 +98,7 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
             error: "WrongPlan", round, step)
     Require(keccak256(tagNonce, round, step, nonce) == state.steps[stepKey(round, step)].nonceHash,
             error: "WrongNonce", round, step)
-    Require(state.challengedIn[keccak256(round, sender)].length < 256, "too many challenges by one challenger")
+    Require(state.challengedIn[keccak256(round, sender)].length < 256, error: "TooManyChallenges", sender)
     Assign(state.steps[stepKey(round, step)].prover, prover)
     Assign(state.steps[stepKey(round, step)].challenger, sender)
     Assign(state.steps[stepKey(round, step)].challengedAt, blockNumber.as(.uint64))
@@ -103,6 +112,8 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
 @StatementBuilder private func respondToStep(_ round: Expression, _ step: Expression, _ evidence: Expression) -> [Statement] {
     Require(state.steps[stepKey(round, step)].state == challenged && state.steps[stepKey(round, step)].prover == sender,
             error: "NotYourStep", round, step)
+    // Revoked (by the admin, say) while challenged: its answer no longer counts.
+    Require(state.agents[sender].status == pending || state.agents[sender].status == trusted, error: "NotActive", sender)
     Require(blockNumber <= state.steps[stepKey(round, step)].challengedAt.as(.uint256) + state.rounds[round].deadlineBlocks.as(.uint256),
             error: "TooLate", round, step)
     Let("passed", keccak256(tagEvidence, tagStep, chainID, contractAddress, round, step, sender, evidence)
@@ -121,10 +132,9 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     } otherwise: {
         Assign(state.steps[stepKey(round, step)].state, failedStep)
         withdrawTrust(sender, revoked, text("evidence"))
-        If(step + 1 < state.rounds[round].stepCount) { Assign(state.steps[stepKey(round, step + 1)].fallbackOnly, true) }
     }
     Emit("AttestationRecorded", round, step, sender, local.challenger, local.passed, blockTimestamp, state.rootOfTrust)
-    advance(round)
+    advance(round, passed: local.passed)
 }
 
 public let attestationRegistry = Contract("AttestationRegistry") {
@@ -152,6 +162,9 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Storage("anyRoundBegun", .bool)
     Storage("lastBegunRound", .uint64)
     Storage("rootOfTrust", .address)
+    /// Whether the last resolved step passed (then its prover is the RoT its successor's blob
+    /// was sealed to).
+    Storage("lastStepPassed", .bool)
     Storage("rotChain", .bytes32)
     /// keccak256(round, challenger) → the provers it challenged in that round.
     Storage("challengedIn", .map(.bytes32, to: .array(of: .address)))
@@ -187,6 +200,7 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     CustomError("WrongNonce", ("round", .uint64), ("step", .uint64))
     CustomError("NotYourStep", ("round", .uint64), ("step", .uint64))
     CustomError("NoFallbackNeeded", ("round", .uint64), ("step", .uint64))
+    CustomError("TooManyChallenges", ("challenger", .address))
 
     /// `minDeadlineBlocks` must cover f + 2 blocks of the network it is deployed on.
     Constructor(("secaas", .address), ("minDeadlineBlocks", .uint64), ("maxMisses", .uint64), ("maxAgeBlocks", .uint64)) {
@@ -244,14 +258,15 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Function("beginRound", ("round", .uint64), ("deadlineBlocks", .uint64), ("planCommits", .array(.bytes32)),
              ("nonceHashes", .array(.bytes32)), ("evidenceCommits", .array(.bytes32)), ("sealed", .array(.bytes)),
              only: [state.secaas]) {
-        Require(!state.anyRoundBegun || local.round > state.lastBegunRound, error: "RoundNotNew", local.round)
+        Require((!state.anyRoundBegun || local.round > state.lastBegunRound) && local.round < literal("18446744073709551615"),
+                error: "RoundNotNew", local.round)
         Let("count", local.planCommits.length)
-        Require(local.count >= 1 && local.count <= 256 && local.nonceHashes.length == local.count
+        Require(local.count >= 1 && local.count <= 128 && local.nonceHashes.length == local.count
                 && local.evidenceCommits.length == local.count && local.sealed.length == local.count,
                 error: "BadSteps", local.count)
         Require(local.deadlineBlocks >= state.minDeadlineBlocks && local.deadlineBlocks <= 1_000_000, error: "DeadlineTooShort",
                 local.deadlineBlocks, state.minDeadlineBlocks)
-        For("i", from: 0, to: local.count, atMost: 256) {
+        For("i", from: 0, to: local.count, atMost: 128) {
             Require(!state.usedNonceHashes[local.nonceHashes[local.i]], error: "NonceReused", local.nonceHashes[local.i])
             Assign(state.usedNonceHashes[local.nonceHashes[local.i]], true)
             Let("key", stepKey(local.round, local.i.as(.uint64)))
@@ -270,6 +285,7 @@ public let attestationRegistry = Contract("AttestationRegistry") {
             Assign(state.roundActive, true)
             Assign(state.currentRound, local.round)
             Assign(state.rounds[local.round].dueAt, blockNumber.as(.uint64))
+            If(!state.lastStepPassed) { Assign(state.steps[stepKey(local.round, 0)].fallbackOnly, true) }
         }
         Emit("RoundBegun", local.round, local.count)
     }
@@ -287,7 +303,15 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Function("respondAndChallenge", ("round", .uint64), ("step", .uint64), ("evidence", .bytes32), ("nextProver", .address),
              ("salt", .bytes32), ("nonce", .bytes32)) {
         respondToStep(local.round, local.step, local.evidence)
-        If(local.passed) { challengeStep(local.round, local.step + 1, local.nextProver, local.salt, local.nonce) }
+        // Only a challenge the new RoT may make: none after the last step, none of a PENDING,
+        // revoked or already attested prover (those need the SECaaS or declineStep); the pass
+        // stands either way.
+        If(local.passed && state.roundActive && local.round == state.currentRound
+           && local.step + 1 == state.rounds[local.round].nextStep
+           && state.agents[local.nextProver].status == trusted && state.agents[local.nextProver].attestedRound != local.round + 1
+           && local.nextProver != sender) {
+            challengeStep(local.round, local.step + 1, local.nextProver, local.salt, local.nonce)
+        }
     }
 
     /// After a failure or a miss (or with no RoT), the SECaaS posts fresh commitments for the
@@ -307,6 +331,27 @@ public let attestationRegistry = Contract("AttestationRegistry") {
         challengeStep(local.round, local.step, local.prover, local.salt, local.nonce)
     }
 
+    /// The due step's prover (shown by the plan commitment's salt) cannot be challenged by the
+    /// RoT: a PENDING prover goes to the SECaaS (due from now); a revoked, unreachable or
+    /// already attested one is skipped. Nobody takes a miss for either.
+    Function("declineStep", ("round", .uint64), ("step", .uint64), ("prover", .address), ("salt", .bytes32)) {
+        Require(state.roundActive && local.round == state.currentRound && local.step == state.rounds[local.round].nextStep,
+                error: "NotDue", local.round, local.step)
+        Let("key", stepKey(local.round, local.step))
+        Require(state.steps[local.key].state == posted, error: "NotOpen", local.round, local.step)
+        Require(keccak256(tagPlan, local.round, local.step, local.prover, local.salt) == state.steps[local.key].planCommit,
+                error: "WrongPlan", local.round, local.step)
+        If(state.agents[local.prover].status == pending) {
+            Assign(state.steps[local.key].fallbackOnly, true)
+            Assign(state.rounds[local.round].dueAt, blockNumber.as(.uint64))
+        } otherwise: {
+            Require(state.agents[local.prover].status != trusted || state.agents[local.prover].attestedRound == local.round + 1,
+                    error: "NoFallbackNeeded", local.round, local.step)
+            Assign(state.steps[local.key].state, skippedStep)
+            advance(local.round, passed: false)
+        }
+    }
+
     /// Anyone, after a deadline: an unanswered challenge is the prover's miss; an unchallenged
     /// step the RoT's (then only the SECaaS may challenge it); a step the SECaaS let pass too
     /// is skipped, blaming nobody.
@@ -319,16 +364,13 @@ public let attestationRegistry = Contract("AttestationRegistry") {
                     error: "NotLate", local.round, local.step)
             Assign(state.steps[local.key].state, missedStep)
             miss(state.steps[local.key].prover, local.round, local.step)
-            If(local.step + 1 < state.rounds[local.round].stepCount) {
-                Assign(state.steps[stepKey(local.round, local.step + 1)].fallbackOnly, true)
-            }
-            advance(local.round)
+            advance(local.round, passed: false)
         } otherwise: {
             Require(blockNumber > state.rounds[local.round].dueAt.as(.uint256) + state.rounds[local.round].deadlineBlocks.as(.uint256),
                     error: "NotLate", local.round, local.step)
             If(state.steps[local.key].fallbackOnly || state.rootOfTrust == 0) {
                 Assign(state.steps[local.key].state, skippedStep)
-                advance(local.round)
+                advance(local.round, passed: false)
             } otherwise: {
                 miss(state.rootOfTrust, local.round, local.step)
                 Assign(state.steps[local.key].fallbackOnly, true)

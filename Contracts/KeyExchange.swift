@@ -36,10 +36,10 @@ public let keyExchange = Contract("KeyExchange") {
     Function("publishEpoch", ("group", .uint256), ("epoch", .uint64), ("members", .array(.address)), ("sealedKeys", .array(.bytes)),
              only: [state.admin]) {
         Require(local.epoch == state.groups[local.group].epoch + 1, error: "WrongEpoch", local.epoch, state.groups[local.group].epoch + 1)
-        Require(local.members.length == local.sealedKeys.length && local.members.length >= 1 && local.members.length <= 256,
+        Require(local.members.length == local.sealedKeys.length && local.members.length >= 1 && local.members.length <= 128,
                 error: "BadMembers", local.members.length, local.sealedKeys.length)
         Let("keyed", .uint256, 0)
-        For("j", from: 0, to: local.members.length, atMost: 256) {
+        For("j", from: 0, to: local.members.length, atMost: 128) {
             If(state.registry.call("Registry", "isEligible", local.members[local.j])) {
                 Assign(state.keys[keccak256(local.group, local.members[local.j])].epoch, local.epoch)
                 Assign(state.keys[keccak256(local.group, local.members[local.j])].sealed, local.sealedKeys[local.j])

@@ -286,9 +286,10 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     #expect(try fixture.registry.call("missesOf", .address(agents[1].address)).value == .uint(1))
     // Round 2: agent 1 misses again and is UNREACHABLE (maxMisses 2); its account is done.
     #expect(try fixture.begin(2, provers: [agents[1]], challengers: keys, deadline: 3).succeeded)
-    // Agent 2 is still the RoT (a miss does not take that away): it challenges, not the SECaaS.
-    #expect(try fixture.challenge(2, 0, by: secaas).failure == .error(name: "NotChallenger", values: [.address(secaas)]))
-    #expect(try fixture.challenge(2, 0, by: agents[2].address).succeeded)
+    // Round 1 ended with a miss, so round 2's first blob was sealed to an agent that is not the
+    // RoT: only the SECaaS challenges it (the RoT, agent 2, is not blamed for a blob it cannot open).
+    #expect(try fixture.challenge(2, 0, by: agents[2].address).failure == .error(name: "NotChallenger", values: [.address(agents[2].address)]))
+    #expect(try fixture.challenge(2, 0, by: secaas).succeeded)
     fixture.block += 4
     #expect(try fixture.registry.call("markMissed", .uint(2), .uint(0)).events.map(\.name) == ["AgentMissed", "AgentRevoked"])
     #expect(try fixture.status(agents[1]) == .unreachable)
@@ -473,4 +474,80 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
         }
     }
     #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+}
+
+
+/// The security review's findings (2026-12-03), each as a sequence of calls.
+@Test func reviewFindingsStayFixed() throws {
+    let fixture = try Fixture(agents: 4, maxMisses: 2)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 4)
+    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
+    for step in 0..<4 {
+        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
+        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
+    }
+    // 1. An agent revoked by the admin while challenged cannot answer its way back.
+    #expect(try fixture.begin(1, provers: [agents[0], agents[1], agents[2], agents[1]], challengers: keys, deadline: 3).succeeded)
+    #expect(try fixture.challenge(1, 0, by: agents[3].address).succeeded)
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[0].address), .string("stolen keys")).succeeded)
+    #expect(try fixture.respond(1, 0, agents[0]).failure == .error(name: "NotActive", values: [.address(agents[0].address)]))
+    #expect(try fixture.status(agents[0]) == .revoked)
+    // Anyone may mark the miss (here a stranger).
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0), from: Address(truncating: UInt256(0xBAD))).succeeded)
+    // 2a. The SECaaS stays away: step 1 (fallback only) is skipped, and so is step 2 — whose blob
+    // was sealed to step 1's prover — instead of charging the RoT (agent 3).
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(1)).events.isEmpty)
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(2)).events.isEmpty)
+    #expect(try fixture.registry.call("missesOf", .address(agents[3].address)).value == .uint(0))
+    #expect(try fixture.registry.call("stepStateOf", .uint(1), .uint(2)).value == .uint(6))
+    // 2c. With the salt, the RoT can show that a step's prover cannot be challenged (revoked,
+    // unreachable or attested already) and have the step skipped without a miss. Step 3's
+    // prover (agent 1) is still challengeable: declineStep is refused, as is a wrong prover.
+    let secret3 = try #require(fixture.secrets["1/3"])
+    #expect(try fixture.registry.call("declineStep", .uint(1), .uint(3), .address(secret3.prover), .fixedBytes(UInt256(secret3.salt))).failure
+            == .error(name: "NoFallbackNeeded", values: [.uint(1), .uint(3)]))
+    #expect(try fixture.registry.call("declineStep", .uint(1), .uint(3), .address(agents[2].address), .fixedBytes(UInt256(secret3.salt))).failure
+            == .error(name: "WrongPlan", values: [.uint(1), .uint(3)]))
+    // Revoked now: the step can be declined, nobody is blamed, the round ends.
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[1].address), .string("decommissioned")).succeeded)
+    #expect(try fixture.registry.call("declineStep", .uint(1), .uint(3), .address(secret3.prover), .fixedBytes(UInt256(secret3.salt))).succeeded)
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+    #expect(try fixture.registry.call("missesOf", .address(agents[3].address)).value == .uint(0))
+    // 2d. A newcomer (PENDING) planned in round 2: the RoT declines it to the SECaaS, unblamed.
+    let newcomer = try Agent(20)
+    #expect(try fixture.register(newcomer).succeeded)
+    #expect(try fixture.begin(2, provers: [newcomer, agents[2]], challengers: keys, deadline: 3).succeeded)
+    // 2b. Round 1 ended without a pass: step 0 of round 2 is the SECaaS's already.
+    #expect(try fixture.challenge(2, 0, by: agents[3].address).failure == .error(name: "NotChallenger", values: [.address(agents[3].address)]))
+    let secret20 = try #require(fixture.secrets["2/0"])
+    #expect(try fixture.registry.call("declineStep", .uint(2), .uint(0), .address(newcomer.address), .fixedBytes(UInt256(secret20.salt))).succeeded)
+    #expect(try fixture.challenge(2, 0, by: secaas).succeeded)
+    #expect(try fixture.respond(2, 0, newcomer).succeeded)
+    // 4. respondAndChallenge on the last step keeps the pass (no next step to challenge).
+    let next = try #require(fixture.secrets["2/1"])
+    #expect(try fixture.challenge(2, 1, by: newcomer.address).succeeded)
+    let last = try fixture.registry.call("respondAndChallenge", .uint(2), .uint(1), .fixedBytes(UInt256(try fixture.evidence(2, 1, of: agents[2]))),
+                                         .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)),
+                                         from: agents[2].address)
+    #expect(last.events.map(\.name) == ["AttestationRecorded"], "\(String(describing: last.failure))")
+    #expect(try fixture.eligible(agents[2]) && fixture.eligible(newcomer))
+    // 3. The last round number is refused (round + 1 must not overflow), and so are 129 steps.
+    #expect(try fixture.begin(UInt64.max, provers: [agents[2]], challengers: keys).failure
+            == .error(name: "RoundNotNew", values: [.uint(UInt64.max)]))
+    #expect(try fixture.begin(3, provers: Array(repeating: agents[2], count: 129), challengers: Array(repeating: keys[0], count: 129)).failure
+            == .error(name: "BadSteps", values: [.uint(129)]))
+    // A nonce hash used twice within one beginRound.
+    let twice = ABIValue.fixedBytes(UInt256(Keccak256.hash([42])))
+    #expect(try fixture.registry.call("beginRound", .uint(3), .uint(3), .array([.fixedBytes(.one), .fixedBytes(.one)]), .array([twice, twice]),
+                                      .array([.fixedBytes(.one), .fixedBytes(.one)]), .array([.bytes([]), .bytes([])]), from: secaas).failure
+            == .error(name: "NonceReused", values: [twice]))
+    // The admin role moves in two steps; the old admin is refused afterwards.
+    let successor = agents[3].address
+    #expect(try fixture.registry.call("transferAdmin", .address(successor)).succeeded)
+    #expect(try fixture.registry.call("acceptAdmin", from: successor).events.map(\.name) == ["AdminChanged"])
+    #expect(try fixture.registry.call("setSecaas", .address(secaas)).failure == .error(name: "Unauthorized", values: [.address(admin)]))
 }
