@@ -104,7 +104,7 @@ let package = Package(
         .target(name: "EthereumAPI", dependencies: ["RPCServer", "LedgerJSON", "ChainQueries", "Execution", "Mempool", "LedgerTypes", "LedgerPrimitives", nioConcurrencyHelpers]),
 
         // Composition.
-        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON"]),
+        .target(name: "LedgerClient", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "LedgerJSON", "ContractCompiler", "ContractDSL", "D6GProtocol"]),
         // The node's library: chain store, block production, RPC methods, lifecycle.
         .target(name: "Node", dependencies: ["LedgerPrimitives", "LedgerCrypto", "LedgerTypes", "StateTrie", "Execution", "Mempool", "StorageAPI", "StorageRocksDB", "ConsensusCore", "RPCServer", "EthereumAPI", "LedgerJSON", "ChainQueries", "ContractExecution", "P2P", logging, metrics, prometheus, serviceLifecycle]),
 
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "ExecutionTestSupport", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
-        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerJSON", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives"], exclude: ["Fixtures"]),
+        .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerJSON", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "Contracts", "ContractCompiler", "ContractDSL", "ContractTesting", "D6GProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),
         .testTarget(name: "BytecodeTests", dependencies: ["Bytecode", "LedgerPrimitives", "TestSupport"]),
