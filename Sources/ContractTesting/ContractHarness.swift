@@ -72,9 +72,15 @@ public final class ContractHarness {
     /// Deploys `artifact` with constructor `arguments`; the contract gets a fresh address.
     public func deploy(_ artifact: ContractArtifact, _ arguments: ABIValue..., from sender: Address = ContractHarness.defaultSender,
                        value: UInt256 = .zero, gas: Int64 = 30_000_000) throws -> DeployedContract {
-        guard let payload = try? Hex.decode(artifact.bytecode) else { throw HarnessError.badArtifact("bytecode is not hex") }
         nextAddress += 1
-        let address = Address(truncating: UInt256(nextAddress))
+        return try deploy(artifact, arguments: arguments, at: Address(truncating: UInt256(nextAddress)), from: sender, value: value, gas: gas)
+    }
+
+    /// The same at a chosen address (a test vector's, say).
+    public func deploy(_ artifact: ContractArtifact, arguments: [ABIValue], at address: Address,
+                       from sender: Address = ContractHarness.defaultSender, value: UInt256 = .zero,
+                       gas: Int64 = 30_000_000) throws -> DeployedContract {
+        guard let payload = try? Hex.decode(artifact.bytecode) else { throw HarnessError.badArtifact("bytecode is not hex") }
         let result = host.deploy(payload + ABICodec.encode(arguments), at: address, from: sender, value: value, gas: gas)
         guard result.succeeded else {
             throw HarnessError.deploymentFailed(Self.failure(result.outcome, output: result.output, abi: artifact.abi))

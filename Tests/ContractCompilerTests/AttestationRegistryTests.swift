@@ -7,6 +7,7 @@ import ContractDSL
 import ContractTesting
 import Contracts
 import D6GProtocol
+import Foundation
 import LedgerCrypto
 import LedgerPrimitives
 import Testing
@@ -550,4 +551,82 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     #expect(try fixture.registry.call("transferAdmin", .address(successor)).succeeded)
     #expect(try fixture.registry.call("acceptAdmin", from: successor).events.map(\.name) == ["AdminChanged"])
     #expect(try fixture.registry.call("setSecaas", .address(secaas)).failure == .error(name: "Unauthorized", values: [.address(admin)]))
+}
+
+
+/// Docs/protocol-vectors.json on chain: a registry deployed at the vectors' address, on their
+/// chain, with the vectors' challenger as its SECaaS, accepts the vectors' encryption-key
+/// signature, their plan and nonce (step 3 of round 7) and their evidence as a pass, and its RoT
+/// chain after that step is the vectors' `rootOfTrustAfterStep` — the contract computes every
+/// context and commitment byte for byte as the library and the Python implementation do.
+@Test func theProtocolVectorsHoldOnChain() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Docs/protocol-vectors.json")
+    let file = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: [String: String]]
+    let inputs = try #require(file?["inputs"])
+    let outputs = try #require(file?["outputs"])
+    func bytes(_ name: String, in table: [String: String]) throws -> [UInt8] { try Hex.decode(try #require(table[name])) }
+    func word(_ name: String) throws -> UInt256 { UInt256(bigEndianBytes: try bytes(name, in: outputs)) ?? .zero }
+    func input(_ name: String) throws -> UInt256 { UInt256(bigEndianBytes: try bytes(name, in: inputs)) ?? .zero }
+    let registryAddress = try Address(hex: try #require(inputs["registry"]))
+    let challenger = try Address(hex: try #require(inputs["challenger"]))
+    let prover = try Address(hex: try #require(inputs["prover"]))
+    // Block 85: three skipped steps of 4 blocks each bring the challenge to block 97, and the
+    // response, at block 100 (the vectors' block number), is within its 3-block deadline.
+    let harness = ContractHarness(block: BlockContext(number: 85, timestamp: 1_700_000_000, chainID: 1337))
+    let registry = try harness.deploy(try ContractCompiler.compile(attestationRegistry),
+                                      arguments: [.address(challenger), .uint(3), .uint(2), .uint(1_000)], at: registryAddress)
+    let register = try registry.call("registerAgent", .address(prover), .fixedBytes(.one), .fixedBytes(.one),
+                                     .bytes(try bytes("memberEncryptionPublic", in: inputs)),
+                                     .bytes(try bytes("encryptionKeySignature", in: outputs)))
+    #expect(register.succeeded, "the contract's encPubMsg differs: \(String(describing: register.failure))")
+    // Round 7: steps 0–2 are filler that the SECaaS lets go by (skipped), step 3 is the vectors'.
+    let filler = (0..<3).map { ABIValue.fixedBytes(UInt256(Keccak256.hash([UInt8($0)]))) }
+    let begun = try registry.call("beginRound", .uint(7), .uint(3),
+                                  .array(filler + [.fixedBytes(try word("planCommit"))]),
+                                  .array((3..<6).map { ABIValue.fixedBytes(UInt256(Keccak256.hash([UInt8($0)]))) }
+                                         + [.fixedBytes(try word("nonceHash"))]),
+                                  .array(filler + [.fixedBytes(try word("evidenceCommit"))]),
+                                  .array([.bytes([]), .bytes([]), .bytes([]), .bytes(try bytes("sealedChallenge", in: outputs))]),
+                                  from: challenger)
+    #expect(begun.succeeded)
+    for step: UInt64 in 0..<3 {
+        harness.host.block.number += 4
+        #expect(try registry.call("markMissed", .uint(7), .uint(step)).succeeded)
+    }
+    #expect(try registry.call("sealedChallengeOf", .uint(7), .uint(3)).value == .bytes(try bytes("sealedChallenge", in: outputs)))
+    let challenged = try registry.call("challenge", .uint(7), .uint(3), .address(prover), .fixedBytes(try input("salt")),
+                                       .fixedBytes(try input("nonce")), from: challenger)
+    #expect(challenged.succeeded, "the contract's plan or nonce commitment differs: \(String(describing: challenged.failure))")
+    harness.host.block.number = 100
+    let responded = try registry.call("respond", .uint(7), .uint(3), .fixedBytes(try word("evidence")), from: prover)
+    #expect(responded.events.map(\.name) == ["AttestationRecorded"], "the contract's evidence commitment differs")
+    // The chain had no step before this one on this registry: its head is the vectors' one step.
+    #expect(try registry.call("rotChainHead").value == .fixedBytes(try word("rootOfTrustAfterStep")))
+}
+
+/// KeyExchange: its admin guards against every other sender, and a member that aged out of
+/// eligibility is skipped like any other ineligible one.
+@Test func keyExchangeGuardsAndStaleMembers() throws {
+    let fixture = try Fixture(agents: 2)
+    let agents = fixture.agents
+    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 2)
+    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
+    for step in 0..<2 {
+        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
+        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
+    }
+    let exchange = try fixture.harness.deploy(try ContractCompiler.compile(keyExchange), .address(fixture.registry.address))
+    for stranger in [agents[0].address, secaas, fixture.registry.address] {
+        let refused = CallFailure.error(name: "Unauthorized", values: [.address(stranger)])
+        #expect(try exchange.call("transferAdmin", .address(stranger), from: stranger).failure == refused)
+        #expect(try exchange.call("publishEpoch", .uint(1), .uint(1), .array([.address(agents[0].address)]), .array([.bytes([1])]),
+                                  from: stranger).failure == refused)
+    }
+    #expect(try exchange.call("acceptAdmin", from: agents[0].address).failure == .message("not the proposed admin"))
+    // Both eligible now; after maxAgeBlocks (1,000) without an attestation, both are stale.
+    fixture.block += 1_001
+    let stale = try exchange.call("publishEpoch", .uint(1), .uint(1), .array(agents.map { .address($0.address) }),
+                                  .array([.bytes([1]), .bytes([2])]))
+    #expect(stale.events.map(\.name) == ["MemberSkipped", "MemberSkipped", "KeyEpochPublished"])
 }
