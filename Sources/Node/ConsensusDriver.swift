@@ -73,7 +73,7 @@ final class ConsensusDriver: @unchecked Sendable {
     private var syncTarget: UInt64 = 0
     private var syncRequestedUpTo: UInt64 = 0
     private var heightAtLastCatchUp: UInt64 = 0
-    private var syncAhead: [UInt64: [(block: Block, certificate: [UInt8])]] = [:]
+    private var syncAhead: [UInt64: [EarlyBlock]] = [:]
     private var syncAheadBytes = 0
     private var syncRun: SyncRun?
     /// Set while a run of synced blocks commits: the next height starts once, after the run.
@@ -85,6 +85,15 @@ final class ConsensusDriver: @unchecked Sendable {
     static let syncAheadCandidates = 2
     static let syncAheadByteLimit = 64 << 20
     static let syncProgressIntervalMs: UInt64 = 2_000
+
+    /// A committed block that came before its turn, with what its bookkeeping needs (the hash and
+    /// the size are computed once, on arrival).
+    private struct EarlyBlock {
+        var block: Block
+        var certificate: [UInt8]
+        var hash: Hash32
+        var size: Int
+    }
 
     private struct SyncRun {
         var startedAt: UInt64
@@ -252,25 +261,25 @@ final class ConsensusDriver: @unchecked Sendable {
         guard halted == nil, !stopped else { return }
         let next = tip.nextHeight
         if block.number > next {
-            let size = block.encoded.count + bytes.count
+            let early = EarlyBlock(block: block, certificate: bytes, hash: block.hash, size: block.encoded.count + bytes.count)
             let held = syncAhead[block.number] ?? []
-            guard block.number - next < Self.syncWindow, size <= Self.syncAheadByteLimit - syncAheadBytes,
-                  held.count < Self.syncAheadCandidates, !held.contains(where: { $0.block.hash == block.hash }),
+            guard block.number - next < Self.syncWindow, early.size <= Self.syncAheadByteLimit - syncAheadBytes,
+                  held.count < Self.syncAheadCandidates, !held.contains(where: { $0.hash == early.hash }),
                   let certificate = try? ConsensusEncoding.decodeCertificate(bytes),
-                  proves(certificate, value: block.hash, height: block.number) else { return }
-            syncAhead[block.number, default: []].append((block, bytes))
-            syncAheadBytes += size
+                  proves(certificate, value: early.hash, height: block.number) else { return }
+            syncAhead[block.number, default: []].append(early)
+            syncAheadBytes += early.size
             syncTarget = max(syncTarget, block.number)
             return
         }
         guard block.number == next else { return }
         // Heights start once, after the run of blocks that follow on (not once per block).
         startingHeightsLater = true
-        commitSynced(block, certificate: bytes)
+        commitSynced(block, hash: block.hash, certificate: bytes)
         while halted == nil, tip.nextHeight > next, let waiting = takeSyncAhead(tip.nextHeight) {
             let before = tip.nextHeight
-            for (candidate, certificate) in waiting where tip.nextHeight == before {
-                commitSynced(candidate, certificate: certificate)
+            for early in waiting where tip.nextHeight == before {
+                commitSynced(early.block, hash: early.hash, certificate: early.certificate)
             }
             guard tip.nextHeight > before else { break }
         }
@@ -282,8 +291,7 @@ final class ConsensusDriver: @unchecked Sendable {
 
     /// Checks the certificate (more than 2/3 of the power of its height's set precommitted this
     /// block), executes the block and commits it as if decided here; no clock check, no vote.
-    private func commitSynced(_ block: Block, certificate bytes: [UInt8]) {
-        let hash = block.hash
+    private func commitSynced(_ block: Block, hash: Hash32, certificate bytes: [UInt8]) {
         guard let certificate = try? ConsensusEncoding.decodeCertificate(bytes),
               proves(certificate, value: hash, height: block.number) else {
             log(.warning, "committed block with an invalid certificate ignored", ["number": block.number])
@@ -294,18 +302,17 @@ final class ConsensusDriver: @unchecked Sendable {
     }
 
     /// The blocks waiting for `height`, forgetting those of heights passed.
-    private func takeSyncAhead(_ height: UInt64) -> [(block: Block, certificate: [UInt8])]? {
+    private func takeSyncAhead(_ height: UInt64) -> [EarlyBlock]? {
         forgetSyncAhead(below: height)
         guard let waiting = syncAhead.removeValue(forKey: height) else { return nil }
-        for (block, certificate) in waiting { syncAheadBytes -= block.encoded.count + certificate.count }
+        syncAheadBytes -= waiting.reduce(0) { $0 + $1.size }
         return waiting
     }
 
     private func forgetSyncAhead(below height: UInt64) {
+        guard !syncAhead.isEmpty else { return }
         for passed in syncAhead.keys where passed < height {
-            for (block, certificate) in syncAhead.removeValue(forKey: passed) ?? [] {
-                syncAheadBytes -= block.encoded.count + certificate.count
-            }
+            syncAheadBytes -= (syncAhead.removeValue(forKey: passed) ?? []).reduce(0) { $0 + $1.size }
         }
     }
 

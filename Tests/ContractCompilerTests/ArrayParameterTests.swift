@@ -92,11 +92,7 @@ private func address(_ byte: UInt8) -> Address { Address(truncating: UInt256(UIn
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
                                            sha256: StandardCryptography.sha256, recoverSigner: StandardCryptography.recoverSigner)
-    for (name, arguments) in catalogue {
-        let result = contract.send(selector + arguments)
-        #expect(result.failure == .revert([]), "\(name): \(String(describing: result.failure))")
-        #expect(reference.call(selector + arguments, environment: environment).status == .revert, "\(name)")
-    }
+    expectRefusedEverywhere(catalogue, selector: selector, contract: contract, reference: reference)
     #expect(contract.harness.host.storageSlots(of: contract.address).isEmpty)
     #expect(contract.send(selector + good).succeeded)
     #expect(reference.call(selector + good, environment: environment).status == .success)
@@ -233,10 +229,7 @@ private func sample(_ count: Int, _ salt: UInt8) -> [UInt8] { (0..<count).map { 
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
                                            sha256: StandardCryptography.sha256, recoverSigner: StandardCryptography.recoverSigner)
-    for (name, arguments) in catalogue {
-        #expect(contract.send(selector + arguments).failure == .revert([]), "\(name)")
-        #expect(reference.call(selector + arguments, environment: environment).status == .revert, "\(name)")
-    }
+    expectRefusedEverywhere(catalogue, selector: selector, contract: contract, reference: reference)
     #expect(contract.harness.host.storageSlots(of: contract.address).isEmpty)
     // Two elements may share their bytes (offsets need not differ); both implementations agree.
     let shared = replacingWord(in: good, at: 96, with: UInt256(64))

@@ -110,6 +110,17 @@ private final class Fixture {
                                        image: [image ?? agent.image])
     }
 
+    /// Round 0 to its end: the SECaaS challenges each of `provers` in turn, each answers from
+    /// its genuine image and passes (the last one is then the RoT).
+    func attestInitially(_ provers: [Agent]) throws {
+        let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: provers.count)
+        #expect(try begin(0, provers: provers, challengers: keys).succeeded)
+        for (step, prover) in provers.enumerated() {
+            #expect(try challenge(0, UInt64(step), by: secaas).succeeded)
+            #expect(try respond(0, UInt64(step), prover).succeeded)
+        }
+    }
+
     func respond(_ round: UInt64, _ step: UInt64, _ agent: Agent, image: [UInt8]? = nil) throws -> CallResult {
         try registry.call("respond", .uint(round), .uint(step), .fixedBytes(UInt256(try evidence(round, step, of: agent, image: image))),
                           from: agent.address)
@@ -247,11 +258,7 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     let fixture = try Fixture(agents: 3, maxMisses: 2)
     let agents = fixture.agents
     let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 3)
-    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
-    for step in 0..<3 {
-        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
-        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
-    }
+    try fixture.attestInitially(agents)
     // Round 1: agent 2 (the RoT) never challenges step 0.
     #expect(try fixture.begin(1, provers: [agents[0], agents[1]], challengers: keys, deadline: 3).succeeded)
     #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).failure == .error(name: "NotLate", values: [.uint(1), .uint(0)]))
@@ -306,12 +313,7 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
 @Test func keyEpochsGoOnlyToEligibleMembers() throws {
     let fixture = try Fixture(agents: 4)
     let agents = fixture.agents
-    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 3)
-    #expect(try fixture.begin(0, provers: Array(agents[0..<3]), challengers: keys).succeeded)
-    for step in 0..<3 {
-        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
-        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
-    }
+    try fixture.attestInitially(Array(agents[0..<3]))
     let exchange = try fixture.harness.deploy(try ContractCompiler.compile(keyExchange), .address(fixture.registry.address))
     let deployment = Deployment(chainId: 1337, registry: fixture.registry.address, keyExchange: exchange.address)
     let group = UInt256(0x42)
@@ -483,11 +485,7 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     let fixture = try Fixture(agents: 4, maxMisses: 2)
     let agents = fixture.agents
     let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 4)
-    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
-    for step in 0..<4 {
-        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
-        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
-    }
+    try fixture.attestInitially(agents)
     // 1. An agent revoked by the admin while challenged cannot answer its way back.
     #expect(try fixture.begin(1, provers: [agents[0], agents[1], agents[2], agents[1]], challengers: keys, deadline: 3).succeeded)
     #expect(try fixture.challenge(1, 0, by: agents[3].address).succeeded)
@@ -610,12 +608,7 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
 @Test func keyExchangeGuardsAndStaleMembers() throws {
     let fixture = try Fixture(agents: 2)
     let agents = fixture.agents
-    let keys = Array(repeating: try seededKey("secaas-encryption").publicKey, count: 2)
-    #expect(try fixture.begin(0, provers: agents, challengers: keys).succeeded)
-    for step in 0..<2 {
-        #expect(try fixture.challenge(0, UInt64(step), by: secaas).succeeded)
-        #expect(try fixture.respond(0, UInt64(step), agents[step]).succeeded)
-    }
+    try fixture.attestInitially(agents)
     let exchange = try fixture.harness.deploy(try ContractCompiler.compile(keyExchange), .address(fixture.registry.address))
     for stranger in [agents[0].address, secaas, fixture.registry.address] {
         let refused = CallFailure.error(name: "Unauthorized", values: [.address(stranger)])

@@ -179,11 +179,7 @@ private let edgeLengths = [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 300]
     ]
     let environment = ReferenceEnvironment(caller: ContractHarness.defaultSender, contractAddress: contract.address,
                                            sha256: StandardCryptography.sha256, recoverSigner: StandardCryptography.recoverSigner)
-    for (name, arguments) in catalogue {
-        let result = contract.send(selector + arguments)
-        #expect(result.failure == .revert([]), "\(name): \(String(describing: result.failure))")
-        #expect(reference.call(selector + arguments, environment: environment).status == .revert, "\(name)")
-    }
+    expectRefusedEverywhere(catalogue, selector: selector, contract: contract, reference: reference)
     #expect(contract.harness.host.storageSlots(of: contract.address).isEmpty)
     // The same call data, well formed, is accepted by both.
     #expect(contract.send(selector + good).succeeded)
