@@ -23,6 +23,23 @@ private let tagRootOfTrust = literal("0x46e0f15f42a959cb44b977b53955c263f3614c40
 
 private func stepKey(_ round: Expression, _ step: Expression) -> Expression { keccak256(round, step) }
 
+/// PROTOCOL.md §Eligibility: TRUSTED, no unresolved miss or re-check, and attested within
+/// `maxAgeBlocks`.
+private func eligible(_ agent: Expression) -> Expression {
+    state.agents[agent].status == trusted && !state.agents[agent].unresolvedMiss && !state.agents[agent].recheck
+        && state.agents[agent].lastAttested.as(.uint256) + state.maxAgeBlocks.as(.uint256) >= blockNumber
+}
+
+/// The RoT challenges only while it is eligible itself: after a miss, a re-check or ageing out,
+/// the SECaaS takes its place until someone passes again.
+private let rootOfTrustActs = state.rootOfTrust != 0 && eligible(state.rootOfTrust)
+
+/// Whether the due step of `round` is the SECaaS's to challenge (besides a PENDING prover's,
+/// which is always the SECaaS's).
+private func dueToSecaas(_ round: Expression, _ step: Expression) -> Expression {
+    state.steps[stepKey(round, step)].fallbackOnly || !rootOfTrustActs
+}
+
 /// The agent takes a miss; at `maxMisses` in a row it is UNREACHABLE for good.
 @StatementBuilder private func miss(_ agent: Expression, _ round: Expression, _ step: Expression) -> [Statement] {
     Increase(state.agents[agent].misses, by: 1)
@@ -34,15 +51,19 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     }
 }
 
-/// REVOKED or UNREACHABLE: final. Whoever it challenged in the current round needs a re-check,
-/// and it stops being the RoT.
+/// REVOKED or UNREACHABLE: final. Whoever it challenged in the latest round it challenged in
+/// needs a re-check — unless attested again in a later round — and it stops being the RoT.
 @StatementBuilder private func withdrawTrust(_ agent: Expression, _ status: Expression, _ reason: Expression) -> [Statement] {
     Assign(state.agents[agent].status, status)
     Emit("AgentRevoked", agent, reason)
-    If(state.roundActive) {
-        Let("vouched", state.challengedIn[keccak256(state.currentRound, agent)].length)
-        For("v", from: 0, to: local.vouched, atMost: 256) {
-            Assign(state.agents[state.challengedIn[keccak256(state.currentRound, agent)][local.v]].recheck, true)
+    Let("vouchedRound", state.agents[agent].vouchedRound)
+    If(local.vouchedRound != 0) {
+        Let("vouchedKey", keccak256(local.vouchedRound - 1, agent))
+        For("v", from: 0, to: state.challengedIn[local.vouchedKey].length, atMost: 128) {
+            Let("vouchedFor", state.challengedIn[local.vouchedKey][local.v])
+            If(state.agents[local.vouchedFor].attestedRound <= local.vouchedRound) {
+                Assign(state.agents[local.vouchedFor].recheck, true)
+            }
         }
     }
     If(state.rootOfTrust == agent) { Assign(state.rootOfTrust, 0) }
@@ -58,20 +79,36 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     }
     Increase(state.rounds[round].nextStep, by: 1)
     If(state.rounds[round].nextStep == state.rounds[round].stepCount) {
-        Increase(state.queueHead, by: 1)
-        If(state.queueHead < state.roundQueue.length) {
-            Assign(state.currentRound, state.roundQueue[state.queueHead])
-            Assign(state.rounds[state.currentRound].dueAt, blockNumber.as(.uint64))
-            // Its step 0 was sealed to the prover the SECaaS expected to be the RoT: the last
-            // one, if it passed. Otherwise only the SECaaS can challenge it.
-            If(!state.lastStepPassed) { Assign(state.steps[stepKey(state.currentRound, 0)].fallbackOnly, true) }
-        } otherwise: {
-            Assign(state.roundActive, false)
-        }
+        // The next round's step 0 was sealed to the prover the SECaaS expected to be the RoT:
+        // the last one, if it passed. Otherwise only the SECaaS can challenge it.
+        startNextRound(stepZeroToSecaas: !state.lastStepPassed)
     } otherwise: {
         Assign(state.rounds[round].dueAt, blockNumber.as(.uint64))
     }
 }
+
+/// The round at the queue's head is over (or cancelled): the next begun round that is not
+/// cancelled becomes current, due from this block, or no round runs.
+@StatementBuilder private func startNextRound(stepZeroToSecaas: Expression) -> [Statement] {
+    Increase(state.queueHead, by: 1)
+    // At most `maxQueuedRounds` wait, so this passes over every cancelled one.
+    For("waiting", from: 0, to: queuedRoundsLimit, atMost: maxQueuedRounds) {
+        If(state.queueHead < state.roundQueue.length) {
+            If(state.rounds[state.roundQueue[state.queueHead]].cancelled) { Increase(state.queueHead, by: 1) }
+        }
+    }
+    If(state.queueHead < state.roundQueue.length) {
+        Assign(state.currentRound, state.roundQueue[state.queueHead])
+        Assign(state.rounds[state.currentRound].dueAt, blockNumber.as(.uint64))
+        If(stepZeroToSecaas) { Assign(state.steps[stepKey(state.currentRound, 0)].fallbackOnly, true) }
+    } otherwise: {
+        Assign(state.roundActive, false)
+    }
+}
+
+/// Rounds begun and not over, the running one included.
+private let maxQueuedRounds = 16
+private let queuedRoundsLimit: Expression = 16
 
 /// Step `step` of the current round is challenged by the sender, revealing its prover, salt and
 /// nonce; checked against the commitments, the sender's right to challenge, and the deadline.
@@ -88,7 +125,7 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
     } otherwise: {
         Require(state.agents[prover].status == trusted, error: "NotChallengeable", prover)
         Require(state.agents[prover].attestedRound != round + 1, error: "AlreadyAttested", prover, round)
-        If(state.steps[stepKey(round, step)].fallbackOnly || state.rootOfTrust == 0) {
+        If(dueToSecaas(round, step)) {
             Require(sender == state.secaas, error: "NotChallenger", sender)
         } otherwise: {
             Require(sender == state.rootOfTrust, error: "NotChallenger", sender)
@@ -98,12 +135,13 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
             error: "WrongPlan", round, step)
     Require(keccak256(tagNonce, round, step, nonce) == state.steps[stepKey(round, step)].nonceHash,
             error: "WrongNonce", round, step)
-    Require(state.challengedIn[keccak256(round, sender)].length < 256, error: "TooManyChallenges", sender)
+    Require(state.challengedIn[keccak256(round, sender)].length < 128, error: "TooManyChallenges", sender)
     Assign(state.steps[stepKey(round, step)].prover, prover)
     Assign(state.steps[stepKey(round, step)].challenger, sender)
     Assign(state.steps[stepKey(round, step)].challengedAt, blockNumber.as(.uint64))
     Assign(state.steps[stepKey(round, step)].state, challenged)
     Append(state.challengedIn[keccak256(round, sender)], prover)
+    If(sender != state.secaas) { Assign(state.agents[sender].vouchedRound, round + 1) }
     Emit("ChallengeIssued", round, step, prover, sender)
 }
 
@@ -127,7 +165,9 @@ private func stepKey(_ round: Expression, _ step: Expression) -> Expression { ke
         Assign(state.agents[sender].attestedRound, round + 1)
         Assign(state.agents[sender].misses, 0)
         Assign(state.agents[sender].unresolvedMiss, false)
-        Assign(state.agents[sender].recheck, false)
+        // A pass on the challenge of an agent revoked since still leaves a re-check to do.
+        Assign(state.agents[sender].recheck, state.agents[local.challenger].status == revoked
+                                             || state.agents[local.challenger].status == unreachable)
         Assign(state.rootOfTrust, sender)
     } otherwise: {
         Assign(state.steps[stepKey(round, step)].state, failedStep)
@@ -145,10 +185,11 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Storage("maxAgeBlocks", .uint64)
     Record("Agent", ("status", .uint8), ("agentId", .bytes32), ("pipelineId", .bytes32), ("encPub", .bytes),
            ("lastAttested", .uint64), ("attestedRound", .uint64), ("misses", .uint64), ("unresolvedMiss", .bool),
-           ("recheck", .bool))
+           ("recheck", .bool), ("vouchedRound", .uint64))
     Storage("agents", .map(.address, to: .record("Agent")))
     Storage("agentList", .array(of: .address))
-    Record("Round", ("stepCount", .uint64), ("deadlineBlocks", .uint64), ("nextStep", .uint64), ("dueAt", .uint64))
+    Record("Round", ("stepCount", .uint64), ("deadlineBlocks", .uint64), ("nextStep", .uint64), ("dueAt", .uint64),
+           ("cancelled", .bool))
     Storage("rounds", .map(.uint64, to: .record("Round")))
     Record("Step", ("planCommit", .bytes32), ("nonceHash", .bytes32), ("evidenceCommit", .bytes32), ("sealed", .bytes),
            ("prover", .address), ("challenger", .address), ("challengedAt", .uint64), ("state", .uint8),
@@ -178,6 +219,7 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Event("AgentMissed", .indexed("agent", .address), .indexed("round", .uint64), .field("step", .uint64))
     Event("AgentRevoked", .indexed("agent", .address), .field("reason", .string))
     Event("EncryptionKeyRotated", .indexed("agent", .address))
+    Event("RoundCancelled", .indexed("round", .uint64), .field("reason", .string))
 
     CustomError("AlreadyRegistered", ("agent", .address))
     CustomError("BadEncryptionKey", ("length", .uint256))
@@ -201,6 +243,8 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     CustomError("NotYourStep", ("round", .uint64), ("step", .uint64))
     CustomError("NoFallbackNeeded", ("round", .uint64), ("step", .uint64))
     CustomError("TooManyChallenges", ("challenger", .address))
+    CustomError("TooManyRounds", ("waiting", .uint256))
+    CustomError("NotCancellable", ("round", .uint64))
 
     /// `minDeadlineBlocks` must cover f + 2 blocks of the network it is deployed on.
     Constructor(("secaas", .address), ("minDeadlineBlocks", .uint64), ("maxMisses", .uint64), ("maxAgeBlocks", .uint64)) {
@@ -266,6 +310,8 @@ public let attestationRegistry = Contract("AttestationRegistry") {
                 error: "BadSteps", local.count)
         Require(local.deadlineBlocks >= state.minDeadlineBlocks && local.deadlineBlocks <= 1_000_000, error: "DeadlineTooShort",
                 local.deadlineBlocks, state.minDeadlineBlocks)
+        Require(state.roundQueue.length - state.queueHead < queuedRoundsLimit, error: "TooManyRounds",
+                state.roundQueue.length - state.queueHead)
         For("i", from: 0, to: local.count, atMost: 128) {
             Require(!state.usedNonceHashes[local.nonceHashes[local.i]], error: "NonceReused", local.nonceHashes[local.i])
             Assign(state.usedNonceHashes[local.nonceHashes[local.i]], true)
@@ -275,6 +321,9 @@ public let attestationRegistry = Contract("AttestationRegistry") {
             Assign(state.steps[local.key].evidenceCommit, local.evidenceCommits[local.i])
             Assign(state.steps[local.key].sealed, local.sealed[local.i])
             Assign(state.steps[local.key].state, posted)
+            // No blob: the SECaaS keeps the step (an initial attestation, a newcomer); the RoT,
+            // with nothing to open, is never blamed for it.
+            If(local.sealed[local.i].length == 0) { Assign(state.steps[local.key].fallbackOnly, true) }
         }
         Assign(state.rounds[local.round].stepCount, local.count.as(.uint64))
         Assign(state.rounds[local.round].deadlineBlocks, local.deadlineBlocks)
@@ -320,8 +369,8 @@ public let attestationRegistry = Contract("AttestationRegistry") {
              ("evidenceCommit", .bytes32), ("prover", .address), ("salt", .bytes32), ("nonce", .bytes32), only: [state.secaas]) {
         Require(state.roundActive && local.round == state.currentRound && local.step == state.rounds[local.round].nextStep,
                 error: "NotDue", local.round, local.step)
-        Require(state.steps[stepKey(local.round, local.step)].fallbackOnly || state.rootOfTrust == 0
-                || state.agents[local.prover].status == pending, error: "NoFallbackNeeded", local.round, local.step)
+        Require(dueToSecaas(local.round, local.step) || state.agents[local.prover].status == pending,
+                error: "NoFallbackNeeded", local.round, local.step)
         Require(!state.usedNonceHashes[local.nonceHash], error: "NonceReused", local.nonceHash)
         Assign(state.usedNonceHashes[local.nonceHash], true)
         Assign(state.steps[stepKey(local.round, local.step)].planCommit, local.planCommit)
@@ -368,7 +417,7 @@ public let attestationRegistry = Contract("AttestationRegistry") {
         } otherwise: {
             Require(blockNumber > state.rounds[local.round].dueAt.as(.uint256) + state.rounds[local.round].deadlineBlocks.as(.uint256),
                     error: "NotLate", local.round, local.step)
-            If(state.steps[local.key].fallbackOnly || state.rootOfTrust == 0) {
+            If(dueToSecaas(local.round, local.step)) {
                 Assign(state.steps[local.key].state, skippedStep)
                 advance(local.round, passed: false)
             } otherwise: {
@@ -379,14 +428,33 @@ public let attestationRegistry = Contract("AttestationRegistry") {
         }
     }
 
+    /// The admin or the SECaaS withdraws a begun round that is not over (bad commitments, a
+    /// wrong plan): its open steps are never challenged, an answer to its challenged step no
+    /// longer counts, and nobody is blamed. A running round gives way to the next begun one,
+    /// whose step 0 is then the SECaaS's.
+    Function("cancelRound", ("round", .uint64), ("reason", .string), only: [state.admin, state.secaas]) {
+        Require(state.rounds[local.round].stepCount != 0 && !state.rounds[local.round].cancelled
+                && state.rounds[local.round].nextStep < state.rounds[local.round].stepCount, error: "NotCancellable", local.round)
+        Assign(state.rounds[local.round].cancelled, true)
+        Emit("RoundCancelled", local.round, local.reason)
+        If(state.roundActive && local.round == state.currentRound) {
+            Assign(state.lastStepPassed, false)
+            Assign(state.steps[stepKey(local.round, state.rounds[local.round].nextStep)].state, skippedStep)
+            startNextRound(stepZeroToSecaas: true)
+        }
+    }
+
     // MARK: Views
 
-    /// TRUSTED, no unresolved miss or re-check, and attested within `maxAgeBlocks`.
-    Function("isEligible", ("agent", .address), returns: .bool, .view) {
-        Return(state.agents[local.agent].status == trusted && !state.agents[local.agent].unresolvedMiss
-               && !state.agents[local.agent].recheck
-               && state.agents[local.agent].lastAttested.as(.uint256) + state.maxAgeBlocks.as(.uint256) >= blockNumber)
+    Function("isEligible", ("agent", .address), returns: .bool, .view) { Return(eligible(local.agent)) }
+    /// Who may challenge the due step now: the SECaaS or the RoT (a PENDING prover, known only
+    /// from the plan, is always the SECaaS's).
+    Function("dueChallenger", returns: .address, .view) {
+        Require(state.roundActive, "no round is running")
+        If(dueToSecaas(state.currentRound, state.rounds[state.currentRound].nextStep)) { Return(state.secaas) }
+        Return(state.rootOfTrust)
     }
+    Function("isRoundCancelled", ("round", .uint64), returns: .bool, .view) { Return(state.rounds[local.round].cancelled) }
     Function("statusOf", ("agent", .address), returns: .uint8, .view) { Return(state.agents[local.agent].status) }
     Function("encryptionKeyOf", ("agent", .address), returns: .bytes, .view) { Return(state.agents[local.agent].encPub) }
     Function("lastAttestedOf", ("agent", .address), returns: .uint64, .view) { Return(state.agents[local.agent].lastAttested) }

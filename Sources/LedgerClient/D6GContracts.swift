@@ -62,6 +62,9 @@ public struct AttestationRegistryContract: Sendable, Hashable {
                                                                  .bytes32], result: nil),
         ContractFunction(name: "declineStep", parameters: [.uint64, .uint64, .address, .bytes32], result: nil),
         ContractFunction(name: "markMissed", parameters: [.uint64, .uint64], result: nil),
+        ContractFunction(name: "cancelRound", parameters: [.uint64, .string], result: nil),
+        ContractFunction(name: "dueChallenger", parameters: [], result: .address),
+        ContractFunction(name: "isRoundCancelled", parameters: [.uint64], result: .bool),
         ContractFunction(name: "isEligible", parameters: [.address], result: .bool),
         ContractFunction(name: "statusOf", parameters: [.address], result: .uint8),
         ContractFunction(name: "encryptionKeyOf", parameters: [.address], result: .bytes),
@@ -154,6 +157,11 @@ public struct AttestationRegistryContract: Sendable, Hashable {
         request("markMissed", [.unsigned(UInt256(round)), .unsigned(UInt256(step))])
     }
 
+    /// By the admin or the SECaaS: a begun round that is not over is withdrawn, blaming nobody.
+    public func cancelRound(_ round: UInt64, reason: String) -> TransactionRequest {
+        request("cancelRound", [.unsigned(UInt256(round)), .string(reason)])
+    }
+
     // MARK: Views
 
     public func isEligible(_ agent: Address, on client: LedgerClient) async throws(ClientError) -> Bool {
@@ -194,6 +202,15 @@ public struct AttestationRegistryContract: Sendable, Hashable {
 
     public func stepCount(round: UInt64, on client: LedgerClient) async throws(ClientError) -> UInt64 {
         (try await read("stepCountOf", [.unsigned(UInt256(round))], on: client).word ?? .zero).limb0
+    }
+
+    /// Who may challenge the due step now (the SECaaS or the RoT); the call reverts when no round runs.
+    public func dueChallenger(on client: LedgerClient) async throws(ClientError) -> Address {
+        Address(truncating: try await read("dueChallenger", [], on: client).word ?? .zero)
+    }
+
+    public func isRoundCancelled(_ round: UInt64, on client: LedgerClient) async throws(ClientError) -> Bool {
+        try await read("isRoundCancelled", [.unsigned(UInt256(round))], on: client) == .bool(true)
     }
 }
 

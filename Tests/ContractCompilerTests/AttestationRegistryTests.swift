@@ -623,3 +623,225 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
                                   .array([.bytes([1]), .bytes([2])]))
     #expect(stale.events.map(\.name) == ["MemberSkipped", "MemberSkipped", "KeyEpochPublished"])
 }
+
+/// Deadlines to the block: a step is due for `deadline` blocks from the block it became due (or
+/// was challenged) — the last of them still in time, the next one late.
+@Test func deadlinesHoldToTheBlock() throws {
+    let fixture = try Fixture(agents: 4)
+    let agents = fixture.agents
+    try fixture.attestInitially(agents)
+    let keys = [agents[3], agents[0], agents[1]].map(\.encryption.publicKey)
+    #expect(try fixture.begin(1, provers: [agents[0], agents[1], agents[2]], challengers: keys, deadline: 3).succeeded)
+    let begun = fixture.block
+    // Step 0, due from `begun`: still open at begun + 3 (not missed, and the RoT may challenge).
+    fixture.block = begun + 3
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).failure == .error(name: "NotLate", values: [.uint(1), .uint(0)]))
+    #expect(try fixture.challenge(1, 0, by: agents[3].address).succeeded)
+    // Challenged at begun + 3: the answer at begun + 6 is in time, and chains step 1.
+    fixture.block = begun + 6
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).failure == .error(name: "NotLate", values: [.uint(1), .uint(0)]))
+    let next = try #require(fixture.secrets["1/1"])
+    #expect(try fixture.registry.call("respondAndChallenge", .uint(1), .uint(0), .fixedBytes(UInt256(try fixture.evidence(1, 0, of: agents[0]))),
+                                      .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)),
+                                      from: agents[0].address).events.map(\.name) == ["AttestationRecorded", "ChallengeIssued"])
+    // Step 1, challenged at begun + 6: an answer at begun + 10 is late, and the miss is the prover's.
+    fixture.block = begun + 10
+    #expect(try fixture.respond(1, 1, agents[1]).failure == .error(name: "TooLate", values: [.uint(1), .uint(1)]))
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(1)).events.map(\.name) == ["AgentMissed"])
+    // Step 2 is due from begun + 10 and the SECaaS's: a challenge at begun + 14 is late; the step
+    // is skipped, blaming nobody.
+    fixture.block = begun + 13
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(2)).failure == .error(name: "NotLate", values: [.uint(1), .uint(2)]))
+    fixture.block = begun + 14
+    #expect(try fixture.challenge(1, 2, by: secaas).failure == .error(name: "TooLate", values: [.uint(1), .uint(2)]))
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(2)).events.isEmpty)
+    #expect(try fixture.registry.call("stepStateOf", .uint(1), .uint(2)).value == .uint(6))
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+    #expect(try fixture.registry.call("missesOf", .address(agents[0].address)).value == .uint(0))
+    #expect(try fixture.registry.call("missesOf", .address(agents[1].address)).value == .uint(1))
+}
+
+/// PROTOCOL.md §A step, 6: an agent that loses its trust takes eligibility from the provers it
+/// challenged in its latest round of challenges — between rounds too, and an answer to its
+/// challenge after it was revoked — until each passes again. The RoT acts only while it is
+/// eligible itself; otherwise the SECaaS challenges. A prover attested again since is not touched.
+@Test func revokedChallengersLeaveTheirProversToARecheck() throws {
+    let fixture = try Fixture(agents: 5)
+    let agents = fixture.agents
+    try fixture.attestInitially(agents)
+    var keys = [agents[4], agents[0], agents[1]].map(\.encryption.publicKey)
+    #expect(try fixture.begin(1, provers: [agents[0], agents[1], agents[2]], challengers: keys).succeeded)
+    #expect(try fixture.registry.call("dueChallenger").value == .address(agents[4].address))
+    #expect(try fixture.challenge(1, 0, by: agents[4].address).succeeded)
+    // (The RoT chain is checked elsewhere; here it only threads through.)
+    var chain = RootOfTrustChain.start
+    chain = try respondAndChallenge(fixture, round: 1, step: 0, agent: agents[0], chain: chain, challenger: agents[4].address)
+    chain = try respondAndChallenge(fixture, round: 1, step: 1, agent: agents[1], chain: chain, challenger: agents[0].address)
+    #expect(try fixture.respond(1, 2, agents[2]).succeeded)
+    for agent in agents { #expect(try fixture.eligible(agent)) }
+
+    // Between rounds: agent 0 is revoked; agent 1, whom it challenged in round 1, needs a re-check.
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[0].address), .string("operator")).succeeded)
+    #expect(try !fixture.eligible(agents[1]))
+    for index in [2, 3, 4] { #expect(try fixture.eligible(agents[index]), "agent \(index)") }
+
+    // Round 2: agent 2, the RoT, challenges agent 3; agent 3 chains agent 1, who passes again and
+    // chains agent 2.
+    keys = [agents[2], agents[3], agents[1], agents[2]].map(\.encryption.publicKey)
+    #expect(try fixture.begin(2, provers: [agents[3], agents[1], agents[2], agents[4]], challengers: keys).succeeded)
+    #expect(try fixture.challenge(2, 0, by: agents[2].address).succeeded)
+    chain = try respondAndChallenge(fixture, round: 2, step: 0, agent: agents[3], chain: chain, challenger: agents[2].address)
+    chain = try respondAndChallenge(fixture, round: 2, step: 1, agent: agents[1], chain: chain, challenger: agents[3].address)
+    #expect(try fixture.eligible(agents[1]))
+    // Agent 1 is revoked while agent 2 has yet to answer its challenge: agent 2 passes, but its
+    // re-check stays, so it is not eligible and, as the RoT, does not act.
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[1].address), .string("operator")).succeeded)
+    fixture.block += 1
+    #expect(try fixture.respond(2, 2, agents[2]).events.map(\.name) == ["AttestationRecorded"])
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(agents[2].address))
+    #expect(try !fixture.eligible(agents[2]))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    #expect(try fixture.challenge(2, 3, by: agents[2].address).failure == .error(name: "NotChallenger", values: [.address(agents[2].address)]))
+    #expect(try fixture.challenge(2, 3, by: secaas).succeeded)
+    #expect(try fixture.respond(2, 3, agents[4]).succeeded)
+
+    // Round 3: the RoT (agent 4) challenges agent 3, who was last challenged by agent 2 in round 2.
+    #expect(try fixture.begin(3, provers: [agents[3]], challengers: [agents[4].encryption.publicKey]).succeeded)
+    #expect(try fixture.challenge(3, 0, by: agents[4].address).succeeded)
+    #expect(try fixture.respond(3, 0, agents[3]).succeeded)
+    // Agent 2 loses its trust now: agent 3 was attested again since, and keeps its eligibility.
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[2].address), .string("operator")).succeeded)
+    #expect(try fixture.eligible(agents[3]))
+    #expect(try fixture.eligible(agents[4]))
+}
+
+/// Rounds begun ahead wait their turn; the admin or the SECaaS can cancel one that is not over —
+/// waiting or running — without blaming anyone; at most 16 rounds wait.
+@Test func roundsQueuedAheadAndCancelled() throws {
+    let fixture = try Fixture(agents: 3)
+    let agents = fixture.agents
+    try fixture.attestInitially(agents)
+    let keys = [agents[2], agents[0]].map(\.encryption.publicKey)
+    for round: UInt64 in 1...3 {
+        #expect(try fixture.begin(round, provers: [agents[0], agents[1]], challengers: keys).succeeded)
+    }
+    #expect(try fixture.begin(2, provers: [agents[0]], challengers: keys).failure == .error(name: "RoundNotNew", values: [.uint(2)]))
+    #expect(try fixture.registry.call("activeRound").value == .uint(1))
+    // A waiting round cannot be challenged before its turn.
+    #expect(try fixture.challenge(2, 0, by: agents[2].address).failure == .error(name: "NotCurrent", values: [.uint(2)]))
+    // Cancelling: only the admin and the SECaaS; only a begun round that is not over, once.
+    for stranger in [agents[0].address, Address(truncating: UInt256(0xBAD))] {
+        #expect(try fixture.registry.call("cancelRound", .uint(2), .string("x"), from: stranger).failure
+                == .error(name: "Unauthorized", values: [.address(stranger)]))
+    }
+    let cancelled = try fixture.registry.call("cancelRound", .uint(2), .string("bad commitments"), from: secaas)
+    #expect(cancelled.events.map(\.name) == ["RoundCancelled"])
+    #expect(try fixture.registry.call("isRoundCancelled", .uint(2)).value == .bool(true))
+    #expect(try fixture.registry.call("cancelRound", .uint(2), .string("again")).failure == .error(name: "NotCancellable", values: [.uint(2)]))
+    #expect(try fixture.registry.call("cancelRound", .uint(9), .string("never begun")).failure == .error(name: "NotCancellable", values: [.uint(9)]))
+    #expect(try fixture.registry.call("cancelRound", .uint(0), .string("over")).failure == .error(name: "NotCancellable", values: [.uint(0)]))
+
+    // Round 1 runs to its end; round 3 (not 2) is next.
+    #expect(try fixture.challenge(1, 0, by: agents[2].address).succeeded)
+    _ = try respondAndChallenge(fixture, round: 1, step: 0, agent: agents[0], chain: RootOfTrustChain.start, challenger: agents[2].address)
+    #expect(try fixture.respond(1, 1, agents[1]).succeeded)
+    #expect(try fixture.registry.call("activeRound").value == .uint(3))
+    #expect(try fixture.challenge(2, 0, by: agents[1].address).failure == .error(name: "NotCurrent", values: [.uint(2)]))
+
+    // Round 3 is cancelled by the admin while its step 0 is challenged: the answer no longer
+    // counts, nobody takes a miss, and no round runs.
+    #expect(try fixture.challenge(3, 0, by: agents[1].address).succeeded)
+    #expect(try fixture.registry.call("cancelRound", .uint(3), .string("wrong plan")).succeeded)
+    #expect(try fixture.respond(3, 0, agents[0]).failure == .error(name: "NotYourStep", values: [.uint(3), .uint(0)]))
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+    #expect(try fixture.registry.call("markMissed", .uint(3), .uint(0)).failure == .error(name: "NotDue", values: [.uint(3), .uint(0)]))
+    for agent in agents {
+        #expect(try fixture.eligible(agent))
+        #expect(try fixture.registry.call("missesOf", .address(agent.address)).value == .uint(0))
+    }
+
+    // Sixteen rounds may wait; the seventeenth is refused. The first after a cancellation starts
+    // with the SECaaS.
+    for round: UInt64 in 10..<26 {
+        #expect(try fixture.begin(round, provers: [agents[0]], challengers: keys).succeeded, "round \(round)")
+    }
+    #expect(try fixture.begin(26, provers: [agents[0]], challengers: keys).failure == .error(name: "TooManyRounds", values: [.uint(16)]))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    // Cancelling the fifteen waiting rounds, then the running one, leaves no round running.
+    for round: UInt64 in 11..<26 { #expect(try fixture.registry.call("cancelRound", .uint(round), .string("x"), from: secaas).succeeded) }
+    #expect(try fixture.registry.call("activeRound").value == .uint(10))
+    #expect(try fixture.registry.call("cancelRound", .uint(10), .string("x"), from: secaas).succeeded)
+    #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
+    #expect(try fixture.begin(26, provers: [agents[0]], challengers: keys).succeeded)
+    #expect(try fixture.registry.call("activeRound").value == .uint(26))
+}
+
+/// Registration with encryption-key signatures of every wrong shape: each recovers to someone
+/// other than the agent (or to nobody) and is refused; the high-s twin of a good signature is the
+/// same signer's and is accepted (registration is once per account, so malleability gains nothing).
+@Test func forgedEncryptionKeySignaturesOfEveryShapeAreRefused() throws {
+    let fixture = try Fixture(agents: 0)
+    let agent = try Agent(30)
+    let other = try seededKey("another encryption key")
+    func register(_ signature: [UInt8], encryptionKey: PublicKey? = nil) throws -> CallResult {
+        try fixture.registry.call("registerAgent", .address(agent.address), .fixedBytes(.one), .fixedBytes(.one),
+                                  .bytes((encryptionKey ?? agent.encryption.publicKey).compressedBytes), .bytes(signature))
+    }
+    func refused(_ result: CallResult) -> Bool {
+        guard case .error(name: "BadSignature", let values)? = result.failure else { return false }
+        return values != [.address(agent.address)]
+    }
+    let good = try fixture.deployment.encryptionKeySignature(agentKey: agent.account, encryptionKey: agent.encryption.publicKey)
+    // Another chain, another registry, another key than the one sent.
+    let otherChain = Deployment(chainId: 1, registry: fixture.registry.address, keyExchange: fixture.deployment.keyExchange)
+    let otherRegistry = Deployment(chainId: 1337, registry: Address(truncating: UInt256(0x1234)), keyExchange: fixture.deployment.keyExchange)
+    #expect(refused(try register(try otherChain.encryptionKeySignature(agentKey: agent.account, encryptionKey: agent.encryption.publicKey))))
+    #expect(refused(try register(try otherRegistry.encryptionKeySignature(agentKey: agent.account, encryptionKey: agent.encryption.publicKey))))
+    #expect(refused(try register(good, encryptionKey: other.publicKey)))
+    // Lengths other than 65, a v other than 27/28 (or 0/1), the other v, and flipped bits of r and s.
+    for signature in [[], Array(good.prefix(64)), good + [0], Array(good.dropFirst())] {
+        #expect(try register(signature).failure == .error(name: "BadSignature", values: [.address(.zero)]), "length \(signature.count)")
+    }
+    for v: UInt8 in [2, 26, 29, 255] {
+        #expect(try register(Array(good.prefix(64)) + [v]).failure == .error(name: "BadSignature", values: [.address(.zero)]), "v \(v)")
+    }
+    #expect(refused(try register(Array(good.prefix(64)) + [55 - good[64]])))
+    var flippedR = good, flippedS = good
+    flippedR[31] ^= 1
+    flippedS[63] ^= 1
+    #expect(refused(try register(flippedR)))
+    #expect(refused(try register(flippedS)))
+    #expect(try fixture.status(agent) == .unregistered)
+    // n − s with the other v: the same signer.
+    let order = UInt256(limb0: 0xBFD2_5E8C_D036_4141, limb1: 0xBAAE_DCE6_AF48_A03B, limb2: 0xFFFF_FFFF_FFFF_FFFE, limb3: 0xFFFF_FFFF_FFFF_FFFF)
+    let s = try #require(UInt256(bigEndianBytes: Array(good[32..<64])))
+    let twin = Array(good.prefix(32)) + (order &- s).bigEndianBytes + [55 - good[64]]
+    #expect(try register(twin).succeeded)
+    #expect(try fixture.status(agent) == .pending)
+}
+
+/// A step posted without a blob is the SECaaS's (an initial attestation, a newcomer): the RoT,
+/// with nothing to open, may not challenge it and is not blamed when it goes by.
+@Test func aStepWithoutABlobIsTheSecaas() throws {
+    let fixture = try Fixture(agents: 3)
+    let agents = fixture.agents
+    try fixture.attestInitially([agents[0]])
+    let secret = try StepSecret.random(prover: agents[1].address)
+    let values = try fixture.deployment.commitments(
+        round: 1, step: 0, secret: secret,
+        expected: try fixture.deployment.evidence(nonce: secret.nonce, round: 1, step: 0, prover: agents[1].address, image: [agents[1].image]),
+        challenger: secaas, challengerKey: try seededKey("secaas-encryption").publicKey)
+    func beginWithoutBlob(_ round: UInt64) throws -> CallResult {
+        try fixture.registry.call("beginRound", .uint(round), .uint(3), .array([.fixedBytes(UInt256(values.planCommit))]),
+                                  .array([.fixedBytes(UInt256(Keccak256.hash(Array("nonce \(round)".utf8))))]),
+                                  .array([.fixedBytes(UInt256(values.evidenceCommit))]), .array([.bytes([])]), from: secaas)
+    }
+    #expect(try beginWithoutBlob(1).succeeded)
+    #expect(try fixture.registry.call("rootOfTrust").value == .address(agents[0].address))
+    #expect(try fixture.eligible(agents[0]))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    fixture.block += 4
+    #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).events.isEmpty)
+    #expect(try fixture.registry.call("missesOf", .address(agents[0].address)).value == .uint(0))
+    #expect(try fixture.eligible(agents[0]))
+}
