@@ -46,6 +46,9 @@ let package = Package(
         .executable(name: "d6g-fuzz", targets: ["D6GFuzz"]),
         .executable(name: "d6g-contract", targets: ["D6GContract"]),
         .executable(name: "d6g-adversary", targets: ["D6GAdversary"]),
+        .executable(name: "d6g-mlfo", targets: ["D6GMLFO"]),
+        .executable(name: "d6g-secaas", targets: ["D6GSecaas"]),
+        .executable(name: "d6g-agent", targets: ["D6GAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -111,6 +114,8 @@ let package = Package(
         // The D6G protocol's off-chain pieces (PROTOCOL.md, Docs/protocol.md): contexts, commitments,
         // sealed challenges and group keys, the traffic key schedule and frames.
         .target(name: "D6GProtocol", dependencies: ["LedgerCrypto", "LedgerPrimitives"]),
+        // The MLFO, SECaaS and agent logic the three programs run (DESIGN.md §3 "Actors").
+        .target(name: "D6GActors", dependencies: ["D6GProtocol", "LedgerClient", "ContractCompiler", "ContractDSL", "Contracts", "LedgerCrypto", "LedgerPrimitives"]),
 
         // Deterministic simulation of whole nodes (Docs/testing.md): the real driver, execution and
         // storage on a seeded event queue with a simulated network and clock.
@@ -123,6 +128,9 @@ let package = Package(
         .executableTarget(name: "D6GNode", dependencies: ["Node", "EthereumAPI", "ConfigFile", "RPCServer", "Bytecode", "LedgerPrimitives", "LedgerCrypto", argumentParser]),
         .executableTarget(name: "D6GContract", dependencies: ["ContractCompiler", "ContractDSL", "Contracts", "Bytecode", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         // A hostile peer for the end-to-end fault scenarios (tests/e2e); a test tool the node never links.
+        .executableTarget(name: "D6GMLFO", dependencies: ["D6GActors", "D6GProtocol", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
+        .executableTarget(name: "D6GSecaas", dependencies: ["D6GActors", "D6GProtocol", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
+        .executableTarget(name: "D6GAgent", dependencies: ["D6GActors", "D6GProtocol", "LedgerClient", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GAdversary", dependencies: ["Node", "P2P", "ConsensusCore", "Execution", "LedgerCrypto", "LedgerPrimitives", argumentParser]),
         .executableTarget(name: "D6GFuzz", dependencies: ["FuzzTargets", "FuzzSupport", "ContractTesting", "Bytecode", "LedgerPrimitives"]),
         .executableTarget(name: "D6GBench", dependencies: benchmarked + ["Node", "ContractExecution", "ContractCompiler", "ContractDSL", "Contracts", "ContractTesting", "D6GProtocol", argumentParser, nioCore, nioPosix, nioHTTP1]),

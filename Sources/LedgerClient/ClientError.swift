@@ -44,6 +44,12 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// True when the node already holds this exact transaction (a resend after a lost answer).
     public var isAlreadyKnown: Bool { rpcMessageContains("already known") || rpcMessageContains("known transaction") }
 
+    /// True when an eth_call or gas estimate reverted (JSON-RPC error 3, "execution reverted").
+    public var isRevert: Bool {
+        guard case .rpc(let code, let message, _) = self else { return false }
+        return code == 3 || message.lowercased().hasPrefix("execution reverted")
+    }
+
     /// True for failures that another endpoint might not have.
     public var isEndpointFailure: Bool {
         switch self {

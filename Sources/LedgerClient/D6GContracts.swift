@@ -204,6 +204,40 @@ public struct AttestationRegistryContract: Sendable, Hashable {
         (try await read("stepCountOf", [.unsigned(UInt256(round))], on: client).word ?? .zero).limb0
     }
 
+    /// The running round and its due step, or nil when no round runs.
+    public func dueStep(on client: LedgerClient) async throws(ClientError) -> (round: UInt64, step: UInt64)? {
+        let round: ABIValue
+        do { round = try await read("activeRound", [], on: client) } catch { if error.isRevert { return nil }; throw error }
+        let step = try await read("dueStep", [], on: client)
+        return ((round.word ?? .zero).limb0, (step.word ?? .zero).limb0)
+    }
+
+    public func nonceHash(round: UInt64, step: UInt64, on client: LedgerClient) async throws(ClientError) -> Hash32 {
+        Hash32(try await read("nonceHashOf", [.unsigned(UInt256(round)), .unsigned(UInt256(step))], on: client).word ?? .zero)
+    }
+
+    public func prover(round: UInt64, step: UInt64, on client: LedgerClient) async throws(ClientError) -> Address {
+        Address(truncating: try await read("proverOf", [.unsigned(UInt256(round)), .unsigned(UInt256(step))], on: client).word ?? .zero)
+    }
+
+    /// Every registered agent, in registration order.
+    public func agents(on client: LedgerClient) async throws(ClientError) -> [Address] {
+        let count = (try await read("agentCount", [], on: client).word ?? .zero).limb0
+        var agents: [Address] = []
+        for index in 0..<count {
+            agents.append(Address(truncating: try await read("agentAt", [.unsigned(UInt256(index))], on: client).word ?? .zero))
+        }
+        return agents
+    }
+
+    public func misses(of agent: Address, on client: LedgerClient) async throws(ClientError) -> UInt64 {
+        (try await read("missesOf", [.address(agent)], on: client).word ?? .zero).limb0
+    }
+
+    public func lastAttested(of agent: Address, on client: LedgerClient) async throws(ClientError) -> UInt64 {
+        (try await read("lastAttestedOf", [.address(agent)], on: client).word ?? .zero).limb0
+    }
+
     /// Who may challenge the due step now (the SECaaS or the RoT); the call reverts when no round runs.
     public func dueChallenger(on client: LedgerClient) async throws(ClientError) -> Address {
         Address(truncating: try await read("dueChallenger", [], on: client).word ?? .zero)

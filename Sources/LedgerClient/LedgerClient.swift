@@ -158,6 +158,15 @@ public final class LedgerClient: Sendable {
         }
     }
 
+    /// eth_getLogs: the logs `filter` matches, in chain order.
+    public func logs(_ filter: LogFilter) async throws(ClientError) -> [LogEntry] {
+        let result = try await call("eth_getLogs", [filter.json])
+        guard let entries = result.arrayValue else { throw .decoding("eth_getLogs returned \(result)") }
+        var logs: [LogEntry] = []
+        for entry in entries { logs.append(try LogEntry(json: entry)) }
+        return logs
+    }
+
     /// The transaction `hash`, pending or mined; nil if the node does not know it.
     public func transaction(hash: Hash32) async throws(ClientError) -> TransactionInfo? {
         let result = try await call("eth_getTransactionByHash", [.string(hash.hexString)])

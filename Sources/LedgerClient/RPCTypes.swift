@@ -26,6 +26,9 @@ public struct LogEntry: Hashable, Sendable {
     public let topics: [Hash32]
     public let data: [UInt8]
     public let logIndex: UInt64?
+    /// nil in a pending log.
+    public let blockNumber: UInt64?
+    public let transactionHash: Hash32?
 
     public init(json: JSONValue) throws(ClientError) {
         address = try Quantity.address(json["address"], "log address")
@@ -34,6 +37,30 @@ public struct LogEntry: Hashable, Sendable {
         self.topics = topics
         data = try Quantity.data(json["data"], "log data")
         logIndex = try Quantity.optionalUInt64(json["logIndex"], "logIndex")
+        blockNumber = try Quantity.optionalUInt64(json["blockNumber"], "log blockNumber")
+        transactionHash = try Quantity.optionalHash(json["transactionHash"], "log transactionHash")
+    }
+}
+
+/// eth_getLogs's filter: a block range, one contract, and topics by position (nil matches any).
+public struct LogFilter: Hashable, Sendable {
+    public var fromBlock: BlockTag
+    public var toBlock: BlockTag
+    public var address: Address?
+    public var topics: [Hash32?]
+
+    public init(fromBlock: BlockTag = .earliest, toBlock: BlockTag = .latest, address: Address? = nil, topics: [Hash32?] = []) {
+        self.fromBlock = fromBlock
+        self.toBlock = toBlock
+        self.address = address
+        self.topics = topics
+    }
+
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("fromBlock", fromBlock.json), ("toBlock", toBlock.json)]
+        if let address { members.append(("address", .string(address.hexString))) }
+        if !topics.isEmpty { members.append(("topics", .array(topics.map { $0.map { .string($0.hexString) } ?? .null }))) }
+        return .object(JSONObject(members))
     }
 }
 

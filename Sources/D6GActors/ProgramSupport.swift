@@ -1,0 +1,64 @@
+// What the three programs' command lines share: an account key sealed in the program's data
+// directory, and a loop that keeps looking at the chain through node outages.
+import Foundation
+import LedgerClient
+import LedgerCrypto
+import LedgerPrimitives
+
+/// The account of the MLFO or the SECaaS: `DIR/account.sealed`, sealed with the store key.
+public enum AccountFile {
+    static let purpose = "d6g-account-key"
+
+    public static func path(in directory: String) -> String { directory + "/account.sealed" }
+
+    /// Makes the file from `imported` (a hex key file, e.g. a funded dev key) or a fresh key.
+    public static func create(in directory: String, importing imported: String?, key: StoreKey) throws(ActorError) -> Address {
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw ActorError("cannot create \(directory): \(error)")
+        }
+        guard !FileManager.default.fileExists(atPath: path(in: directory)) else {
+            throw ActorError("\(path(in: directory)) exists already: this directory has an account")
+        }
+        let account: PrivateKey
+        if let imported {
+            guard let text = try? String(contentsOfFile: imported, encoding: .utf8),
+                  let bytes = try? Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let key = try? PrivateKey(bytes: bytes) else { throw ActorError("\(imported) does not hold a private key in hex") }
+            account = key
+        } else {
+            account = PrivateKey.generate()
+        }
+        try SealedFile.write(account.bytes, to: path(in: directory), purpose: purpose, key: key)
+        return account.address
+    }
+
+    public static func read(in directory: String, key: StoreKey) throws(ActorError) -> PrivateKey {
+        let bytes = try SealedFile.read(path(in: directory), purpose: purpose, key: key)
+        guard let account = try? PrivateKey(bytes: bytes) else { throw ActorError("\(path(in: directory)) is damaged") }
+        return account
+    }
+}
+
+/// Calls `tick` every `interval` seconds until the task is cancelled. A failed look (a node
+/// down, a reverted transaction) is logged and the loop goes on; the next look starts afresh.
+public func keepLooking(every interval: Double, log: @Sendable (String) -> Void, _ tick: () async throws -> Void) async {
+    var lastFailure = ""
+    while !Task.isCancelled {
+        do {
+            try await tick()
+            lastFailure = ""
+        } catch {
+            let text = "\(error)"
+            // The same failure again and again is said once.
+            if text != lastFailure { log("warning: \(text)") }
+            lastFailure = text
+        }
+        try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+    }
+}
+
+/// Writes one line to standard output at once (no buffering: several programs' logs interleave
+/// in order when an operator or a test follows them).
+public func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

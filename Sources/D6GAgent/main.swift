@@ -1,0 +1,98 @@
+// d6g-agent: a software agent's program (Docs/operator-guide.md §The D6G programs). It makes its
+// own account and encryption keys, asks to be registered, and then takes part in attestation:
+// answering its challenges from its wrapped image and challenging the next agent as the RoT.
+import ArgumentParser
+import D6GActors
+import Foundation
+import LedgerClient
+import LedgerCrypto
+import LedgerPrimitives
+
+struct Common: ParsableArguments {
+    @Option(help: "The agent's data directory (its sealed keys).")
+    var dir: String
+    @Option(help: "A file holding the 32-byte store key in hex (else $D6G_AGENT_STORE_KEY).")
+    var storeKeyFile: String?
+
+    func storeKey() throws -> StoreKey { try StoreKey.resolve(file: storeKeyFile, environmentVariable: "D6G_AGENT_STORE_KEY") }
+    var keysPath: String { dir + "/keys.sealed" }
+}
+
+@main
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "d6g-agent",
+        abstract: "A D6G agent: makes its keys, asks for registration, takes part in attestation.",
+        subcommands: [Init.self, Run.self, Status.self])
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the agent's account and encryption keys (sealed in --dir) and its registration request for the MLFO.")
+    @OptionGroup var common: Common
+    @Option(help: "The agent's id, unique in the deployment.")
+    var agentId: String
+    @Option(help: "The deployment file (the request is signed for its registry and chain).")
+    var deployment: String = "deployment.json"
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: common.dir, withIntermediateDirectories: true)
+        guard !FileManager.default.fileExists(atPath: common.keysPath) else { throw ValidationError("\(common.keysPath) exists already") }
+        let keys = AgentKeys.generate(agentId: agentId)
+        let target = try readJSONFile(DeploymentFile.self, from: deployment).deployment()
+        let account = try keys.accountKey
+        let encryption = try keys.encryptionKey
+        let signature = try target.encryptionKeySignature(agentKey: account, encryptionKey: encryption.publicKey)
+        try keys.write(to: common.keysPath, key: try common.storeKey())
+        let request = RegistrationRequest(agentId: agentId, account: account.address, encryptionKey: encryption.publicKey,
+                                          signature: signature, deployment: target)
+        try writeJSONFile(request, to: common.dir + "/request.json")
+        print(logLine("agent \(agentId)", "account \(account.address); registration request written to \(common.dir)/request.json"))
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Take part in attestation until stopped.")
+    @OptionGroup var common: Common
+    @Option(help: "The provisioning bundle the MLFO wrote.")
+    var bundle: String
+    @Option(help: "The wrapped image this agent runs (measured at each challenge).")
+    var image: String
+    @Option(help: "A node's JSON-RPC URL; repeat to ask several nodes.")
+    var rpc: [String] = ["http://127.0.0.1:8545"]
+    @Option(help: "Seconds between looks at the chain.")
+    var interval: Double = 0.3
+
+    func run() async throws {
+        let provisioning = try readJSONFile(ProvisioningBundle.self, from: bundle)
+        let keys = try AgentKeys.read(from: common.keysPath, key: try common.storeKey())
+        let name = provisioning.agentId
+        let log: @Sendable (String) -> Void = { say(logLine("agent \(name)", $0)) }
+        let actor = ChainActor(client: try LedgerClient(endpoints: rpc), key: try keys.accountKey, log: log)
+        let service = AgentService(actor: actor, deployment: try provisioning.deployment.deployment(),
+                                   deployedAtBlock: provisioning.deployment.deployedAtBlock,
+                                   encryptionKeys: try keys.allEncryptionKeys, imagePath: image)
+        log("running as \(actor.address) in \(provisioning.pipeline), measuring \(image)")
+        await keepLooking(every: interval, log: log) { try await service.tick() }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "This agent's status, eligibility and misses on chain.")
+    @OptionGroup var common: Common
+    @Option(help: "The provisioning bundle the MLFO wrote.")
+    var bundle: String
+    @Option(help: "A node's JSON-RPC URL; repeat to ask several nodes.")
+    var rpc: [String] = ["http://127.0.0.1:8545"]
+
+    func run() async throws {
+        let provisioning = try readJSONFile(ProvisioningBundle.self, from: bundle)
+        let client = try LedgerClient(endpoints: rpc)
+        guard let account = try? Address(hex: provisioning.account) else { throw ValidationError("the bundle's account is not an address") }
+        let registry = AttestationRegistryContract(address: try provisioning.deployment.deployment().registry)
+        let status = try await registry.status(of: account, on: client)
+        let eligible = try await registry.isEligible(account, on: client)
+        let misses = try await registry.misses(of: account, on: client)
+        print("\(provisioning.agentId) \(account): \(status), \(eligible ? "eligible" : "not eligible"), \(misses) misses")
+    }
+}
