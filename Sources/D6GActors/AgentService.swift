@@ -66,13 +66,24 @@ public final class AgentService: @unchecked Sendable {
     let actor: ChainActor
     let deployment: Deployment
     let reader: RegistryReader
-    let keys: [PrivateKey]
+    var keys: [PrivateKey]
     let imagePath: String
     let fromBlock: UInt64
     /// Opened blobs by "round/step" (nil: not for this agent), so each costs one ECDH.
     var opened: [String: StepSecret?] = [:]
     /// Steps this agent answered or acted on, so that a slow receipt does not make it act twice.
     var done: Set<String> = []
+    /// When this agent first saw each of its steps challenged (the start of its step latency).
+    var challengeSeen: [String: Date] = [:]
+    /// Where the service's events go (`--events`).
+    public var events: EventLog = .none
+    /// Group keys and traffic, when the agent runs in a pipeline.
+    public var traffic: AgentTraffic?
+    /// The sealed key file, rewritten at each rotation of the encryption key.
+    var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
+    var installedEpoch: UInt64 = 0
+    /// Encryption keys kept: the newest and the ones rounds posted ahead may still be sealed to.
+    static let keptEncryptionKeys = 3
 
     public init(actor: ChainActor, deployment: Deployment, deployedAtBlock: UInt64, encryptionKeys: [PrivateKey], imagePath: String) {
         self.actor = actor
@@ -84,6 +95,12 @@ public final class AgentService: @unchecked Sendable {
     }
 
     var registry: AttestationRegistryContract { reader.registry }
+    var exchange: KeyExchangeContract { KeyExchangeContract(address: deployment.keyExchange) }
+
+    /// Rotates the encryption key after each new group key, rewriting `path`.
+    public func rotateKeys(in path: String, storeKey: StoreKey, keys: AgentKeys) throws(ActorError) {
+        keyFile = (path, storeKey, keys, try keys.accountKey)
+    }
     var client: LedgerClient { actor.client }
     var me: Address { actor.address }
 
@@ -115,11 +132,55 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
+    /// A newer group key for this agent: opened, installed for traffic, and followed by a fresh
+    /// encryption key (so a key leaked later opens no epoch before it).
+    public func keyTick() async throws {
+        guard let traffic else { return }
+        let latest = try await exchange.key(of: me, group: traffic.group, on: client)
+        guard latest.epoch > installedEpoch, !latest.sealed.isEmpty else { return }
+        let opened = keys.lazy.compactMap {
+            try? self.deployment.openGroupKey(latest.sealed, group: traffic.group, epoch: latest.epoch, member: self.me, key: $0)
+        }.first
+        guard let key = opened else {
+            throw ActorError("the group key of epoch \(latest.epoch) opens with none of this agent's encryption keys")
+        }
+        let members = try await keyedMembers(group: traffic.group, epoch: latest.epoch)
+        try traffic.install(epoch: latest.epoch, key: key, members: members)
+        installedEpoch = latest.epoch
+        actor.log("group key of epoch \(latest.epoch) opened; \(members.count) members")
+        events.record("group_key_opened", ["agent": me.description, "epoch": latest.epoch])
+        try await rotateEncryptionKey(after: latest.epoch)
+    }
+
+    func keyedMembers(group: UInt256, epoch: UInt64) async throws -> Set<Address> {
+        let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.keyExchange,
+                                                   topics: [KeyExchangeEvent.memberKeyed, Hash32(group)]))
+        return Set(logs.filter { $0.topics.count == 3 && word($0.data, 0) == UInt256(epoch) }
+            .map { Address(truncating: UInt256($0.topics[2])) })
+    }
+
+    func rotateEncryptionKey(after epoch: UInt64) async throws {
+        guard var file = keyFile else { return }
+        let fresh = PrivateKey.generate()
+        let signature = try deployment.encryptionKeySignature(agentKey: file.account, encryptionKey: fresh.publicKey)
+        let request = registry.rotateEncryptionKey(fresh.publicKey, signature: signature)
+        guard try await actor.wouldSucceed(request) else { return }
+        // Kept before it is announced: a crash after the announcement must not lose the key.
+        file.keys.encryptionKeys = Array((file.keys.encryptionKeys + [Hex.encode(fresh.bytes)]).suffix(Self.keptEncryptionKeys))
+        try file.keys.write(to: file.path, key: file.storeKey)
+        keyFile = file
+        keys = try file.keys.allEncryptionKeys
+        try await actor.send(request, "rotateEncryptionKey")
+        actor.log("encryption key rotated after epoch \(epoch)")
+        events.record("key_rotated", ["agent": me.description, "epoch": epoch])
+    }
+
     func challengeOrDecline(round: UInt64, step: UInt64, secret: StepSecret) async throws {
         let name = "\(round)/\(step)"
         if try await actor.sendIfValid(registry.challenge(round: round, step: step, secret: secret), "challenge") != nil {
             done.insert(name)
             actor.log("round \(round) step \(step): challenged \(short(secret.prover)) as the RoT")
+            recordChallenge(round: round, step: step, prover: secret.prover)
             return
         }
         // PENDING (the SECaaS's), revoked, unreachable or attested already: not ours to challenge.
@@ -130,6 +191,11 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
+    func recordChallenge(round: UInt64, step: UInt64, prover: Address) {
+        events.record("step_challenged", ["round": round, "step": step, "prover": prover.description,
+                                          "challenger": me.description, "fallback": false])
+    }
+
     /// The evidence over this agent's image as it is on disk now.
     public func evidence(nonce: Hash32, round: UInt64, step: UInt64) throws -> Hash32 {
         guard let image = FileManager.default.contents(atPath: imagePath) else { throw ActorError("cannot read the image \(imagePath)") }
@@ -137,6 +203,8 @@ public final class AgentService: @unchecked Sendable {
     }
 
     func answer(round: UInt64, step: UInt64) async throws {
+        let seen = challengeSeen["\(round)/\(step)"] ?? Date()
+        challengeSeen["\(round)/\(step)"] = seen
         guard let nonce = try await reader.revealedNonce(round: round, step: step, prover: me, deployment: deployment,
                                                          fromBlock: fromBlock) else { return }
         let evidence = try evidence(nonce: nonce, round: round, step: step)
@@ -153,6 +221,11 @@ public final class AgentService: @unchecked Sendable {
         let passed = receipt.logs.contains { $0.topics.first == RegistryEvent.attestationRecorded && word($0.data, 2) == .one }
         let challenged = receipt.logs.contains { $0.topics.first == RegistryEvent.challengeIssued }
         if challenged { done.insert("\(round)/\(step + 1)") }
+        challengeSeen["\(round)/\(step)"] = nil
+        let latency = Int(Date().timeIntervalSince(seen) * 1000)
+        events.record("step_answered", ["round": round, "step": step, "prover": me.description, "passed": passed,
+                                        "latency_ms": latency, "block": receipt.blockNumber])
+        if challenged, let chained { recordChallenge(round: round, step: step + 1, prover: chained.prover) }
         actor.log("round \(round) step \(step): answered, \(passed ? "passed" : "FAILED")"
                   + (challenged ? ", challenged \(short(chained?.prover ?? .zero)) in the same transaction" : ""))
     }

@@ -62,3 +62,45 @@ public func keepLooking(every interval: Double, log: @Sendable (String) -> Void,
 public func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+/// The program's events as JSON lines (`--events FILE`), for the demo's timeline and the
+/// attestation benchmark: {"t": Unix seconds, "role": …, "event": …, fields…}. Without a file it
+/// records nothing. Values are public (addresses, rounds, latencies), never keys.
+public final class EventLog: @unchecked Sendable {
+    let handle: FileHandle?
+    let role: String
+    let lock = NSLock()
+
+    public init(path: String?, role: String) throws(ActorError) {
+        self.role = role
+        guard let path else {
+            handle = nil
+            return
+        }
+        // Appends: a restarted program continues the same timeline.
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ActorError("cannot write the event log \(path)") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    private init() {
+        handle = nil
+        role = ""
+    }
+
+    /// Records nothing.
+    public static let none = EventLog()
+
+    public func record(_ event: String, _ fields: [String: Any] = [:]) {
+        guard let handle else { return }
+        var object = fields
+        object["t"] = Date().timeIntervalSince1970
+        object["role"] = role
+        object["event"] = event
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        lock.lock()
+        handle.write(data + Data([0x0a]))
+        lock.unlock()
+    }
+}

@@ -1,6 +1,7 @@
 // Reads of the AttestationRegistry that need more than a view: agents' ids from their
 // registration events, and the nonce a challenge revealed (it is in the challenge's call data,
 // always the last argument, never stored by the contract).
+import ContractCompiler
 import D6GProtocol
 import LedgerClient
 import LedgerCrypto
@@ -35,16 +36,52 @@ public struct RegistryReader: Sendable {
         self.registry = AttestationRegistryContract(address: registry)
     }
 
-    /// agent → its agentId, from `AgentRegistered` since `fromBlock`.
-    public func agentIds(fromBlock: UInt64) async throws(ClientError) -> [Address: Hash32] {
+    public struct Registration: Sendable, Hashable {
+        public var agentId: Hash32
+        public var pipelineId: Hash32
+    }
+
+    /// agent → its agentId and pipelineId, from `AgentRegistered` since `fromBlock`.
+    public func registrations(fromBlock: UInt64) async throws(ClientError) -> [Address: Registration] {
         let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: registry.address,
                                                    topics: [RegistryEvent.agentRegistered]))
-        var ids: [Address: Hash32] = [:]
+        var found: [Address: Registration] = [:]
         for log in logs where log.topics.count == 2 {
-            guard let id = word(log.data, 0).map(Hash32.init) else { continue }
-            ids[Address(truncating: UInt256(bigEndianBytes: log.topics[1].bytes) ?? .zero)] = id
+            guard let id = word(log.data, 0), let pipeline = word(log.data, 1) else { continue }
+            found[Address(truncating: UInt256(log.topics[1]))] = Registration(agentId: Hash32(id), pipelineId: Hash32(pipeline))
         }
-        return ids
+        return found
+    }
+
+    /// agent → its agentId, from `AgentRegistered` since `fromBlock`.
+    public func agentIds(fromBlock: UInt64) async throws(ClientError) -> [Address: Hash32] {
+        try await registrations(fromBlock: fromBlock).mapValues(\.agentId)
+    }
+
+    /// `AgentRevoked` and `AgentMissed` between two blocks, in chain order.
+    public func losses(from: UInt64, to: UInt64) async throws(ClientError) -> [Loss] {
+        let logs = try await client.logs(LogFilter(fromBlock: .number(from), toBlock: .number(to), address: registry.address))
+        var losses: [Loss] = []
+        for log in logs where log.topics.count >= 2 {
+            let agent = Address(truncating: UInt256(log.topics[1]))
+            let block = log.blockNumber ?? to
+            if log.topics[0] == RegistryEvent.agentRevoked {
+                let reason: String
+                if case .string(let text)? = ABICodec.decode(log.data, as: [.string])?.first { reason = text } else { reason = "?" }
+                losses.append(Loss(agent: agent, revoked: true, reason: reason, block: block))
+            } else if log.topics[0] == RegistryEvent.agentMissed {
+                losses.append(Loss(agent: agent, revoked: false, reason: "missed", block: block))
+            }
+        }
+        return losses
+    }
+
+    public struct Loss: Sendable, Hashable {
+        public var agent: Address
+        /// REVOKED or UNREACHABLE (else a miss).
+        public var revoked: Bool
+        public var reason: String
+        public var block: UInt64
     }
 
     /// The nonce revealed by the challenge of `prover` at (round, step): the last word of the

@@ -58,6 +58,8 @@ public final class SecaasService: @unchecked Sendable {
         public var roundsAhead = 2
         /// At least this long between two rounds begun.
         public var roundInterval: Double = 5
+        /// The folder of the MLFO's `configured` notices: only agents named there are planned.
+        public var inbox: String = "inbox"
         public init() {}
     }
 
@@ -72,6 +74,8 @@ public final class SecaasService: @unchecked Sendable {
     var state: SecaasState
     var lastBegun: Date = .distantPast
     var agentIds: [Address: Hash32] = [:]
+    /// Where the service's events go (`--events`).
+    public var events: EventLog = .none
 
     public init(actor: ChainActor, deployment: Deployment, deployedAtBlock: UInt64, repository: ImageRepository,
                 statePath: String, storeKey: StoreKey, settings: Settings) throws(ActorError) {
@@ -163,6 +167,7 @@ public final class SecaasService: @unchecked Sendable {
             if try await actor.sendIfValid(registry.declineStep(round: round, step: step, prover: secret.prover, salt: secret.salt),
                                            "declineStep") != nil {
                 actor.log("round \(round) step \(step): declined (\(short(secret.prover)) is \(status))")
+            events.record("step_declined", ["round": round, "step": step, "prover": secret.prover.description])
                 return
             }
             try await markMissedIfLate(round: round, step: step)
@@ -182,6 +187,7 @@ public final class SecaasService: @unchecked Sendable {
                 return false
             }
             actor.log("round \(round) step \(step): challenged \(short(secret.prover))")
+            recordChallenge(round: round, step: step, prover: secret.prover, fallback: false)
             return true
         }
         guard let id = agentIds[secret.prover], let image = try repository.image(of: id) else { return false }
@@ -189,13 +195,22 @@ public final class SecaasService: @unchecked Sendable {
         let request = registry.fallbackChallenge(round: round, step: step, commitments: fresh.commitments, secret: fresh.secret)
         guard try await actor.sendIfValid(request, "fallbackChallenge") != nil else { return false }
         actor.log("round \(round) step \(step): fallback challenge of \(short(secret.prover))")
+        recordChallenge(round: round, step: step, prover: secret.prover, fallback: true)
         return true
+    }
+
+    func recordChallenge(round: UInt64, step: UInt64, prover: Address, fallback: Bool) {
+        events.record("step_challenged", ["round": round, "step": step, "prover": prover.description,
+                                          "challenger": actor.address.description, "fallback": fallback])
     }
 
     func markMissedIfLate(round: UInt64, step: UInt64) async throws {
         let before = try await registry.stepState(round: round, step: step, on: client)
         guard let receipt = try await actor.sendIfValid(registry.markMissed(round: round, step: step), "markMissed") else { return }
-        let blamed = receipt.logs.contains { $0.topics.first == RegistryEvent.agentMissed }
+        let blamedTopic = receipt.logs.first { $0.topics.first == RegistryEvent.agentMissed && $0.topics.count > 1 }?.topics[1]
+        let blamed = blamedTopic != nil
+        let blamedAgent: Any = blamedTopic.map { Address(truncating: UInt256($0)).description as Any } ?? NSNull()
+        events.record("step_missed", ["round": round, "step": step, "blamed": blamedAgent])
         actor.log("round \(round) step \(step): deadline passed (\(before == .challenged ? "no response" : "no challenge"))"
                   + (blamed ? ", a miss recorded" : ", skipped"))
     }
@@ -212,9 +227,11 @@ public final class SecaasService: @unchecked Sendable {
         let open = state.plans.filter(\.posted)
         guard open.count < settings.roundsAhead, Date().timeIntervalSince(lastBegun) >= settings.roundInterval else { return }
         var candidates: [RoundCandidate] = []
+        let configured = ConfiguredNotice.configuredAgents(in: settings.inbox)
         for agent in try await registry.agents(on: client) {
             let status = try await registry.status(of: agent, on: client)
-            guard status == .pending || status == .trusted, let id = agentIds[agent], let image = try repository.image(of: id) else { continue }
+            guard status == .pending || status == .trusted, let id = agentIds[agent], configured.contains(id),
+                  let image = try repository.image(of: id) else { continue }
             guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: agent, on: client)) else { continue }
             candidates.append(RoundCandidate(address: agent, encryptionKey: key, pending: status == .pending, image: image))
         }
@@ -238,6 +255,7 @@ public final class SecaasService: @unchecked Sendable {
         if let index = state.plans.firstIndex(where: { $0.plan.round == round }) { state.plans[index].posted = true }
         try save()
         let newcomers = candidates.filter(\.pending).count
+        events.record("round_begun", ["round": round, "steps": candidates.count, "initial": newcomers])
         actor.log("round \(round) begun: \(candidates.count) steps" + (newcomers > 0 ? ", \(newcomers) initial attestations" : "")
                   + ", deadline \(settings.deadlineBlocks) blocks")
     }

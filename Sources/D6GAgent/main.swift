@@ -36,45 +36,112 @@ struct Init: AsyncParsableCommand {
     var deployment: String = "deployment.json"
 
     func run() throws {
-        try FileManager.default.createDirectory(atPath: common.dir, withIntermediateDirectories: true)
-        guard !FileManager.default.fileExists(atPath: common.keysPath) else { throw ValidationError("\(common.keysPath) exists already") }
-        let keys = AgentKeys.generate(agentId: agentId)
-        let target = try readJSONFile(DeploymentFile.self, from: deployment).deployment()
-        let account = try keys.accountKey
-        let encryption = try keys.encryptionKey
-        let signature = try target.encryptionKeySignature(agentKey: account, encryptionKey: encryption.publicKey)
-        try keys.write(to: common.keysPath, key: try common.storeKey())
-        let request = RegistrationRequest(agentId: agentId, account: account.address, encryptionKey: encryption.publicKey,
-                                          signature: signature, deployment: target)
-        try writeJSONFile(request, to: common.dir + "/request.json")
-        print(logLine("agent \(agentId)", "account \(account.address); registration request written to \(common.dir)/request.json"))
+        try makeKeys(common: common, agentId: agentId, deployment: deployment)
     }
 }
 
+/// Makes and seals the agent's keys and writes its registration request to DIR/request.json.
+func makeKeys(common: Common, agentId: String, deployment: String) throws {
+    try FileManager.default.createDirectory(atPath: common.dir, withIntermediateDirectories: true)
+    guard !FileManager.default.fileExists(atPath: common.keysPath) else { throw ValidationError("\(common.keysPath) exists already") }
+    let keys = AgentKeys.generate(agentId: agentId)
+    let target = try readJSONFile(DeploymentFile.self, from: deployment).deployment()
+    let account = try keys.accountKey
+    let encryption = try keys.encryptionKey
+    let signature = try target.encryptionKeySignature(agentKey: account, encryptionKey: encryption.publicKey)
+    try keys.write(to: common.keysPath, key: try common.storeKey())
+    let request = RegistrationRequest(agentId: agentId, account: account.address, encryptionKey: encryption.publicKey,
+                                      signature: signature, deployment: target)
+    try writeJSONFile(request, to: common.dir + "/request.json")
+    say(logLine("agent \(agentId)", "account \(account.address); registration request written to \(common.dir)/request.json"))
+}
+
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Take part in attestation until stopped.")
+    static let configuration = CommandConfiguration(
+        abstract: "Take part in attestation, key epochs and pipeline traffic until stopped.",
+        discussion: """
+            Without keys in --dir it makes them first (as `init`, with --agent-id and --deployment) and waits until \
+            the MLFO has written its provisioning bundle.
+            """)
     @OptionGroup var common: Common
-    @Option(help: "The provisioning bundle the MLFO wrote.")
-    var bundle: String
+    @Option(help: "The agent's id (only to make its keys on first start).")
+    var agentId: String?
+    @Option(help: "The deployment file (only to make its keys on first start).")
+    var deployment: String = "deployment.json"
+    @Option(help: "The provisioning bundle the MLFO wrote (default: DIR/bundle.json).")
+    var bundle: String?
     @Option(help: "The wrapped image this agent runs (measured at each challenge).")
     var image: String
+    @Option(help: "The pipeline descriptor (`d6g-mlfo pipeline`): with it, the agent takes group keys and talks to its peers.")
+    var descriptor: String?
     @Option(help: "A node's JSON-RPC URL; repeat to ask several nodes.")
     var rpc: [String] = ["http://127.0.0.1:8545"]
     @Option(help: "Seconds between looks at the chain.")
     var interval: Double = 0.3
+    @Option(help: "Seconds between frames to each peer.")
+    var trafficInterval: Double = 0.5
+    @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
+    var events: String?
 
     func run() async throws {
-        let provisioning = try readJSONFile(ProvisioningBundle.self, from: bundle)
-        let keys = try AgentKeys.read(from: common.keysPath, key: try common.storeKey())
-        let name = provisioning.agentId
+        let storeKey = try common.storeKey()
+        if !FileManager.default.fileExists(atPath: common.keysPath) {
+            guard let agentId else { throw ValidationError("no keys in \(common.dir): give --agent-id (and --deployment) to make them") }
+            try makeKeys(common: common, agentId: agentId, deployment: deployment)
+        }
+        let keys = try AgentKeys.read(from: common.keysPath, key: storeKey)
+        let name = keys.agentId
         let log: @Sendable (String) -> Void = { say(logLine("agent \(name)", $0)) }
+        let bundlePath = bundle ?? common.dir + "/bundle.json"
+        if !FileManager.default.fileExists(atPath: bundlePath) {
+            log("waiting for the MLFO to register this agent (its bundle at \(bundlePath))")
+            while !FileManager.default.fileExists(atPath: bundlePath) { try await Task.sleep(nanoseconds: 300_000_000) }
+        }
+        let provisioning = try readJSONFile(ProvisioningBundle.self, from: bundlePath)
         let actor = ChainActor(client: try LedgerClient(endpoints: rpc), key: try keys.accountKey, log: log)
         let service = AgentService(actor: actor, deployment: try provisioning.deployment.deployment(),
                                    deployedAtBlock: provisioning.deployment.deployedAtBlock,
                                    encryptionKeys: try keys.allEncryptionKeys, imagePath: image)
-        log("running as \(actor.address) in \(provisioning.pipeline), measuring \(image)")
-        await keepLooking(every: interval, log: log) { try await service.tick() }
+        service.events = try EventLog(path: events, role: name)
+        try service.rotateKeys(in: common.keysPath, storeKey: storeKey, keys: keys)
+        if let descriptor {
+            let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
+            guard let me = pipeline.agent(name) else { throw ValidationError("\(name) is not in the pipeline \(pipeline.pipeline)") }
+            service.traffic = try AgentTraffic(group: pipeline.group, me: actor.address, port: me.port,
+                                               peerPorts: pipeline.peers(of: name).map(\.port))
+            log("in pipeline \(pipeline.pipeline) at \(me.site), UDP port \(me.port), peers \(pipeline.peers(of: name).map(\.agentId))")
+        }
+        log("running as \(actor.address), measuring \(image)")
+        if let traffic = service.traffic {
+            let running = Running()
+            Thread.detachNewThread { traffic.receiveLoop(while: { running.value }) }
+            Task {
+                var sent = 0
+                var lastReport = Date()
+                while !Task.isCancelled {
+                    sent += 1
+                    traffic.sendToPeers(Array("\(name) frame \(sent)".utf8))
+                    if Date().timeIntervalSince(lastReport) >= 2 {
+                        let counts = traffic.takeCounts()
+                        service.events.record("traffic", ["agent": actor.address.description, "agent_id": name,
+                                                          "epoch": traffic.epoch ?? 0, "accepted": counts.accepted,
+                                                          "dropped": counts.dropped])
+                        lastReport = Date()
+                    }
+                    try? await Task.sleep(nanoseconds: UInt64(trafficInterval * 1_000_000_000))
+                }
+            }
+        }
+        await keepLooking(every: interval, log: log) {
+            try await service.tick()
+            try await service.keyTick()
+        }
     }
+}
+
+/// A flag the receiving thread reads.
+final class Running: @unchecked Sendable {
+    var value = true
 }
 
 struct Status: AsyncParsableCommand {

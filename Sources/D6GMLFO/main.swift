@@ -29,7 +29,8 @@ struct MLFOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "d6g-mlfo",
         abstract: "The MLFO: deploys the D6G contracts, registers, funds and revokes agents.",
-        subcommands: [Init.self, DeployContracts.self, Register.self, Revoke.self, Status.self])
+        subcommands: [Init.self, Pipeline.self, DeployContracts.self, DeployAgents.self, Register.self, Configured.self, Serve.self,
+                      Revoke.self, Status.self])
 }
 
 struct Init: AsyncParsableCommand {
@@ -75,26 +76,171 @@ struct DeployContracts: AsyncParsableCommand {
 
 struct Register: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Register and fund an agent from its request (`d6g-agent init` writes it); write its provisioning bundle.")
+        abstract: "Register and fund agents from their requests (`d6g-agent init` or `run` writes them); write their provisioning bundles.",
+        discussion: """
+            One agent: --request FILE --out FILE [--pipeline NAME]. A whole pipeline: --descriptor FILE --sites DIR, \
+            which waits for each agent's DIR/<site>/<agent>/request.json and writes bundle.json beside it.
+            """)
     @OptionGroup var common: Common
-    @Option(help: "The agent's registration request.")
-    var request: String
-    @Option(help: "The pipeline the agent belongs to.")
+    @Option(help: "One agent's registration request.")
+    var request: String?
+    @Option(help: "Where to write that agent's provisioning bundle.")
+    var out: String?
+    @Option(help: "The pipeline of that agent.")
     var pipeline: String = "pipeline-1"
+    @Option(help: "A pipeline descriptor: register every agent of it.")
+    var descriptor: String?
+    @Option(help: "The sites folder of `deploy-agents`.")
+    var sites: String = "sites"
     @Option(help: "The deployment file.")
     var deployment: String = "deployment.json"
-    @Option(help: "Wei sent to the agent's account for its transactions.")
+    @Option(help: "Wei sent to each agent's account for its transactions.")
     var funding: String = "10000000000000000000"
-    @Option(help: "Where to write the agent's provisioning bundle.")
-    var out: String
+    @Option(help: "Seconds to wait for the agents' requests.")
+    var wait: Double = 60
 
     func run() async throws {
         let actor = try common.actor()
         guard let wei = UInt256(decimalString: funding) else { throw ValidationError("--funding is wei in decimal") }
-        let bundle = try await MLFOActions.register(actor, request: try readJSONFile(RegistrationRequest.self, from: request),
-                                                    pipeline: pipeline, deployment: try readJSONFile(DeploymentFile.self, from: deployment),
-                                                    funding: wei)
-        try writeJSONFile(bundle, to: out)
+        let file = try readJSONFile(DeploymentFile.self, from: deployment)
+        var work: [(request: String, out: String, pipeline: String)] = []
+        switch (request, out, descriptor) {
+        case (let request?, let out?, nil):
+            work = [(request, out, pipeline)]
+        case (nil, nil, let descriptor?):
+            let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
+            work = pipeline.agents.map { agent in
+                let folder = "\(sites)/\(agent.site)/\(agent.agentId)"
+                return (folder + "/request.json", folder + "/bundle.json", pipeline.pipeline)
+            }
+        default:
+            throw ValidationError("give --request and --out, or --descriptor")
+        }
+        for item in work {
+            let deadline = Date().addingTimeInterval(wait)
+            while !FileManager.default.fileExists(atPath: item.request) {
+                guard Date() < deadline else { throw ActorError("no request at \(item.request) after \(wait) s: is the agent running?") }
+                try await Task.sleep(nanoseconds: 200_000_000)
+            }
+            let bundle = try await MLFOActions.register(actor, request: try readJSONFile(RegistrationRequest.self, from: item.request),
+                                                        pipeline: item.pipeline, deployment: file, funding: wei)
+            try writeJSONFile(bundle, to: item.out)
+        }
+    }
+}
+
+struct Pipeline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Place a network service's functions on sites: a service description in, a MAS pipeline descriptor out.")
+    @Option(help: "The network-service description (JSON: name, sites with capacity, functions with image and replicas, basePort).")
+    var service: String
+    @Option(help: "Where to write the pipeline descriptor.")
+    var out: String = "pipeline.json"
+
+    func run() throws {
+        let descriptor = try Placement.place(try readJSONFile(ServiceDescription.self, from: service))
+        try writeJSONFile(descriptor, to: out)
+        say("pipeline \(descriptor.pipeline): \(descriptor.agents.count) agents, \(descriptor.links.count) links, written to \(out)")
+        for agent in descriptor.agents {
+            say("  \(agent.agentId.padding(toLength: 14, withPad: " ", startingAt: 0)) \(agent.site.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                + "udp \(agent.port)  peers \(descriptor.peers(of: agent.agentId).map(\.agentId).joined(separator: ", "))")
+        }
+    }
+}
+
+struct DeployAgents: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy-agents",
+        abstract: "Place each agent's wrapped image in its site folder and start its process (the local stand-in for the infrastructure).",
+        discussion: """
+            Each agent runs `d6g-agent run` in SITES/<site>/<agent>/ (its log in agent.log, its events in events.jsonl), \
+            makes its keys there and waits for its bundle (`d6g-mlfo register --descriptor`). The agents' store key \
+            comes from this command's environment ($D6G_AGENT_STORE_KEY). Process ids go to SITES/agents.pids.
+            """)
+    @Option(help: "The pipeline descriptor.")
+    var descriptor: String = "pipeline.json"
+    @Option(help: "The folder of wrapped images, one <agent>.wrapped each (`d6g-secaas wrap --out`).")
+    var images: String = "wrapped"
+    @Option(help: "The sites folder.")
+    var sites: String = "sites"
+    @Option(help: "The deployment file.")
+    var deployment: String = "deployment.json"
+    @Option(help: "A node's JSON-RPC URL for the agents; repeat to give them several.")
+    var rpc: [String] = ["http://127.0.0.1:8545"]
+
+    func run() throws {
+        let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let agentProgram = here.appendingPathComponent("d6g-agent").path
+        guard FileManager.default.isExecutableFile(atPath: agentProgram) else { throw ActorError("no d6g-agent beside d6g-mlfo (\(agentProgram))") }
+        let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        var pids: [String] = []
+        for agent in pipeline.agents {
+            let folder = absolute("\(sites)/\(agent.site)/\(agent.agentId)")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let image = folder + "/image.wrapped"
+            guard let wrapped = FileManager.default.contents(atPath: "\(images)/\(agent.agentId).wrapped") else {
+                throw ActorError("no wrapped image \(images)/\(agent.agentId).wrapped: run `d6g-secaas wrap` for it first")
+            }
+            try writeAtomically([UInt8](wrapped), to: image)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: agentProgram)
+            process.arguments = ["run", "--dir", folder, "--agent-id", agent.agentId, "--deployment", absolute(deployment),
+                                 "--image", image, "--descriptor", absolute(descriptor), "--events", folder + "/events.jsonl"]
+                + rpc.flatMap { ["--rpc", $0] }
+            FileManager.default.createFile(atPath: folder + "/agent.log", contents: nil)
+            let log = FileHandle(forWritingAtPath: folder + "/agent.log")
+            process.standardOutput = log
+            process.standardError = log
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            pids.append("\(process.processIdentifier) \(agent.agentId)")
+            say(logLine("mlfo", "\(agent.agentId) started at \(agent.site) (pid \(process.processIdentifier)), image in \(image)"))
+        }
+        try writeAtomically(Array((pids.joined(separator: "\n") + "\n").utf8), to: "\(sites)/agents.pids")
+    }
+}
+
+struct Configured: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell the SECaaS that a pipeline's agents are deployed and registered: it starts their initial attestation.")
+    @Option(help: "The pipeline descriptor.")
+    var descriptor: String = "pipeline.json"
+    @Option(help: "The SECaaS's inbox folder (`d6g-secaas serve --inbox`).")
+    var secaasInbox: String = "secaas/inbox"
+
+    func run() throws {
+        let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
+        try FileManager.default.createDirectory(atPath: secaasInbox, withIntermediateDirectories: true)
+        try writeJSONFile(ConfiguredNotice(pipeline: pipeline.pipeline, agents: pipeline.agents.map(\.agentId)),
+                          to: "\(secaasInbox)/\(pipeline.pipeline).json")
+        say(logLine("mlfo", "SECaaS told: \(pipeline.agents.count) agents of \(pipeline.pipeline) are configured"))
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a pipeline's key epochs: at once when a member is revoked, misses or loses eligibility, on joins, and periodically.")
+    @OptionGroup var common: Common
+    @Option(help: "The deployment file.")
+    var deployment: String = "deployment.json"
+    @Option(help: "The pipeline whose group keys to publish.")
+    var pipeline: String = "pipeline-1"
+    @Option(help: "Seconds at most between two epochs.")
+    var epochMaxAge: Double = 60
+    @Option(help: "Seconds between looks at the chain.")
+    var interval: Double = 0.3
+    @Option(help: "Append the program's events to this file as JSON lines.")
+    var events: String?
+
+    func run() async throws {
+        let actor = try common.actor()
+        let file = try readJSONFile(DeploymentFile.self, from: deployment)
+        let service = MLFOService(actor: actor, deployment: try file.deployment(), deployedAtBlock: file.deployedAtBlock,
+                                  pipeline: pipeline, epochMaxAge: epochMaxAge)
+        service.events = try EventLog(path: events, role: "mlfo")
+        actor.log("serving the keys of \(pipeline) (group \(UInt256(identifier(pipeline)))) as \(actor.address)")
+        await keepLooking(every: interval, log: actor.log) { try await service.tick() }
     }
 }
 

@@ -73,6 +73,10 @@ struct Serve: AsyncParsableCommand {
     var roundInterval: Double = 5
     @Option(help: "Seconds between looks at the chain.")
     var interval: Double = 0.3
+    @Option(help: "The inbox of the MLFO's `configured` notices (default: DIR/inbox); only agents named there are attested.")
+    var inbox: String?
+    @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
+    var events: String?
 
     func run() async throws {
         let file = try readJSONFile(DeploymentFile.self, from: deployment)
@@ -83,9 +87,11 @@ struct Serve: AsyncParsableCommand {
         settings.deadlineBlocks = deadlineBlocks
         settings.roundsAhead = roundsAhead
         settings.roundInterval = roundInterval
+        settings.inbox = inbox ?? common.dir + "/inbox"
         let service = try SecaasService(actor: actor, deployment: try file.deployment(), deployedAtBlock: file.deployedAtBlock,
                                         repository: try common.repository(), statePath: common.dir + "/state.sealed", storeKey: key,
                                         settings: settings)
+        service.events = try EventLog(path: events, role: "secaas")
         log("serving registry \(file.registry) as \(actor.address)")
         await keepLooking(every: interval, log: log) { try await service.reconcileOnce() }
     }
