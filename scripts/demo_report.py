@@ -15,7 +15,8 @@ The figures:
   out) and tamper → rekey (the same epoch, from the compromise);
 - silence → unreachable: the demo stopping an agent to its revocation as "unreachable".
 A window that never closed is "not reached"; a percentile or median of nothing is "n/a". Each
-`traffic` event is taken to count the frames since its receiver's previous one: totals are sums.
+`traffic` event counts the frames since its receiver's previous one (AgentTraffic.takeCounts
+resets them), so the totals are sums.
 """
 from __future__ import annotations
 
@@ -342,9 +343,9 @@ def phases(events, start: float) -> list[dict]:
             for event in of_kind(events, "phase")]
 
 
-def whole(milliseconds):
+def whole(value):
     """Whole milliseconds: the clocks behind these figures are no finer."""
-    return round(milliseconds) if is_number(milliseconds) else milliseconds
+    return round(value) if is_number(value) else value
 
 
 # Words
@@ -407,6 +408,11 @@ def agent_revoked_sentence(event, names):
     return f"{names.of(event, 'agent')} REVOKED ({shown(event.get('reason', '?'))}){block}"
 
 
+def agent_missed_sentence(event, names):
+    block = f" at block {shown(event['block'])}" if "block" in event else ""
+    return f"{names.of(event, 'agent')} missed a step{block}"
+
+
 def epoch_published_sentence(event, names):
     members = event.get("members")
     count = len(members) if isinstance(members, list) else "?"
@@ -416,7 +422,7 @@ def epoch_published_sentence(event, names):
     latency = event.get("latency_ms")
     latency_text = f", {milliseconds(latency)} after the trigger" if is_number(latency) else ""
     return (f"epoch {shown(event.get('epoch', '?'))} of group {names.label(event.get('group'))} published: "
-            f"{count} members{skipped_text}{reason}{latency_text}")
+            f"{count} member{'' if count == 1 else 's'}{skipped_text}{reason}{latency_text}")
 
 
 def group_key_opened_sentence(event, names):
@@ -455,6 +461,7 @@ SENTENCES = {
     "step_declined": step_declined_sentence,
     "step_missed": step_missed_sentence,
     "agent_revoked": agent_revoked_sentence,
+    "agent_missed": agent_missed_sentence,
     "epoch_published": epoch_published_sentence,
     "group_key_opened": group_key_opened_sentence,
     "key_rotated": key_rotated_sentence,
@@ -545,6 +552,7 @@ def summary(numbers: dict, skipped_lines: int) -> list[str]:
 WIDTH, HEIGHT = 900, 420
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 880, 84, 330
 PASSED, FAILED = "#2e7d32", "#c62828"
+LABEL_CHARACTER_WIDTH = 6  # pixels, roughly, at the labels' 10 px
 # The vertical markers: the event kind → (class, colour, what the marker's label says).
 MARKERS = {
     "agent_revoked": ("revocation", "#c62828", lambda event, names: names.of(event, "agent")),
@@ -554,7 +562,7 @@ MARKERS = {
 }
 
 
-def node(name: str, text: str | None = None, inner: list[str] = (), **attributes) -> str:
+def node(name: str, text: str | None = None, inner: tuple[str, ...] | list[str] = (), **attributes) -> str:
     """One XML element, every attribute and text escaped. Python names stand for SVG ones:
     `class_` is class, `stroke_dasharray` is stroke-dasharray."""
     written = "".join(f' {key.rstrip("_").replace("_", "-")}="{escaped(value)}"' for key, value in attributes.items())
@@ -593,7 +601,9 @@ def svg(events) -> str:
     answered = [event for event in of_kind(events, "step_answered") if is_latency(event.get("latency_ms"))]
 
     x_ticks = nice_ticks(events[-1]["t"] - start if events else 0.0)
-    y_ticks = nice_ticks(max((event["latency_ms"] for event in answered), default=1000.0))
+    # A little headroom, so that the slowest step is not drawn on the frame.
+    slowest = max((event["latency_ms"] for event in answered), default=None)
+    y_ticks = nice_ticks(1.05 * slowest if slowest is not None else 1000.0)
 
     def x(seconds: float) -> float:
         return PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * seconds / x_ticks[-1]
@@ -607,9 +617,13 @@ def svg(events) -> str:
              node("text", title, x=PLOT_LEFT, y=24, font_size=15, font_weight="bold", class_="title")]
     parts += figure_lines(numbers)
     parts += axes(x_ticks, y_ticks, x, y)
+    labelled = []  # (x, where the label ends) of the markers so far
     for event in events:
         if event["event"] in MARKERS:
-            parts.append(marker(event, names, x(event["t"] - start)))
+            at = x(event["t"] - start)
+            top = label_top(at, labelled)
+            parts.append(marker(event, names, at, top))
+            labelled.append((at, top + LABEL_CHARACTER_WIDTH * len(marker_label(event, names))))
     for event in answered:
         passed = event.get("passed") is True
         parts.append(node("circle", inner=[node("title", sentence(event, names))],
@@ -651,16 +665,30 @@ def axes(x_ticks, y_ticks, x, y) -> list[str]:
     return parts
 
 
-def marker(event: dict, names: Names, at: float) -> str:
-    kind, colour, label_of = MARKERS[event["event"]]
-    label = label_of(event, names)
-    # The label runs down beside its line, so that markers close in time do not overwrite each other.
+def marker_label(event: dict, names: Names) -> str:
+    _, _, label_of = MARKERS[event["event"]]
+    return label_of(event, names)
+
+
+def label_top(at: float, labelled: list[tuple[float, float]]) -> float:
+    """Where a marker's label starts: at the top, or below the labels of the markers just before
+    it when they stand too close to read apart; back at the top when the plot has no room left."""
+    top = PLOT_TOP + 2
+    for other, bottom in labelled:
+        if abs(at - other) < 12:
+            top = max(top, bottom + 8)
+    return top if top < PLOT_BOTTOM - 40 else PLOT_TOP + 2
+
+
+def marker(event: dict, names: Names, at: float, top: float) -> str:
+    kind, colour, _ = MARKERS[event["event"]]
+    # The label runs down beside its line: markers close in time would overwrite level labels.
     return node("g", inner=[
         node("title", sentence(event, names)),
         node("line", x1=at, x2=at, y1=PLOT_TOP, y2=PLOT_BOTTOM, stroke=colour, stroke_dasharray="5 4",
              class_=f"marker {kind}"),
-        node("text", label, x=at + 3, y=PLOT_TOP + 2, fill=colour, font_size=10,
-             transform=f"rotate(90 {at + 3:.1f} {PLOT_TOP + 2})", class_=f"marker-label {kind}"),
+        node("text", marker_label(event, names), x=at + 3, y=top, fill=colour, font_size=10,
+             transform=f"rotate(90 {at + 3:.1f} {top:.1f})", class_=f"marker-label {kind}"),
     ])
 
 

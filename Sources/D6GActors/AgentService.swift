@@ -9,18 +9,22 @@ import LedgerClient
 import LedgerCrypto
 import LedgerPrimitives
 
-/// An agent's secret keys, sealed at rest: its account and its encryption keys, newest last
-/// (older ones are kept while rounds posted ahead may still be sealed to them).
+/// An agent's secret keys, sealed at rest: its account and its encryption keys, newest last.
+/// A replaced encryption key is kept while a round begun before its replacement (or the one
+/// after, which the SECaaS may have planned at that moment) can still be due: that round's
+/// challenges may be sealed to it. Then it is deleted, so a key leaked later opens nothing older.
 public struct AgentKeys: Codable, Sendable {
     public var agentId: String
     public var account: String
     public var encryptionKeys: [String]
+    /// Per encryption key: nil for the current one, else the last round that may be sealed to it.
+    public var neededUntilRound: [UInt64?] = []
 
     static let purpose = "d6g-agent-keys"
 
     public static func generate(agentId: String) -> AgentKeys {
         AgentKeys(agentId: agentId, account: Hex.encode(PrivateKey.generate().bytes),
-                  encryptionKeys: [Hex.encode(PrivateKey.generate().bytes)])
+                  encryptionKeys: [Hex.encode(PrivateKey.generate().bytes)], neededUntilRound: [nil])
     }
 
     public var accountKey: PrivateKey { get throws(ActorError) { try key(account) } }
@@ -82,8 +86,6 @@ public final class AgentService: @unchecked Sendable {
     /// The sealed key file, rewritten at each rotation of the encryption key.
     var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
     var installedEpoch: UInt64 = 0
-    /// Encryption keys kept: the newest and the ones rounds posted ahead may still be sealed to.
-    static let keptEncryptionKeys = 3
 
     public init(actor: ChainActor, deployment: Deployment, deployedAtBlock: UInt64, encryptionKeys: [PrivateKey], imagePath: String) {
         self.actor = actor
@@ -116,7 +118,9 @@ public final class AgentService: @unchecked Sendable {
     }
 
     public func tick() async throws {
-        guard let due = try await registry.dueStep(on: client) else { return }
+        let due = try await registry.dueStep(on: client)
+        try forgetOldKeys(activeRound: due?.round)
+        guard let due else { return }
         let (round, step) = due
         let name = "\(round)/\(step)"
         guard !done.contains(name) else { return }
@@ -152,6 +156,22 @@ public final class AgentService: @unchecked Sendable {
         try await rotateEncryptionKey(after: latest.epoch)
     }
 
+    /// Deletes the replaced encryption keys that no round still to come can be sealed to.
+    func forgetOldKeys(activeRound: UInt64?) throws {
+        guard var file = keyFile else { return }
+        let keep = file.keys.encryptionKeys.indices.filter { index in
+            guard index < file.keys.neededUntilRound.count, let until = file.keys.neededUntilRound[index] else { return true }
+            // With no round running a round may be being begun right now: keep it until one runs.
+            return activeRound.map { $0 <= until } ?? true
+        }
+        guard keep.count < file.keys.encryptionKeys.count else { return }
+        file.keys.encryptionKeys = keep.map { file.keys.encryptionKeys[$0] }
+        file.keys.neededUntilRound = keep.map { index in index < file.keys.neededUntilRound.count ? file.keys.neededUntilRound[index] : nil }
+        try file.keys.write(to: file.path, key: file.storeKey)
+        keyFile = file
+        keys = try file.keys.allEncryptionKeys
+    }
+
     func keyedMembers(group: UInt256, epoch: UInt64) async throws -> Set<Address> {
         let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.keyExchange,
                                                    topics: [KeyExchangeEvent.memberKeyed, Hash32(group)]))
@@ -165,8 +185,16 @@ public final class AgentService: @unchecked Sendable {
         let signature = try deployment.encryptionKeySignature(agentKey: file.account, encryptionKey: fresh.publicKey)
         let request = registry.rotateEncryptionKey(fresh.publicKey, signature: signature)
         guard try await actor.wouldSucceed(request) else { return }
+        // The replaced key may be sealed to by every round begun so far and the next one.
+        let lastBegun = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.registry,
+                                                        topics: [RegistryEvent.roundBegun]))
+            .compactMap { $0.topics.count > 1 ? UInt256($0.topics[1]).exactUInt64 : nil }.max()
+        file.keys.neededUntilRound = file.keys.encryptionKeys.indices.map { index in
+            index < file.keys.neededUntilRound.count ? file.keys.neededUntilRound[index] ?? (lastBegun ?? 0) &+ 1 : (lastBegun ?? 0) &+ 1
+        }
         // Kept before it is announced: a crash after the announcement must not lose the key.
-        file.keys.encryptionKeys = Array((file.keys.encryptionKeys + [Hex.encode(fresh.bytes)]).suffix(Self.keptEncryptionKeys))
+        file.keys.encryptionKeys.append(Hex.encode(fresh.bytes))
+        file.keys.neededUntilRound.append(nil)
         try file.keys.write(to: file.path, key: file.storeKey)
         keyFile = file
         keys = try file.keys.allEncryptionKeys

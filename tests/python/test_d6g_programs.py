@@ -66,8 +66,8 @@ def wait_for(what, predicate, timeout, programs):
         if predicate():
             return
         time.sleep(0.5)
-    logs = "\n".join(f"--- {name}\n{programs.log(name)[-3000:]}" for name in ["secaas"] + [f"agent-{i}" for i in range(AGENTS)]
-                     if (programs.root / f"{name}.log").exists())
+    paths = [programs.root / "secaas.log", programs.root / "mlfo.log"] + sorted(programs.root.glob("sites/*/*/agent.log"))
+    logs = "\n".join(f"--- {path}\n{path.read_text()[-3000:]}" for path in paths if path.exists())
     pytest.fail(f"timed out waiting for {what}\n{logs}")
 
 
@@ -78,12 +78,23 @@ def own_node(tmp_path):
     node.stop()
 
 
-def test_the_programs_attest_chain_revoke_a_tampered_agent_and_mark_a_silent_one(own_node, tmp_path):
+def events(root):
+    """Every program's JSON-lines events, in time order."""
+    found = []
+    for path in list(root.glob("*.jsonl")) + list(root.glob("sites/*/*/events.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                found.append(json.loads(line))
+    return sorted(found, key=lambda event: event["t"])
+
+
+def test_the_programs_attest_chain_rekey_revoke_a_tampered_agent_and_mark_a_silent_one(own_node, tmp_path):
     w3 = own_node.web3()
     root = tmp_path / "work"
     root.mkdir()
     programs = Programs(root, own_node.url)
     rpc = ["--rpc", own_node.url]
+    pids = {}
     try:
         (root / "dev.key").write_text(DEV_KEYS[4] + "\n")
         programs.run("d6g-mlfo", "init", "--dir", "mlfo", "--import-key", "dev.key")
@@ -96,17 +107,37 @@ def test_the_programs_attest_chain_revoke_a_tampered_agent_and_mark_a_silent_one
             assert sealed.read_bytes().startswith(b"D6GSEAL1")
         assert DEV_KEYS[4][2:].encode() not in (root / "mlfo" / "account.sealed").read_bytes()
 
-        accounts = []
-        (root / "sites").mkdir()
-        for index in range(AGENTS):
-            name = f"agent-{index}"
-            programs.run("d6g-agent", "init", "--dir", name, "--agent-id", name)
-            (root / f"{name}.image").write_bytes(f"agent software {index % 2}\n".encode() * 100)
-            programs.run("d6g-secaas", "wrap", "--dir", "secaas", "--agent-id", name, "--image", f"{name}.image",
-                         "--out", f"sites/{name}.wrapped")
-            programs.run("d6g-mlfo", "register", "--dir", "mlfo", "--request", f"{name}/request.json",
-                         "--out", f"{name}/bundle.json", *rpc)
-            accounts.append(json.loads((root / name / "bundle.json").read_text())["account"])
+        # The service: two functions of two replicas each over two sites; the MLFO places them.
+        (root / "images").mkdir()
+        for function in ("ingest", "detect"):
+            (root / "images" / f"{function}.img").write_bytes(f"{function} software\n".encode() * 200)
+        base_port = 20000 + secrets.randbelow(20000)
+        (root / "service.json").write_text(json.dumps({
+            "name": "video", "basePort": base_port,
+            "sites": [{"name": "edge-a", "capacity": 2}, {"name": "edge-b", "capacity": 3}],
+            "functions": [{"name": "ingest", "image": "images/ingest.img", "replicas": 2},
+                          {"name": "detect", "image": "images/detect.img", "replicas": 2}]}))
+        programs.run("d6g-mlfo", "pipeline", "--service", "service.json", "--out", "pipeline.json")
+        pipeline = json.loads((root / "pipeline.json").read_text())
+        names = [agent["agentId"] for agent in pipeline["agents"]]
+        assert len(names) == AGENTS
+        # Anti-affinity: the two replicas of a function run at different sites.
+        for function in ("ingest", "detect"):
+            assert len({a["site"] for a in pipeline["agents"] if a["function"] == function}) == 2
+        (root / "wrapped").mkdir()
+        for agent in pipeline["agents"]:
+            programs.run("d6g-secaas", "wrap", "--dir", "secaas", "--agent-id", agent["agentId"], "--image", agent["image"],
+                         "--out", f"wrapped/{agent['agentId']}.wrapped")
+        programs.run("d6g-mlfo", "deploy-agents", "--descriptor", "pipeline.json", *rpc)
+        for line in (root / "sites" / "agents.pids").read_text().split("\n"):
+            if line.strip():
+                pid, name = line.split()
+                pids[name] = int(pid)
+        programs.run("d6g-mlfo", "register", "--dir", "mlfo", "--descriptor", "pipeline.json", *rpc)
+        bundles = {a["agentId"]: json.loads((root / "sites" / a["site"] / a["agentId"] / "bundle.json").read_text())
+                   for a in pipeline["agents"]}
+        accounts = [bundles[name]["account"] for name in names]
+        site_of = {a["agentId"]: a["site"] for a in pipeline["agents"]}
         abi = json.loads(subprocess.run([str(BIN / "d6g-contract"), "abi", "AttestationRegistry"], capture_output=True,
                                         text=True, check=True).stdout)
         registry = w3.eth.contract(address=deployment["registry"], abi=abi)
@@ -115,38 +146,51 @@ def test_the_programs_attest_chain_revoke_a_tampered_agent_and_mark_a_silent_one
             return STATUS[registry.functions.statusOf(accounts[index]).call()]
 
         assert [status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
-
         programs.start("secaas", "d6g-secaas", "serve", "--dir", "secaas", "--deadline-blocks", "3", "--round-interval", "1",
-                       *rpc)
-        for index in range(AGENTS):
-            name = f"agent-{index}"
-            programs.start(name, "d6g-agent", "run", "--dir", name, "--bundle", f"{name}/bundle.json",
-                           "--image", f"sites/{name}.wrapped", *rpc)
+                       "--events", "secaas.jsonl", *rpc)
+        programs.start("mlfo", "d6g-mlfo", "serve", "--dir", "mlfo", "--pipeline", "video", "--events", "mlfo.jsonl", *rpc)
+        # Nothing is attested before the MLFO says the pipeline is configured.
+        time.sleep(2)
+        assert [status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
+        programs.run("d6g-mlfo", "configured", "--descriptor", "pipeline.json")
 
-        # The initial attestation by the SECaaS, then rounds chained through the RoT.
+        # The initial attestation by the SECaaS, the first key epoch, then rounds chained through the RoT.
         wait_for("every agent TRUSTED", lambda: all(status(i) == "TRUSTED" for i in range(AGENTS)), 90, programs)
 
-        def recorded():
-            return registry.events.AttestationRecorded.get_logs(from_block=deployment["deployedAtBlock"])
+        def of_kind(kind):
+            return [event for event in events(root) if event["event"] == kind]
 
         def chained():
-            return [log for log in recorded() if log["args"]["verifier"] != Web3.to_checksum_address(secaas)]
+            return [e for e in of_kind("step_answered") if e["passed"]
+                    and any(c["event"] == "step_challenged" and c["round"] == e["round"] and c["step"] == e["step"]
+                            and c["challenger"].lower() != secaas.lower() for c in of_kind("step_challenged"))]
 
         wait_for("steps challenged by agents as the RoT", lambda: len(chained()) >= AGENTS, 120, programs)
-        assert all(log["args"]["passed"] for log in recorded())
+        wait_for("every agent holding a group key", lambda: {e["agent"] for e in of_kind("group_key_opened")} >= set(accounts), 60,
+                 programs)
+        wait_for("traffic between peers", lambda: sum(e["accepted"] for e in of_kind("traffic")) >= 8, 60, programs)
         assert all(registry.functions.isEligible(account).call() for account in accounts)
+        assert of_kind("key_rotated"), "agents rotate their encryption key after each group key"
 
-        # Agent 1's image is altered where it runs: its next answer fails and it is revoked.
-        image = root / "sites" / "agent-1.wrapped"
+        # Agent 1's image is altered where it runs: its next answer fails, it is revoked, and the
+        # MLFO publishes an epoch without it; it cannot read the frames of that epoch.
+        tampered = names[1]
+        image = root / "sites" / site_of[tampered] / tampered / "image.wrapped"
         altered = bytearray(image.read_bytes())
         altered[0] ^= 0xFF
         image.write_bytes(bytes(altered))
         wait_for("the tampered agent revoked", lambda: status(1) == "REVOKED", 120, programs)
         revoked = registry.events.AgentRevoked.get_logs(from_block=deployment["deployedAtBlock"])
         assert [(log["args"]["agent"], log["args"]["reason"]) for log in revoked] == [(accounts[1], "evidence")]
+        wait_for("an epoch without the revoked agent",
+                 lambda: any(e["reason"] == "revocation" and accounts[1] not in e["members"] for e in of_kind("epoch_published")),
+                 30, programs)
+        wait_for("the revoked agent failing to read the next epoch's frames",
+                 lambda: any(e["agent"] == accounts[1] and e["dropped"].get("unknown-epoch", 0) > 0 for e in of_kind("traffic")),
+                 30, programs)
 
         # Agent 2 goes silent: misses, then UNREACHABLE; the others stay TRUSTED throughout.
-        programs.stop("agent-2")
+        os.kill(pids[names[2]], 9)
         wait_for("the silent agent UNREACHABLE", lambda: status(2) == "UNREACHABLE", 240, programs)
         missed = registry.events.AgentMissed.get_logs(from_block=deployment["deployedAtBlock"])
         assert {log["args"]["agent"] for log in missed} == {accounts[2]}
@@ -155,5 +199,15 @@ def test_the_programs_attest_chain_revoke_a_tampered_agent_and_mark_a_silent_one
         before = len(chained())
         wait_for("a step after the silent agent's exit", lambda: len(chained()) > before, 90, programs)
         assert [status(i) for i in (0, 3)] == ["TRUSTED", "TRUSTED"]
+        # No honest agent ever missed a step or was revoked.
+        missed = registry.events.AgentMissed.get_logs(from_block=deployment["deployedAtBlock"])
+        assert {log["args"]["agent"] for log in missed} == {accounts[2]}
+        revoked = registry.events.AgentRevoked.get_logs(from_block=deployment["deployedAtBlock"])
+        assert {log["args"]["agent"] for log in revoked} == {accounts[1], accounts[2]}
     finally:
         programs.stop_all()
+        for pid in pids.values():
+            try:
+                os.kill(pid, 15)
+            except ProcessLookupError:
+                pass
