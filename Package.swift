@@ -145,6 +145,7 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "ExecutionTestSupport", "LedgerTypes", "LedgerCrypto", "StateTrie", "TestSupport"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusSimulation", "LedgerPrimitives", "TestSupport"]),
         .testTarget(name: "StorageAPITests", dependencies: ["StorageAPI", "LedgerPrimitives"]),
+        .testTarget(name: "D6GActorsTests", dependencies: ["D6GActors", "D6GProtocol", "LedgerCrypto", "LedgerPrimitives"]),
         .testTarget(name: "LedgerClientTests", dependencies: ["LedgerClient", "LedgerJSON", "LedgerTypes", "LedgerCrypto", "LedgerPrimitives", "Contracts", "ContractCompiler", "ContractDSL", "ContractTesting", "D6GProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "StorageRocksDBTests", dependencies: ["StorageRocksDB", "StorageAPI", "LedgerPrimitives"]),
         .testTarget(name: "MempoolTests", dependencies: ["Mempool", "LedgerCrypto", "TestSupport"]),

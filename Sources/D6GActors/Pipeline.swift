@@ -11,6 +11,11 @@ public struct ServiceDescription: Codable, Equatable, Sendable {
         public var name: String
         /// Agents the site can run.
         public var capacity: Int
+
+        public init(name: String, capacity: Int) {
+            self.name = name
+            self.capacity = capacity
+        }
     }
 
     public struct Function: Codable, Equatable, Sendable {
@@ -18,6 +23,12 @@ public struct ServiceDescription: Codable, Equatable, Sendable {
         /// The image file its agents run (wrapped per agent by the SECaaS).
         public var image: String
         public var replicas: Int
+
+        public init(name: String, image: String, replicas: Int) {
+            self.name = name
+            self.image = image
+            self.replicas = replicas
+        }
     }
 
     public var name: String
@@ -26,6 +37,13 @@ public struct ServiceDescription: Codable, Equatable, Sendable {
     public var functions: [Function]
     /// The first local UDP port; agents get consecutive ones.
     public var basePort: Int
+
+    public init(name: String, sites: [Site], functions: [Function], basePort: Int) {
+        self.name = name
+        self.sites = sites
+        self.functions = functions
+        self.basePort = basePort
+    }
 }
 
 /// What the MLFO makes of it, and what every other step reads.
