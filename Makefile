@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run testnet test test-swift test-python crash-test e2e deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-contracts bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test e2e demo deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-contracts bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,15 @@ crash-test: build $(PYTHON_STAMP)
 # it the 300 s ban the frame faults earn, so it is not part of `make test`. D6G_E2E_SEED=N repeats a run.
 e2e: build $(PYTHON_STAMP)
 	D6G_NODE_BIN=$(BIN)/d6g-node .venv/bin/python -m pytest -q tests/e2e
+
+# The D6G story on four local validators (scripts/demo.py): the MLFO, the SECaaS and 8 agents as real
+# processes, initial attestation, rounds chained through the RoT, traffic, a tampered agent revoked
+# and rekeyed out, a silent one made UNREACHABLE, then a scan for secrets in plaintext. About 5
+# minutes; a live timeline in the terminal, the figures, timeline.json and chart.svg in demo-output/.
+# DEMO_FLAGS passes options through, e.g. make demo DEMO_FLAGS="--deadline-blocks 4".
+DEMO_FLAGS ?=
+demo: build $(PYTHON_STAMP)
+	.venv/bin/python scripts/demo.py --bin $(BIN) $(DEMO_FLAGS)
 
 # Component benchmarks (release). One at a time: make bench BENCHES=keccak
 BENCHES ?= keccak uint256 crypto transactions trie storage mempool execution consensus rpc

@@ -39,11 +39,14 @@ public enum AccountFile {
     }
 }
 
-/// Calls `tick` every `interval` seconds until the task is cancelled. A failed look (a node
-/// down, a reverted transaction) is logged and the loop goes on; the next look starts afresh.
-public func keepLooking(every interval: Double, log: @Sendable (String) -> Void, _ tick: () async throws -> Void) async {
+/// Calls `tick` as soon as `heads` announces a block, and at least every `interval` seconds,
+/// until the task is cancelled. A failed look (a node down, a reverted transaction) is logged
+/// and the loop goes on; the next look starts afresh.
+public func keepLooking(every interval: Double, heads: HeadWatcher? = nil, log: @Sendable (String) -> Void,
+                        _ tick: () async throws -> Void) async {
     var lastFailure = ""
     while !Task.isCancelled {
+        let seen = heads?.announced ?? 0
         do {
             try await tick()
             lastFailure = ""
@@ -53,7 +56,49 @@ public func keepLooking(every interval: Double, log: @Sendable (String) -> Void,
             if text != lastFailure { log("warning: \(text)") }
             lastFailure = text
         }
-        try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+        // Wait for the next block's announcement (a local read every 10 ms) or the interval.
+        let deadline = Date().addingTimeInterval(interval)
+        while Date() < deadline, !Task.isCancelled, (heads?.announced ?? 0) == seen {
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+}
+
+/// Follows the nodes' `newHeads` over WebSocket on a thread of its own, trying each endpoint in
+/// turn and reconnecting after a failure; `announced` counts the blocks announced so far.
+public final class HeadWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: UInt64 = 0
+    private var head: UInt64 = 0
+
+    public var announced: UInt64 { lock.withLock { count } }
+    public var latestHead: UInt64 { lock.withLock { head } }
+
+    public init(endpoints: [String], log: @escaping @Sendable (String) -> Void) {
+        Thread.detachNewThread { [self] in
+            var index = 0
+            var failures = 0
+            while true {
+                let url = endpoints[index % max(endpoints.count, 1)]
+                do {
+                    let subscription = try HeadSubscription(url: url)
+                    if failures > 0 { log("following new blocks at \(url) again") }
+                    failures = 0
+                    while true {
+                        let number = try subscription.nextHead()
+                        lock.withLock {
+                            count &+= 1
+                            head = number
+                        }
+                    }
+                } catch {
+                    if failures == 0 { log("warning: no block announcements from \(url) (\(error)); polling until they come back") }
+                    failures += 1
+                    index += 1
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
     }
 }
 

@@ -76,8 +76,8 @@ struct Run: AsyncParsableCommand {
     var descriptor: String?
     @Option(help: "A node's JSON-RPC URL; repeat to ask several nodes.")
     var rpc: [String] = ["http://127.0.0.1:8545"]
-    @Option(help: "Seconds between looks at the chain.")
-    var interval: Double = 0.3
+    @Option(help: "Seconds at most between looks at the chain (each block the node announces over WebSocket prompts one).")
+    var interval: Double = 1
     @Option(help: "Seconds between frames to each peer.")
     var trafficInterval: Double = 0.5
     @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
@@ -132,7 +132,7 @@ struct Run: AsyncParsableCommand {
                 }
             }
         }
-        await keepLooking(every: interval, log: log) {
+        await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) {
             try await service.tick()
             try await service.keyTick()
         }

@@ -228,8 +228,8 @@ struct Serve: AsyncParsableCommand {
     var pipeline: String = "pipeline-1"
     @Option(help: "Seconds at most between two epochs.")
     var epochMaxAge: Double = 60
-    @Option(help: "Seconds between looks at the chain.")
-    var interval: Double = 0.3
+    @Option(help: "Seconds at most between looks at the chain (each block the node announces over WebSocket prompts one).")
+    var interval: Double = 1
     @Option(help: "Append the program's events to this file as JSON lines.")
     var events: String?
 
@@ -240,7 +240,7 @@ struct Serve: AsyncParsableCommand {
                                   pipeline: pipeline, epochMaxAge: epochMaxAge)
         service.events = try EventLog(path: events, role: "mlfo")
         actor.log("serving the keys of \(pipeline) (group \(UInt256(identifier(pipeline)))) as \(actor.address)")
-        await keepLooking(every: interval, log: actor.log) { try await service.tick() }
+        await keepLooking(every: interval, heads: HeadWatcher(endpoints: common.rpc, log: actor.log), log: actor.log) { try await service.tick() }
     }
 }
 

@@ -71,8 +71,8 @@ struct Serve: AsyncParsableCommand {
     var roundsAhead: Int = 2
     @Option(help: "Seconds at least between two rounds begun.")
     var roundInterval: Double = 5
-    @Option(help: "Seconds between looks at the chain.")
-    var interval: Double = 0.3
+    @Option(help: "Seconds at most between looks at the chain (each block the node announces over WebSocket prompts one).")
+    var interval: Double = 1
     @Option(help: "The inbox of the MLFO's `configured` notices (default: DIR/inbox); only agents named there are attested.")
     var inbox: String?
     @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
@@ -93,6 +93,6 @@ struct Serve: AsyncParsableCommand {
                                         settings: settings)
         service.events = try EventLog(path: events, role: "secaas")
         log("serving registry \(file.registry) as \(actor.address)")
-        await keepLooking(every: interval, log: log) { try await service.reconcileOnce() }
+        await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) { try await service.reconcileOnce() }
     }
 }

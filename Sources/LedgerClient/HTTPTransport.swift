@@ -242,7 +242,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     struct ConnectFailure: Error { let reason: String }
 
-    private static func connect(to endpoint: HTTPEndpoint, timeout: Double) throws(ConnectFailure) -> Int32 {
+    static func connect(to endpoint: HTTPEndpoint, timeout: Double) throws(ConnectFailure) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
