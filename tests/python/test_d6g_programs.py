@@ -66,7 +66,8 @@ def wait_for(what, predicate, timeout, programs):
         if predicate():
             return
         time.sleep(0.5)
-    paths = [programs.root / "secaas.log", programs.root / "mlfo.log"] + sorted(programs.root.glob("sites/*/*/agent.log"))
+    paths = ([programs.root / "secaas.log", programs.root / "mlfo.log"] + sorted(programs.root.glob("sites/*/*/agent.log"))
+             + sorted(programs.root.glob("*-*.log")))
     logs = "\n".join(f"--- {path}\n{path.read_text()[-3000:]}" for path in paths if path.exists())
     pytest.fail(f"timed out waiting for {what}\n{logs}")
 
@@ -88,126 +89,201 @@ def events(root):
     return sorted(found, key=lambda event: event["t"])
 
 
-def test_the_programs_attest_chain_rekey_revoke_a_tampered_agent_and_mark_a_silent_one(own_node, tmp_path):
-    w3 = own_node.web3()
-    root = tmp_path / "work"
-    root.mkdir()
-    programs = Programs(root, own_node.url)
-    rpc = ["--rpc", own_node.url]
-    pids = {}
-    try:
+class Deployed:
+    """A pipeline of four agents over two sites, deployed, registered and configured, with the
+    SECaaS and the MLFO serving: the state every scenario starts from."""
+
+    def __init__(self, node, root, max_misses=2):
+        self.w3 = node.web3()
+        self.programs = Programs(root, node.url)
+        self.root = root
+        self.rpc = ["--rpc", node.url]
+        self.pids = {}
+        programs, rpc = self.programs, self.rpc
         (root / "dev.key").write_text(DEV_KEYS[4] + "\n")
         programs.run("d6g-mlfo", "init", "--dir", "mlfo", "--import-key", "dev.key")
-        secaas = programs.run("d6g-secaas", "init", "--dir", "secaas").strip()
-        assert Web3.is_address(secaas)
-        programs.run("d6g-mlfo", "deploy-contracts", "--dir", "mlfo", "--secaas", secaas, "--max-misses", "2", *rpc)
-        deployment = json.loads((root / "deployment.json").read_text())
-        # The store keys are the only way into the sealed files: no secret is written in the clear.
-        for sealed in [root / "mlfo" / "account.sealed", root / "secaas" / "account.sealed"]:
-            assert sealed.read_bytes().startswith(b"D6GSEAL1")
-        assert DEV_KEYS[4][2:].encode() not in (root / "mlfo" / "account.sealed").read_bytes()
-
+        self.secaas = programs.run("d6g-secaas", "init", "--dir", "secaas").strip()
+        assert Web3.is_address(self.secaas)
+        programs.run("d6g-mlfo", "deploy-contracts", "--dir", "mlfo", "--secaas", self.secaas, "--max-misses", str(max_misses), *rpc)
+        self.deployment = json.loads((root / "deployment.json").read_text())
         # The service: two functions of two replicas each over two sites; the MLFO places them.
         (root / "images").mkdir()
         for function in ("ingest", "detect"):
             (root / "images" / f"{function}.img").write_bytes(f"{function} software\n".encode() * 200)
-        base_port = 20000 + secrets.randbelow(20000)
         (root / "service.json").write_text(json.dumps({
-            "name": "video", "basePort": base_port,
+            "name": "video", "basePort": 20000 + secrets.randbelow(20000),
             "sites": [{"name": "edge-a", "capacity": 2}, {"name": "edge-b", "capacity": 3}],
             "functions": [{"name": "ingest", "image": "images/ingest.img", "replicas": 2},
                           {"name": "detect", "image": "images/detect.img", "replicas": 2}]}))
         programs.run("d6g-mlfo", "pipeline", "--service", "service.json", "--out", "pipeline.json")
-        pipeline = json.loads((root / "pipeline.json").read_text())
-        names = [agent["agentId"] for agent in pipeline["agents"]]
-        assert len(names) == AGENTS
-        # Anti-affinity: the two replicas of a function run at different sites.
-        for function in ("ingest", "detect"):
-            assert len({a["site"] for a in pipeline["agents"] if a["function"] == function}) == 2
+        self.pipeline = json.loads((root / "pipeline.json").read_text())
+        self.names = [agent["agentId"] for agent in self.pipeline["agents"]]
+        assert len(self.names) == AGENTS
         (root / "wrapped").mkdir()
-        for agent in pipeline["agents"]:
+        for agent in self.pipeline["agents"]:
             programs.run("d6g-secaas", "wrap", "--dir", "secaas", "--agent-id", agent["agentId"], "--image", agent["image"],
                          "--out", f"wrapped/{agent['agentId']}.wrapped")
         programs.run("d6g-mlfo", "deploy-agents", "--descriptor", "pipeline.json", *rpc)
         for line in (root / "sites" / "agents.pids").read_text().split("\n"):
             if line.strip():
                 pid, name = line.split()
-                pids[name] = int(pid)
+                self.pids[name] = int(pid)
         programs.run("d6g-mlfo", "register", "--dir", "mlfo", "--descriptor", "pipeline.json", *rpc)
-        bundles = {a["agentId"]: json.loads((root / "sites" / a["site"] / a["agentId"] / "bundle.json").read_text())
-                   for a in pipeline["agents"]}
-        accounts = [bundles[name]["account"] for name in names]
-        site_of = {a["agentId"]: a["site"] for a in pipeline["agents"]}
+        self.site_of = {a["agentId"]: a["site"] for a in self.pipeline["agents"]}
+        self.accounts = [json.loads((self.folder(name) / "bundle.json").read_text())["account"] for name in self.names]
         abi = json.loads(subprocess.run([str(BIN / "d6g-contract"), "abi", "AttestationRegistry"], capture_output=True,
                                         text=True, check=True).stdout)
-        registry = w3.eth.contract(address=deployment["registry"], abi=abi)
+        self.registry = self.w3.eth.contract(address=self.deployment["registry"], abi=abi)
+        assert [self.status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
+        self.start_secaas()
+        self.start_mlfo()
 
-        def status(index):
-            return STATUS[registry.functions.statusOf(accounts[index]).call()]
+    def folder(self, name):
+        return self.root / "sites" / self.site_of[name] / name
 
-        assert [status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
-        programs.start("secaas", "d6g-secaas", "serve", "--dir", "secaas", "--deadline-blocks", "3", "--round-interval", "1",
-                       "--events", "secaas.jsonl", *rpc)
-        programs.start("mlfo", "d6g-mlfo", "serve", "--dir", "mlfo", "--pipeline", "video", "--events", "mlfo.jsonl", *rpc)
+    def start_secaas(self):
+        self.programs.start("secaas", "d6g-secaas", "serve", "--dir", "secaas", "--deadline-blocks", "3", "--round-interval", "1",
+                            "--events", "secaas.jsonl", *self.rpc)
+
+    def start_mlfo(self):
+        self.programs.start("mlfo", "d6g-mlfo", "serve", "--dir", "mlfo", "--pipeline", "video", "--events", "mlfo.jsonl", *self.rpc)
+
+    def restart_agent(self, index):
+        """kill -9, then the same command deploy-agents ran (same keys, a new traffic session)."""
+        name = self.names[index]
+        os.kill(self.pids.pop(name), 9)
+        folder = self.folder(name)
+        self.programs.start(name, "d6g-agent", "run", "--dir", str(folder), "--agent-id", name, "--deployment",
+                            str(self.root / "deployment.json"), "--image", str(folder / "image.wrapped"), "--descriptor",
+                            str(self.root / "pipeline.json"), "--events", str(folder / "events.jsonl"), *self.rpc)
+
+    def status(self, index):
+        return STATUS[self.registry.functions.statusOf(self.accounts[index]).call()]
+
+    def of_kind(self, kind):
+        return [event for event in events(self.root) if event["event"] == kind]
+
+    def chained(self):
+        """Passed steps challenged by an agent as the RoT."""
+        challenges = self.of_kind("step_challenged")
+        return [e for e in self.of_kind("step_answered") if e["passed"]
+                and any(c["round"] == e["round"] and c["step"] == e["step"] and c["challenger"].lower() != self.secaas.lower()
+                        for c in challenges)]
+
+    def attested(self):
+        """Configured, then: every agent TRUSTED, holding a group key, and talking to its peers."""
+        programs = self.programs
         # Nothing is attested before the MLFO says the pipeline is configured.
         time.sleep(2)
-        assert [status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
+        assert [self.status(i) for i in range(AGENTS)] == ["PENDING"] * AGENTS
         programs.run("d6g-mlfo", "configured", "--descriptor", "pipeline.json")
+        wait_for("every agent TRUSTED", lambda: all(self.status(i) == "TRUSTED" for i in range(AGENTS)), 90, programs)
+        wait_for("steps challenged by agents as the RoT", lambda: len(self.chained()) >= AGENTS, 120, programs)
+        wait_for("every agent holding a group key",
+                 lambda: {e["agent"] for e in self.of_kind("group_key_opened")} >= set(self.accounts), 60, programs)
+        wait_for("traffic between peers", lambda: sum(e["accepted"] for e in self.of_kind("traffic")) >= 8, 60, programs)
+        assert all(self.registry.functions.isEligible(account).call() for account in self.accounts)
+        assert self.of_kind("key_rotated"), "agents rotate their encryption key after each group key"
 
-        # The initial attestation by the SECaaS, the first key epoch, then rounds chained through the RoT.
-        wait_for("every agent TRUSTED", lambda: all(status(i) == "TRUSTED" for i in range(AGENTS)), 90, programs)
+    def losses(self):
+        """(agents that missed, agents revoked) on chain so far."""
+        block = self.deployment["deployedAtBlock"]
+        return ({log["args"]["agent"] for log in self.registry.events.AgentMissed.get_logs(from_block=block)},
+                {log["args"]["agent"] for log in self.registry.events.AgentRevoked.get_logs(from_block=block)})
 
-        def of_kind(kind):
-            return [event for event in events(root) if event["event"] == kind]
-
-        def chained():
-            return [e for e in of_kind("step_answered") if e["passed"]
-                    and any(c["event"] == "step_challenged" and c["round"] == e["round"] and c["step"] == e["step"]
-                            and c["challenger"].lower() != secaas.lower() for c in of_kind("step_challenged"))]
-
-        wait_for("steps challenged by agents as the RoT", lambda: len(chained()) >= AGENTS, 120, programs)
-        wait_for("every agent holding a group key", lambda: {e["agent"] for e in of_kind("group_key_opened")} >= set(accounts), 60,
-                 programs)
-        wait_for("traffic between peers", lambda: sum(e["accepted"] for e in of_kind("traffic")) >= 8, 60, programs)
-        assert all(registry.functions.isEligible(account).call() for account in accounts)
-        assert of_kind("key_rotated"), "agents rotate their encryption key after each group key"
-
-        # Agent 1's image is altered where it runs: its next answer fails, it is revoked, and the
-        # MLFO publishes an epoch without it; it cannot read the frames of that epoch.
-        tampered = names[1]
-        image = root / "sites" / site_of[tampered] / tampered / "image.wrapped"
-        altered = bytearray(image.read_bytes())
-        altered[0] ^= 0xFF
-        image.write_bytes(bytes(altered))
-        wait_for("the tampered agent revoked", lambda: status(1) == "REVOKED", 120, programs)
-        revoked = registry.events.AgentRevoked.get_logs(from_block=deployment["deployedAtBlock"])
-        assert [(log["args"]["agent"], log["args"]["reason"]) for log in revoked] == [(accounts[1], "evidence")]
-        wait_for("an epoch without the revoked agent",
-                 lambda: any(e["reason"] == "revocation" and accounts[1] not in e["members"] for e in of_kind("epoch_published")),
-                 30, programs)
-        wait_for("the revoked agent failing to read the next epoch's frames",
-                 lambda: any(e["agent"] == accounts[1] and e["dropped"].get("unknown-epoch", 0) > 0 for e in of_kind("traffic")),
-                 30, programs)
-
-        # Agent 2 goes silent: misses, then UNREACHABLE; the others stay TRUSTED throughout.
-        os.kill(pids[names[2]], 9)
-        wait_for("the silent agent UNREACHABLE", lambda: status(2) == "UNREACHABLE", 240, programs)
-        missed = registry.events.AgentMissed.get_logs(from_block=deployment["deployedAtBlock"])
-        assert {log["args"]["agent"] for log in missed} == {accounts[2]}
-        assert [status(i) for i in (0, 3)] == ["TRUSTED", "TRUSTED"]
-        # The rounds go on without them.
-        before = len(chained())
-        wait_for("a step after the silent agent's exit", lambda: len(chained()) > before, 90, programs)
-        assert [status(i) for i in (0, 3)] == ["TRUSTED", "TRUSTED"]
-        # No honest agent ever missed a step or was revoked.
-        missed = registry.events.AgentMissed.get_logs(from_block=deployment["deployedAtBlock"])
-        assert {log["args"]["agent"] for log in missed} == {accounts[2]}
-        revoked = registry.events.AgentRevoked.get_logs(from_block=deployment["deployedAtBlock"])
-        assert {log["args"]["agent"] for log in revoked} == {accounts[1], accounts[2]}
-    finally:
-        programs.stop_all()
-        for pid in pids.values():
+    def stop(self):
+        self.programs.stop_all()
+        for pid in self.pids.values():
             try:
                 os.kill(pid, 15)
             except ProcessLookupError:
                 pass
+
+
+def test_the_programs_attest_chain_rekey_revoke_a_tampered_agent_and_mark_a_silent_one(own_node, tmp_path):
+    (tmp_path / "work").mkdir()
+    run = Deployed(own_node, tmp_path / "work")
+    programs, accounts, names = run.programs, run.accounts, run.names
+    try:
+        # The store keys are the only way into the sealed files: no secret is written in the clear.
+        for sealed in [run.root / "mlfo" / "account.sealed", run.root / "secaas" / "account.sealed"]:
+            assert sealed.read_bytes().startswith(b"D6GSEAL1")
+        assert DEV_KEYS[4][2:].encode() not in (run.root / "mlfo" / "account.sealed").read_bytes()
+        # Anti-affinity: the two replicas of a function run at different sites.
+        for function in ("ingest", "detect"):
+            assert len({a["site"] for a in run.pipeline["agents"] if a["function"] == function}) == 2
+        run.attested()
+
+        # Agent 1's image is altered where it runs: its next answer fails, it is revoked, and the
+        # MLFO publishes an epoch without it; it cannot read the frames of that epoch.
+        image = run.folder(names[1]) / "image.wrapped"
+        altered = bytearray(image.read_bytes())
+        altered[0] ^= 0xFF
+        image.write_bytes(bytes(altered))
+        wait_for("the tampered agent revoked", lambda: run.status(1) == "REVOKED", 120, programs)
+        revoked = run.registry.events.AgentRevoked.get_logs(from_block=run.deployment["deployedAtBlock"])
+        assert [(log["args"]["agent"], log["args"]["reason"]) for log in revoked] == [(accounts[1], "evidence")]
+        wait_for("an epoch without the revoked agent",
+                 lambda: any(e["reason"] == "revocation" and accounts[1] not in e["members"] for e in run.of_kind("epoch_published")),
+                 30, programs)
+        wait_for("the revoked agent failing to read the next epoch's frames",
+                 lambda: any(e["agent"] == accounts[1] and e["dropped"].get("unknown-epoch", 0) > 0 for e in run.of_kind("traffic")),
+                 30, programs)
+
+        # Agent 2 goes silent: misses, then UNREACHABLE; the others stay TRUSTED throughout.
+        os.kill(run.pids[names[2]], 9)
+        wait_for("the silent agent UNREACHABLE", lambda: run.status(2) == "UNREACHABLE", 240, programs)
+        assert [run.status(i) for i in (0, 3)] == ["TRUSTED", "TRUSTED"]
+        # The rounds go on without them.
+        before = len(run.chained())
+        wait_for("a step after the silent agent's exit", lambda: len(run.chained()) > before, 90, programs)
+        assert [run.status(i) for i in (0, 3)] == ["TRUSTED", "TRUSTED"]
+        # No honest agent ever missed a step or was revoked.
+        assert run.losses() == ({accounts[2]}, {accounts[1], accounts[2]})
+    finally:
+        run.stop()
+
+
+def test_restarts_of_the_secaas_the_mlfo_and_an_agent_lose_nothing(own_node, tmp_path):
+    (tmp_path / "work").mkdir()
+    run = Deployed(own_node, tmp_path / "work", max_misses=3)
+    programs, accounts = run.programs, run.accounts
+    try:
+        run.attested()
+        # The SECaaS is killed while a round runs, and comes back: it keeps its sealed plans,
+        # never reuses a round number or a nonce (the registry would refuse it), and goes on.
+        rounds = {e["round"] for e in run.of_kind("round_begun")}
+        programs.processes.pop("secaas").kill()
+        time.sleep(1)
+        run.start_secaas()
+        wait_for("rounds begun after the SECaaS's restart",
+                 lambda: len({e["round"] for e in run.of_kind("round_begun")} - rounds) >= 2, 60, programs)
+        begun = [e["round"] for e in run.of_kind("round_begun")]
+        assert len(begun) == len(set(begun)), f"a round number used twice: {begun}"
+        before = len(run.chained())
+        wait_for("steps chained after the SECaaS's restart", lambda: len(run.chained()) >= before + AGENTS, 90, programs)
+
+        # An agent is killed and restarted on the same keys: a new traffic session, and it goes on
+        # answering and talking.
+        answered = len([e for e in run.of_kind("step_answered") if e["prover"] == accounts[3]])
+        run.restart_agent(3)
+        wait_for("the restarted agent answering again",
+                 lambda: len([e for e in run.of_kind("step_answered") if e["prover"] == accounts[3] and e["passed"]]) > answered,
+                 90, programs)
+
+        # The MLFO is stopped; meanwhile the operator revokes agent 0. Back, the MLFO finds the
+        # current epoch on chain and publishes one without agent 0 at once.
+        programs.processes.pop("mlfo").kill()
+        epochs = len(run.of_kind("epoch_published"))
+        programs.run("d6g-mlfo", "revoke", "--dir", "mlfo", *run.rpc, accounts[0], "decommissioned")
+        run.start_mlfo()
+        wait_for("an epoch without the revoked agent after the MLFO's restart",
+                 lambda: any(e["reason"] == "revocation" and accounts[0] not in e["members"]
+                             for e in run.of_kind("epoch_published")[epochs:]), 60, programs)
+        # No honest agent was revoked, and the others are eligible at the end.
+        missed, revoked = run.losses()
+        assert revoked == {accounts[0]}
+        wait_for("every honest agent eligible",
+                 lambda: all(run.registry.functions.isEligible(account).call() for account in accounts[1:]), 90, programs)
+    finally:
+        run.stop()
