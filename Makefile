@@ -57,8 +57,8 @@ e2e: build $(PYTHON_STAMP)
 
 # The D6G story on four local validators (scripts/demo.py): the MLFO, the SECaaS and 8 agents as real
 # processes, initial attestation, rounds chained through the RoT, traffic, a tampered agent revoked
-# and rekeyed out, a silent one made UNREACHABLE, then a scan for secrets in plaintext. About 5
-# minutes; a live timeline in the terminal, the figures, timeline.json and chart.svg in demo-output/.
+# and rekeyed out, a silent one made UNREACHABLE, then a scan for secrets in plaintext. About a
+# minute; a live timeline in the terminal, the figures, timeline.json and chart.svg in demo-output/.
 # DEMO_FLAGS passes options through, e.g. make demo DEMO_FLAGS="--deadline-blocks 4".
 DEMO_FLAGS ?=
 demo: build $(PYTHON_STAMP)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make demo`: the whole D6G story on a fresh machine, unattended, in about five minutes.
+"""`make demo`: the whole D6G story on a fresh machine, unattended. About 45 s on two idle cores
+(as much with both cores busy); the phases' timeouts allow several minutes on a slow machine.
 
 1. A local network of four validators, real `d6g-node run` processes (tests/python/localnet.py).
 2. In a fresh output folder (demo-output/, or --out) the three programs run as an operator runs
@@ -28,7 +29,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import io
 import json
 import os
 import secrets
@@ -39,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,21 +253,21 @@ class Programs:
 
     def kill_agent(self, name: str, sig=signal.SIGKILL):
         pid = self.agent_pids.pop(name)
-        if is_agent_process(pid):
+        if is_agent_process(pid, self.out):
             os.kill(pid, sig)
 
     def stop_agents(self):
         """The agents are not our children (deploy-agents started them), so their pids are checked
         to still be d6g-agent processes before they are signalled."""
-        alive = [pid for pid in self.agent_pids.values() if is_agent_process(pid)]
+        alive = [pid for pid in self.agent_pids.values() if is_agent_process(pid, self.out)]
         for pid in alive:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         deadline = time.time() + 10
-        while time.time() < deadline and any(is_agent_process(pid) for pid in alive):
+        while time.time() < deadline and any(is_agent_process(pid, self.out) for pid in alive):
             time.sleep(0.2)
         for pid in alive:
-            if is_agent_process(pid):
+            if is_agent_process(pid, self.out):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         self.agent_pids.clear()
@@ -296,11 +297,13 @@ class Programs:
         return "\n".join(parts)
 
 
-def is_agent_process(pid: int) -> bool:
+def is_agent_process(pid: int, folder: Path) -> bool:
+    """Whether `pid` is still a d6g-agent of this run (pids are reused; other runs may be going)."""
     try:
-        return b"d6g-agent" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+    return b"d6g-agent" in command and str(folder).encode() in command
 
 
 def free_udp_base(count: int) -> int:
@@ -351,11 +354,14 @@ class Demo:
 
     def wait_until(self, what: str, condition, timeout: float, agents=None):
         """Polls `condition` until it holds; fails with the logs of `agents` (default: all) if it
-        does not within `timeout` s, or at once if the SECaaS or MLFO service died."""
+        does not within `timeout` s, or at once if a node, the SECaaS or the MLFO service died."""
         deadline = time.time() + timeout
         last_error = None
         while time.time() < deadline:
             self.programs.check_services()
+            stopped = [index for index in range(VALIDATORS) if not self.net.running(index)]
+            if stopped:
+                raise DemoFailure(f"node(s) {stopped} stopped while waiting for {what}", self.net.log_tails(3000))
             try:
                 if condition():
                     return
@@ -626,7 +632,7 @@ class Demo:
         self.net.stop()
         self.timeline.stop()
         self.write_report()
-        scanner.scan_files(VALIDATORS)
+        scanner.scan_files()
         self.phase_done("secrets scanned", since)  # after the report: this phase is in demo.jsonl only
         self.print_figures()
         for line in scanner.report():
@@ -652,6 +658,10 @@ class Demo:
     def clean_up(self):
         """Stops whatever is still running, whatever happened; after a failure, the timeline so
         far still goes to report.txt, timeline.json and chart.svg."""
+        # Interrupted after deploy-agents wrote the pids but before they were read. The agents run
+        # in sessions of their own (deploy-agents starts them so), so Ctrl-C does not reach them.
+        with contextlib.suppress(OSError, ValueError):
+            self.programs.read_agent_pids()
         self.programs.stop_agents()
         self.programs.stop_services()
         if self.net is not None:
@@ -724,7 +734,7 @@ class SecretScanner:
                             f"({transactions} transactions), eth_getLogs of AttestationRegistry and KeyExchange, "
                             "eth_getTransactionByHash and eth_getTransactionReceipt of every logged transaction")
 
-    def scan_files(self, validators: int):
+    def scan_files(self):
         """Every file of the output folder, the nodes' data directories included, but the wrapped
         images: wrapped/ is the deployable copy and sites/*/*/image.wrapped each agent's running
         image, both holding their own secret by design."""
@@ -779,6 +789,10 @@ def main() -> int:
                         help="each step's deadline in blocks (the registry's minimum is 3, f + 2 for 4 validators)")
     parser.add_argument("--round-interval", type=float, default=2.0, help="seconds at least between two rounds begun")
     options = parser.parse_args()
+    if options.deadline_blocks < 3:
+        # The registry is deployed with --min-deadline-blocks 3; `d6g-secaas serve` would only log
+        # a revert (DeadlineTooShort) at every round it tries to begin.
+        parser.error("--deadline-blocks must be at least 3, the registry's minimum (f + 2 for 4 validators)")
     sys.stdout.reconfigure(line_buffering=True)
     for program in ("d6g-node", "d6g-mlfo", "d6g-secaas", "d6g-agent", "d6g-contract"):
         if not (options.bin / program).exists():
@@ -799,8 +813,13 @@ def main() -> int:
             print(f"\n{failure.logs}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, Interrupted) as error:
-        print(f"\ndemo interrupted ({error or 'Ctrl-C'}); stopping everything", file=sys.stderr)
+        print(f"\ndemo interrupted ({str(error) or 'Ctrl-C'}); stopping everything", file=sys.stderr)
         return 130
+    except Exception:
+        # Not a phase that timed out but the demo's own fault (or a node's answer it did not expect).
+        traceback.print_exc()
+        print(f"\ndemo FAILED with an error; the programs' logs:\n{demo.programs.tails(chars=1500)}", file=sys.stderr)
+        return 1
     finally:
         # Ctrl-C again while stopping must not leave processes behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
