@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE := -c release
 BIN := .build/release
 
-.PHONY: run testnet test test-swift test-python crash-test e2e demo deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-contracts bench-network soak simulate-nodes fuzz fuzz-build fuzz-seed clean
+.PHONY: run testnet test test-swift test-python crash-test e2e demo deps build bench bench-vm bench-dsl bench-transfers bench-gas bench-contracts bench-network bench-attestation soak simulate-nodes fuzz fuzz-build fuzz-seed clean
 
 deps:
 	@scripts/install-deps.sh
@@ -94,6 +94,13 @@ bench-dsl: build $(BENCH_DSL_STAMP)
 # and recovery after kill -9, at minimum block intervals of 100, 250 and 500 ms (scripts/bench_network.py).
 bench-network: build $(PYTHON_STAMP)
 	.venv/bin/python scripts/bench_network.py --bin $(BIN)
+
+# P1 and P2 (issue 13): the demo's story with the real programs for 8, 16, 32 and 64 agents; step
+# latency p50/p99, round time, tamper → revocation, the exposure windows (scripts/bench_attestation.py).
+# Output in bench-output/attestation (bench.json). BENCH_FLAGS passes options, e.g. BENCH_FLAGS="--agents 8 16".
+BENCH_FLAGS ?=
+bench-attestation: build $(PYTHON_STAMP)
+	.venv/bin/python scripts/bench_attestation.py --bin $(BIN) $(BENCH_FLAGS)
 
 # ns per gas of every operation class on a 1M-account RocksDB state, and the worst-case block (P8).
 bench-gas: build

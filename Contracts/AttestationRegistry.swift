@@ -91,16 +91,21 @@ private func dueToSecaas(_ round: Expression, _ step: Expression) -> Expression 
 /// cancelled becomes current, due from this block, or no round runs.
 @StatementBuilder private func startNextRound(stepZeroToSecaas: Expression) -> [Statement] {
     Increase(state.queueHead, by: 1)
-    // At most `maxQueuedRounds` wait, so this passes over every cancelled one.
+    // At most `maxQueuedRounds` wait, so this passes over every cancelled one. A round passed
+    // over was the one the next round's step 0 was sealed after: that step is the SECaaS's.
+    Let("passedOver", false)
     For("waiting", from: 0, to: queuedRoundsLimit, atMost: maxQueuedRounds) {
         If(state.queueHead < state.roundQueue.length) {
-            If(state.rounds[state.roundQueue[state.queueHead]].cancelled) { Increase(state.queueHead, by: 1) }
+            If(state.rounds[state.roundQueue[state.queueHead]].cancelled) {
+                Increase(state.queueHead, by: 1)
+                Assign(local.passedOver, true)
+            }
         }
     }
     If(state.queueHead < state.roundQueue.length) {
         Assign(state.currentRound, state.roundQueue[state.queueHead])
         Assign(state.rounds[state.currentRound].dueAt, blockNumber.as(.uint64))
-        If(stepZeroToSecaas) { Assign(state.steps[stepKey(state.currentRound, 0)].fallbackOnly, true) }
+        If(stepZeroToSecaas || local.passedOver) { Assign(state.steps[stepKey(state.currentRound, 0)].fallbackOnly, true) }
     } otherwise: {
         Assign(state.roundActive, false)
     }
@@ -142,7 +147,9 @@ private let queuedRoundsLimit: Expression = 16
     Assign(state.steps[stepKey(round, step)].state, challenged)
     Append(state.challengedIn[keccak256(round, sender)], prover)
     If(sender != state.secaas) { Assign(state.agents[sender].vouchedRound, round + 1) }
-    Emit("ChallengeIssued", round, step, prover, sender)
+    // The nonce is public once revealed; the event carries it so that the prover need not parse
+    // the challenger's call data (which the challenger controls).
+    Emit("ChallengeIssued", round, step, prover, sender, nonce)
 }
 
 /// The sender's response to its challenged step: the contract decides, records, extends the
@@ -213,7 +220,7 @@ public let attestationRegistry = Contract("AttestationRegistry") {
     Event("AgentRegistered", .indexed("agent", .address), .field("agentId", .bytes32), .field("pipelineId", .bytes32))
     Event("RoundBegun", .indexed("round", .uint64), .field("steps", .uint256))
     Event("ChallengeIssued", .indexed("round", .uint64), .field("step", .uint64), .indexed("prover", .address),
-          .field("challenger", .address))
+          .field("challenger", .address), .field("nonce", .bytes32))
     Event("AttestationRecorded", .indexed("round", .uint64), .field("step", .uint64), .indexed("measured", .address),
           .field("verifier", .address), .field("passed", .bool), .field("timestamp", .uint256), .field("newRoT", .address))
     Event("AgentMissed", .indexed("agent", .address), .indexed("round", .uint64), .field("step", .uint64))
@@ -353,12 +360,13 @@ public let attestationRegistry = Contract("AttestationRegistry") {
              ("salt", .bytes32), ("nonce", .bytes32)) {
         respondToStep(local.round, local.step, local.evidence)
         // Only a challenge the new RoT may make: none after the last step, none of a PENDING,
-        // revoked or already attested prover (those need the SECaaS or declineStep); the pass
-        // stands either way.
+        // revoked or already attested prover (those need the SECaaS or declineStep), none when
+        // the sender may not act as the RoT (a re-check kept: its challenger lost its trust);
+        // the pass stands either way.
         If(local.passed && state.roundActive && local.round == state.currentRound
            && local.step + 1 == state.rounds[local.round].nextStep
            && state.agents[local.nextProver].status == trusted && state.agents[local.nextProver].attestedRound != local.round + 1
-           && local.nextProver != sender) {
+           && local.nextProver != sender && !dueToSecaas(local.round, local.step + 1)) {
             challengeStep(local.round, local.step + 1, local.nextProver, local.salt, local.nonce)
         }
     }
@@ -391,6 +399,8 @@ public let attestationRegistry = Contract("AttestationRegistry") {
         Require(keccak256(tagPlan, local.round, local.step, local.prover, local.salt) == state.steps[local.key].planCommit,
                 error: "WrongPlan", local.round, local.step)
         If(state.agents[local.prover].status == pending) {
+            // Once: declining again must not push the SECaaS's deadline back.
+            Require(!state.steps[local.key].fallbackOnly, error: "NoFallbackNeeded", local.round, local.step)
             Assign(state.steps[local.key].fallbackOnly, true)
             Assign(state.rounds[local.round].dueAt, blockNumber.as(.uint64))
         } otherwise: {

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """`make demo`: the whole D6G story on a fresh machine, unattended. About 45 s on two idle cores
-(as much with both cores busy); the phases' timeouts allow several minutes on a slow machine.
+(as much with both cores busy); the phases' timeouts allow several minutes on a slow machine, and
+grow with the number of agents (--agents; a round of N steps takes about N × 0.35 s).
 
 1. A local network of four validators, real `d6g-node run` processes (tests/python/localnet.py).
 2. In a fresh output folder (demo-output/, or --out) the three programs run as an operator runs
    them: store keys in the environment only, `d6g-mlfo init` with a funded testnet key,
-   `d6g-secaas init`, `d6g-mlfo deploy-contracts`, a service of 8 agents over 3 sites placed by
+   `d6g-secaas init`, `d6g-mlfo deploy-contracts`, a service of 8 agents (--agents) over 3 sites placed by
    `d6g-mlfo pipeline`, `d6g-secaas wrap` per agent, `d6g-mlfo deploy-agents` (the agent
    processes), `register`, `d6g-secaas serve`, `d6g-mlfo serve`, `d6g-mlfo configured`. Every
    program is given all four nodes' RPC URLs, so it fails over.
@@ -17,12 +18,19 @@
    scripts/demo_report.py renders it (routine traffic reports are summarised, see Timeline). At the
    end: the figures, and timeline.json, chart.svg and report.txt (the full timeline) in the folder.
 5. S1: the nodes' data directories, the folder's logs and event files and the chain's RPC answers
-   are scanned for the secrets in plaintext (the per-agent image secrets, the store keys).
+   are scanned for the secrets in plaintext (the per-agent image secrets, the store keys); --no-scan
+   skips it.
+
+--agents N runs the same story with N agents (at least 5): the same 3 functions in a chain, the
+replicas split as evenly as possible (8 → 3/3/2, 16 → 6/5/5), 3 sites of ceil((N + 1) / 3) each.
+--quiet prints no live timeline and no command lines, only a line per phase and the end's figures
+(scripts/bench_attestation.py runs the demo so, for N = 8 … 64).
 
 Every process it starts is stopped on success, failure or Ctrl-C. A phase that times out ends the
 demo with a non-zero exit, the reason and the tail of the logs that matter.
 
     .venv/bin/python scripts/demo.py [--bin .build/release] [--out demo-output] [--deadline-blocks 3]
+                                     [--agents 8] [--quiet] [--no-scan]
 """
 from __future__ import annotations
 
@@ -55,13 +63,30 @@ from web3 import Web3  # noqa: E402
 VALIDATORS = 4
 STATUS = {0: "NONE", 1: "PENDING", 2: "TRUSTED", 3: "REVOKED", 4: "UNREACHABLE"}
 PIPELINE = "video-analytics"
-# The service: 3 functions in a chain, 8 agents, 3 sites with room for 9.
-SITES = [("edge-a", 3), ("edge-b", 3), ("core", 3)]
-FUNCTIONS = [("ingest", 3), ("detect", 3), ("report", 2)]
+# The service: 3 functions in a chain over 3 sites; by default 8 agents (3/3/2), 3 sites with room for 9.
+SITE_NAMES = ("edge-a", "edge-b", "core")
+FUNCTION_NAMES = ("ingest", "detect", "report")
+DEFAULT_AGENTS = 8
+# The story needs a second replica of the middle function (the tampered one) and an agent of
+# another function at another site (the silenced one): 5 agents (2/2/1) at least.
+MIN_AGENTS = 5
 # `d6g-node testnet` funds its validators and the five devnet development accounts, whose keys are
 # public (Genesis/README.md: keccak-256 of "d6g-dev-account-N"). The MLFO imports one of them.
 MLFO_DEV_ACCOUNT = 4
 WRAP_MARKER = b"\nd6g-wrapped-v1\n"
+
+
+def functions_for(agents: int) -> list[tuple[str, int]]:
+    """The chain's functions and their replicas, split as evenly as possible, the first ones
+    taking the remainder: 8 → ingest 3, detect 3, report 2; 16 → 6/5/5."""
+    share, extra = divmod(agents, len(FUNCTION_NAMES))
+    return [(name, share + (1 if index < extra else 0)) for index, name in enumerate(FUNCTION_NAMES)]
+
+
+def sites_for(agents: int) -> list[tuple[str, int]]:
+    """3 sites of equal capacity with room for one agent more than there are: 8 → 3 each."""
+    capacity = -(-(agents + 1) // len(SITE_NAMES))
+    return [(name, capacity) for name in SITE_NAMES]
 
 
 class DemoFailure(Exception):
@@ -86,12 +111,15 @@ class Timeline:
     """Follows every events file of the run and prints each new event as demo_report.render
     renders it (the same words and offsets as report.txt). A `traffic` event every 2 s from each of
     8 agents would bury the story, so one is shown only when it says something new for its agent:
-    its first, a new epoch, or a new kind of drop; the rest are counted (all are in timeline.json)."""
+    its first, a new epoch, or a new kind of drop; the rest are counted (all are in timeline.json).
+    Quiet, it still follows the files (the phases wait on the events) but prints no event and
+    none of say()'s lines, only those said `always`."""
 
     PATTERNS = ("demo.jsonl", "secaas.jsonl", "mlfo.jsonl", "sites/*/*/events.jsonl")
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, quiet: bool = False):
         self.out = out
+        self.quiet = quiet
         self.events: list[dict] = []
         self.skipped = 0
         self.hidden_traffic = 0
@@ -110,7 +138,9 @@ class Timeline:
         self.thread.join()
         self.poll()
 
-    def say(self, text: str = ""):
+    def say(self, text: str = "", always: bool = False):
+        if self.quiet and not always:
+            return
         with self.lock:
             print(text, flush=True)
 
@@ -141,6 +171,8 @@ class Timeline:
             if not new:
                 return
             self.events += new
+            if self.quiet:
+                return
             shown = {id(event) for event in demo_report.in_time_order(new) if self._worth_showing(event)}
             if not shown:
                 return
@@ -332,7 +364,10 @@ class Demo:
         self.options = options
         self.out = options.out.resolve()
         self.binaries = options.bin.absolute()
-        self.timeline = Timeline(self.out)
+        self.agents = options.agents
+        # Waiting for rounds takes longer with more agents: the phases' timeouts, set for 8, grow with N.
+        self.scale = max(1.0, self.agents / DEFAULT_AGENTS)
+        self.timeline = Timeline(self.out, quiet=options.quiet)
         self.programs = Programs(self.out, self.binaries, self.timeline)
         self.net: LocalTestnet | None = None
         self.started = time.time()
@@ -346,7 +381,10 @@ class Demo:
 
     def announce(self, title: str) -> float:
         self.phase_number += 1
-        self.timeline.say(f"\n=== {self.phase_number}. {title}")
+        if self.timeline.quiet:
+            self.timeline.say(f"=== {self.phase_number}. {title}", always=True)
+        else:
+            self.timeline.say(f"\n=== {self.phase_number}. {title}")
         return time.time()
 
     def phase_done(self, name: str, since: float):
@@ -475,16 +513,17 @@ class Demo:
         self.phase_done("contracts deployed", since)
 
     def deploy_pipeline(self):
-        since = self.announce("the pipeline: 8 agents over 3 sites, wrapped, deployed and registered")
+        since = self.announce(f"the pipeline: {self.agents} agents over 3 sites, wrapped, deployed and registered")
         images = self.out / "images"
         images.mkdir()
-        for function, _ in FUNCTIONS:
+        functions, sites = functions_for(self.agents), sites_for(self.agents)
+        for function, _ in functions:
             # A stand-in for the function's software: some kilobytes of its own.
             (images / f"{function}.img").write_bytes(f"{function} network function, build 1\n".encode() * 2000)
         (self.out / "service.json").write_text(json.dumps({
-            "name": PIPELINE, "basePort": free_udp_base(sum(replicas for _, replicas in FUNCTIONS)),
-            "sites": [{"name": name, "capacity": capacity} for name, capacity in SITES],
-            "functions": [{"name": name, "image": f"images/{name}.img", "replicas": replicas} for name, replicas in FUNCTIONS],
+            "name": PIPELINE, "basePort": free_udp_base(sum(replicas for _, replicas in functions)),
+            "sites": [{"name": name, "capacity": capacity} for name, capacity in sites],
+            "functions": [{"name": name, "image": f"images/{name}.img", "replicas": replicas} for name, replicas in functions],
         }, indent=1) + "\n")
         for line in self.programs.run("d6g-mlfo", "pipeline", "--service", "service.json", "--out", "pipeline.json").splitlines():
             self.timeline.say(f"    {line}")
@@ -495,10 +534,11 @@ class Demo:
         for agent in pipeline["agents"]:
             self.programs.run("d6g-secaas", "wrap", "--dir", "secaas", "--agent-id", agent["agentId"], "--image",
                               agent["image"], "--out", f"wrapped/{agent['agentId']}.wrapped")
-        self.programs.run("d6g-mlfo", "deploy-agents", "--descriptor", "pipeline.json", *self.programs.rpc_arguments())
+        self.programs.run("d6g-mlfo", "deploy-agents", "--descriptor", "pipeline.json", *self.programs.rpc_arguments(),
+                          timeout=180 * self.scale)
         self.programs.read_agent_pids()
         self.programs.run("d6g-mlfo", "register", "--dir", "mlfo", "--descriptor", "pipeline.json",
-                          *self.programs.rpc_arguments())
+                          *self.programs.rpc_arguments(), timeout=180 * self.scale)
         for agent in pipeline["agents"]:
             bundle = json.loads((self.out / "sites" / agent["site"] / agent["agentId"] / "bundle.json").read_text())
             self.account_of[agent["agentId"]] = Web3.to_checksum_address(bundle["account"])
@@ -523,13 +563,28 @@ class Demo:
         self.phase_done("services started", since)
 
     def initial_attestation(self):
-        since = self.announce("the initial attestation: the SECaaS challenges all 8 agents (round 0)")
-        self.wait_until("all 8 agents TRUSTED", lambda: set(self.statuses().values()) == {"TRUSTED"}, 180)
-        self.phase_done("initial attestation: 8 TRUSTED", since)
+        count = self.agents
+        since = self.announce(f"the initial attestation: the SECaaS challenges all {count} agents (round 0)")
+        asked = [0.0]
+
+        def all_trusted() -> bool:
+            # The statuses cost a call per agent, and with many agents polling them twice a second
+            # would load the node being measured: they are asked once the events show every agent
+            # passing a step, or every 5 s whatever the events say.
+            passed = {str(event.get("prover")).lower() for event in self.of_kind("step_answered")
+                      if event.get("passed") is True}
+            if len(passed) < count and time.time() - asked[0] < 5:
+                return False
+            asked[0] = time.time()
+            return set(self.statuses().values()) == {"TRUSTED"}
+
+        self.wait_until(f"all {count} agents TRUSTED", all_trusted, 180 * self.scale)
+        self.phase_done(f"initial attestation: {count} TRUSTED", since)
 
     def chained_rounds_and_traffic(self):
         since = self.announce("periodic rounds chained through the root of trust; group keys and traffic")
-        self.wait_until("two periodic rounds chained through the RoT", lambda: len(self.chained_rounds()) >= 2, 240)
+        self.wait_until("two periodic rounds chained through the RoT", lambda: len(self.chained_rounds()) >= 2,
+                        240 * self.scale)
         first, second = sorted(self.chained_rounds())[:2]
         self.phase_done(f"rounds {first} and {second} chained through the RoT", since)
 
@@ -542,9 +597,10 @@ class Demo:
             return times
 
         self.wait_until("traffic accepted by every agent",
-                        lambda: all(self.account_of[name].lower() in first_accepted() for name in self.names), 90)
+                        lambda: all(self.account_of[name].lower() in first_accepted() for name in self.names),
+                        90 * self.scale)
         # Usually true well before this point: timed from `configured` to the last agent's first frame.
-        self.timeline.record("phase", name="configured → traffic reaching all 8 agents",
+        self.timeline.record("phase", name=f"configured → traffic reaching all {self.agents} agents",
                              latency_ms=round((max(first_accepted().values()) - self.configured_at) * 1000))
 
     def tamper(self):
@@ -557,7 +613,7 @@ class Demo:
         altered[len(altered) // 2] ^= 0x01
         image.write_bytes(bytes(altered))
         self.timeline.record("tamper", agent=address, agent_id=name)
-        self.wait_until(f"{name} REVOKED", lambda: self.status(name) == "REVOKED", 240, agents=[name])
+        self.wait_until(f"{name} REVOKED", lambda: self.status(name) == "REVOKED", 240 * self.scale, agents=[name])
         self.phase_done(f"tamper → {name} REVOKED", since)
         revoked_at = time.time()
 
@@ -565,7 +621,7 @@ class Demo:
             return any(event["t"] >= since and address.lower() not in [m.lower() for m in event.get("members", [])]
                        for event in self.of_kind("epoch_published"))
 
-        self.wait_until(f"an epoch without {name}", epoch_without, 90)
+        self.wait_until(f"an epoch without {name}", epoch_without, 90 * self.scale)
         self.phase_done(f"revocation → epoch without {name}", revoked_at)
         rekeyed_at = time.time()
 
@@ -573,12 +629,14 @@ class Demo:
             return any(event["agent"].lower() == address.lower() and event["t"] >= since
                        and event.get("dropped", {}).get("unknown-epoch", 0) > 0 for event in self.of_kind("traffic"))
 
-        self.wait_until(f"{name} dropping the new epoch's frames as unknown-epoch", locked_out, 60, agents=[name])
+        self.wait_until(f"{name} dropping the new epoch's frames as unknown-epoch", locked_out, 60 * self.scale,
+                        agents=[name])
         self.phase_done(f"{name} cannot read the new epoch", rekeyed_at)
 
     def silence(self):
-        # Another function's replica at another site than the tampered one.
-        name = self.silenced = "ingest-1"
+        # Another function's replica at another site than the tampered one: ingest-1 with 8 agents.
+        name = self.silenced = next(agent for agent in self.names if agent.startswith("ingest-")
+                                    and self.site_of[agent] != self.site_of[self.tampered])
         since = self.announce(f"silence: {name}'s process is killed (kill -9); the rounds must mark it")
         address = self.account_of[name].lower()
         self.programs.kill_agent(name)
@@ -589,16 +647,17 @@ class Demo:
                        for event in self.of_kind("epoch_published"))
 
         # Its first miss already costs it the group key: the MLFO rekeys without it at once.
-        self.wait_until(f"an epoch without {name}", epoch_without, 120)
+        self.wait_until(f"an epoch without {name}", epoch_without, 120 * self.scale)
         self.phase_done(f"silence → epoch without {name} (its first miss)", since)
-        self.wait_until(f"{name} UNREACHABLE", lambda: self.status(name) == "UNREACHABLE", 300)
+        self.wait_until(f"{name} UNREACHABLE", lambda: self.status(name) == "UNREACHABLE", 300 * self.scale)
         self.phase_done(f"silence → {name} UNREACHABLE", since)
 
     def more_rounds(self):
-        since = self.announce("the rounds go on with the 6 honest agents")
+        since = self.announce(f"the rounds go on with the {self.agents - 2} honest agents")
         seen = max(self.finished_rounds(), default=-1)
         self.wait_until("two more rounds finished",
-                        lambda: len([number for number in self.chained_rounds() if number > seen]) >= 2, 180)
+                        lambda: len([number for number in self.chained_rounds() if number > seen]) >= 2,
+                        180 * self.scale)
         self.phase_done("two more rounds without them", since)
 
     def check_honest_agents(self):
@@ -613,32 +672,38 @@ class Demo:
         revoked = [(name_of.get(log["args"]["agent"].lower()), log["args"]["reason"])
                    for log in self.registry.events.AgentRevoked.get_logs(from_block=start)]
         missed = sorted({name_of.get(log["args"]["agent"].lower()) for log in self.registry.events.AgentMissed.get_logs(from_block=start)})
-        self.timeline.say(f"\n  on chain: revoked {revoked}; missed a step: {missed}; the other {len(honest)} TRUSTED")
+        self.timeline.say(f"\n  on chain: revoked {revoked}; missed a step: {missed}; the other {len(honest)} TRUSTED",
+                          always=True)
         if sorted(revoked) != sorted([(self.tampered, "evidence"), (self.silenced, "unreachable")]):
             raise DemoFailure(f"unexpected revocations: {revoked}", self.programs.tails())
         if set(missed) - {self.silenced}:
             # A honest miss is a fact worth showing (a slow machine, a short deadline), not a revocation.
             self.timeline.say(f"  NOTE: honest agents missed steps: {sorted(set(missed) - {self.silenced})} "
-                              f"(deadline {self.options.deadline_blocks} blocks)")
+                              f"(deadline {self.options.deadline_blocks} blocks)", always=True)
 
     # The end: stop, report, scan
 
     def finish(self):
-        since = self.announce("stop the programs; S1: scan for secrets in plaintext")
+        scan = not self.options.no_scan
+        since = self.announce("stop the programs; S1: scan for secrets in plaintext" if scan
+                              else "stop the programs (no secrets scan: --no-scan)")
         self.programs.stop_agents()
         self.programs.stop_services()
-        scanner = SecretScanner(self.out, self.programs.store_keys)
-        scanner.scan_rpc(self.net, self.deployment)
+        scanner = SecretScanner(self.out, self.programs.store_keys) if scan else None
+        if scanner:
+            scanner.scan_rpc(self.net, self.deployment)
         self.net.stop()
         self.timeline.stop()
         self.write_report()
-        scanner.scan_files()
-        self.phase_done("secrets scanned", since)  # after the report: this phase is in demo.jsonl only
+        if scanner:
+            scanner.scan_files()
+            self.phase_done("secrets scanned", since)  # after the report: this phase is in demo.jsonl only
         self.print_figures()
-        for line in scanner.report():
-            print(line)
-        if scanner.found:
-            raise DemoFailure("a secret was found in plaintext (see above)")
+        if scanner:
+            for line in scanner.report():
+                print(line)
+            if scanner.found:
+                raise DemoFailure("a secret was found in plaintext (see above)")
         print(f"\nd6g demo passed in {time.time() - self.started:.0f} s; everything is in {self.out}")
 
     def write_report(self):
@@ -650,7 +715,8 @@ class Demo:
     def print_figures(self):
         events = self.timeline.snapshot()
         print()
-        print(f"({self.timeline.hidden_traffic} routine traffic reports not shown above; report.txt has every event)")
+        if not self.timeline.quiet:
+            print(f"({self.timeline.hidden_traffic} routine traffic reports not shown above; report.txt has every event)")
         for line in demo_report.summary(demo_report.figures(events), self.timeline.skipped):
             print(line)
         print(f"\nwrote {self.out / 'timeline.json'}, {self.out / 'chart.svg'} and {self.out / 'report.txt'}")
@@ -781,27 +847,51 @@ class SecretScanner:
         return lines
 
 
-def main() -> int:
+def parse_options(arguments=None) -> argparse.Namespace:
+    """The demo's options (scripts/bench_attestation.py builds its runs' options here too)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", type=Path, default=ROOT / ".build" / "release", help="the built programs")
     parser.add_argument("--out", type=Path, default=ROOT / "demo-output", help="the output folder (deleted first)")
     parser.add_argument("--deadline-blocks", type=int, default=3,
                         help="each step's deadline in blocks (the registry's minimum is 3, f + 2 for 4 validators)")
     parser.add_argument("--round-interval", type=float, default=2.0, help="seconds at least between two rounds begun")
-    options = parser.parse_args()
+    parser.add_argument("--agents", type=int, default=DEFAULT_AGENTS,
+                        help=f"agents in the service (at least {MIN_AGENTS}): 3 functions, replicas split evenly, 3 sites")
+    parser.add_argument("--quiet", action="store_true", help="no live timeline nor command lines: a line per phase")
+    parser.add_argument("--no-scan", action="store_true", help="skip the S1 secrets scan at the end")
+    options = parser.parse_args(arguments)
     if options.deadline_blocks < 3:
         # The registry is deployed with --min-deadline-blocks 3; `d6g-secaas serve` would only log
         # a revert (DeadlineTooShort) at every round it tries to begin.
         parser.error("--deadline-blocks must be at least 3, the registry's minimum (f + 2 for 4 validators)")
+    if options.agents < MIN_AGENTS:
+        parser.error(f"--agents must be at least {MIN_AGENTS} (a second replica of the middle function to tamper "
+                     "with, and an agent of another function at another site to silence)")
+    return options
+
+
+def missing_programs(binaries: Path) -> list[Path]:
+    return [binaries / program for program in ("d6g-node", "d6g-mlfo", "d6g-secaas", "d6g-agent", "d6g-contract")
+            if not (binaries / program).exists()]
+
+
+def main() -> int:
+    options = parse_options()
     sys.stdout.reconfigure(line_buffering=True)
-    for program in ("d6g-node", "d6g-mlfo", "d6g-secaas", "d6g-agent", "d6g-contract"):
-        if not (options.bin / program).exists():
-            print(f"demo: no {options.bin / program}; build first (make build)", file=sys.stderr)
-            return 2
+    for path in missing_programs(options.bin):
+        print(f"demo: no {path}; build first (make build)", file=sys.stderr)
+        return 2
+    return run_demo(options)
+
+
+def run_demo(options: argparse.Namespace) -> int:
+    """One whole run: 0 passed, 1 failed, 130 interrupted. Whatever happens, every process it
+    started is stopped and the signal handlers are as they were before."""
 
     def interrupted(signum, frame):
         raise Interrupted(signal.Signals(signum).name)
 
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGTERM, interrupted)
     demo = Demo(options)
     try:
@@ -825,6 +915,8 @@ def main() -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         demo.clean_up()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -37,15 +37,24 @@ public struct ChainActor: Sendable {
     /// naming `what`.
     @discardableResult
     public func send(_ request: TransactionRequest, _ what: String) async throws -> TransactionReceipt {
-        let receipt = try await sender.sendAndWait(request, timeout: receiptTimeout)
+        let receipt: TransactionReceipt
+        do { receipt = try await sender.sendAndWait(request, timeout: receiptTimeout) } catch {
+            throw ActorError("\(what) refused: \(explained(error))")
+        }
         guard receipt.succeeded else { throw ActorError("\(what) reverted in block \(receipt.blockNumber)") }
         return receipt
     }
 
-    /// `send` if a dry run says it would succeed; nil if it would not.
+    /// `send` if a dry run says it would succeed; nil if it would not — also when it failed on
+    /// chain because another program acted first (the dry run fails now too).
     public func sendIfValid(_ request: TransactionRequest, _ what: String) async throws -> TransactionReceipt? {
         guard try await wouldSucceed(request) else { return nil }
-        return try await send(request, what)
+        do {
+            return try await send(request, what)
+        } catch {
+            if try await !wouldSucceed(request) { return nil }
+            throw error
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 // step's sealed challenge opens with its encryption key it is the challenger (the RoT) and
 // challenges — or declines a prover it may not challenge; if it is the step's prover it reads
 // the revealed nonce, measures its own wrapped image and answers, chaining the next step's
-// challenge in the same transaction when that blob is sealed to it.
+// challenge in the same transaction when that blob is sealed to it. With a pipeline, it opens
+// each new group key and then replaces its encryption key.
 import D6GProtocol
 import Foundation
 import LedgerClient
@@ -10,29 +11,35 @@ import LedgerCrypto
 import LedgerPrimitives
 
 /// An agent's secret keys, sealed at rest: its account and its encryption keys, newest last.
-/// A replaced encryption key is kept while a round begun before its replacement (or the one
-/// after, which the SECaaS may have planned at that moment) can still be due: that round's
-/// challenges may be sealed to it. Then it is deleted, so a key leaked later opens nothing older.
 public struct AgentKeys: Codable, Sendable {
+    /// An encryption key, and until when a replaced one must be kept: challenges of rounds begun
+    /// up to a few blocks after its replacement may be sealed to it (the SECaaS read the key
+    /// when it planned them). Once a round begun later runs, those are over and it is deleted,
+    /// so a key leaked later opens nothing older.
+    public struct Kept: Codable, Sendable {
+        public var key: String
+        /// nil while it is the key on chain (or about to be); else the block of its replacement.
+        public var replacedAtBlock: UInt64?
+    }
+
     public var agentId: String
     public var account: String
-    public var encryptionKeys: [String]
-    /// Per encryption key: nil for the current one, else the last round that may be sealed to it.
-    public var neededUntilRound: [UInt64?] = []
+    public var encryptionKeys: [Kept]
 
     static let purpose = "d6g-agent-keys"
 
     public static func generate(agentId: String) -> AgentKeys {
         AgentKeys(agentId: agentId, account: Hex.encode(PrivateKey.generate().bytes),
-                  encryptionKeys: [Hex.encode(PrivateKey.generate().bytes)], neededUntilRound: [nil])
+                  encryptionKeys: [Kept(key: Hex.encode(PrivateKey.generate().bytes), replacedAtBlock: nil)])
     }
 
     public var accountKey: PrivateKey { get throws(ActorError) { try key(account) } }
-    public var encryptionKey: PrivateKey { get throws(ActorError) { try key(encryptionKeys.last ?? "") } }
+    /// The newest encryption key.
+    public var encryptionKey: PrivateKey { get throws(ActorError) { try key(encryptionKeys.last?.key ?? "") } }
     public var allEncryptionKeys: [PrivateKey] {
         get throws(ActorError) {
             var keys: [PrivateKey] = []
-            for text in encryptionKeys { keys.append(try key(text)) }
+            for kept in encryptionKeys { keys.append(try key(kept.key)) }
             return keys
         }
     }
@@ -66,6 +73,18 @@ public struct ProvisioningBundle: Codable, Equatable, Sendable {
     }
 }
 
+/// A step of a round.
+struct StepID: Hashable {
+    var round: UInt64
+    var step: UInt64
+}
+
+/// `step_challenged`, as the SECaaS and the agents record it.
+func recordChallenge(_ events: EventLog, round: UInt64, step: UInt64, prover: Address, challenger: Address, fallback: Bool) {
+    events.record("step_challenged", ["round": round, "step": step, "prover": prover.description,
+                                      "challenger": challenger.description, "fallback": fallback])
+}
+
 public final class AgentService: @unchecked Sendable {
     let actor: ChainActor
     let deployment: Deployment
@@ -73,19 +92,24 @@ public final class AgentService: @unchecked Sendable {
     var keys: [PrivateKey]
     let imagePath: String
     let fromBlock: UInt64
-    /// Opened blobs by "round/step" (nil: not for this agent), so each costs one ECDH.
-    var opened: [String: StepSecret?] = [:]
+    /// Blobs opened (nil: sealed to someone else), so each costs one ECDH.
+    var opened: [StepID: StepSecret?] = [:]
     /// Steps this agent answered or acted on, so that a slow receipt does not make it act twice.
-    var done: Set<String> = []
+    var done: Set<StepID> = []
     /// When this agent first saw each of its steps challenged (the start of its step latency).
-    var challengeSeen: [String: Date] = [:]
+    var challengeSeen: [StepID: Date] = [:]
     /// Where the service's events go (`--events`).
     public var events: EventLog = .none
     /// Group keys and traffic, when the agent runs in a pipeline.
     public var traffic: AgentTraffic?
-    /// The sealed key file, rewritten at each rotation of the encryption key.
+    /// The sealed key file, rewritten when the encryption key is replaced or an old one deleted.
     var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
     var installedEpoch: UInt64 = 0
+    /// Rounds begun: number → block (read on from the last block read).
+    var roundsBegun: [UInt64: UInt64] = [:]
+    var roundsReadFrom: UInt64?
+    /// Blocks between the SECaaS reading an encryption key and its round being on chain, at most.
+    static let planningBlocks: UInt64 = 20
 
     public init(actor: ChainActor, deployment: Deployment, deployedAtBlock: UInt64, encryptionKeys: [PrivateKey], imagePath: String) {
         self.actor = actor
@@ -98,43 +122,108 @@ public final class AgentService: @unchecked Sendable {
 
     var registry: AttestationRegistryContract { reader.registry }
     var exchange: KeyExchangeContract { KeyExchangeContract(address: deployment.keyExchange) }
-
-    /// Rotates the encryption key after each new group key, rewriting `path`.
-    public func rotateKeys(in path: String, storeKey: StoreKey, keys: AgentKeys) throws(ActorError) {
-        keyFile = (path, storeKey, keys, try keys.accountKey)
-    }
     var client: LedgerClient { actor.client }
     var me: Address { actor.address }
 
+    /// Keeps `keys` in the sealed file at `path` when encryption keys are replaced or deleted.
+    public func keepKeyFile(at path: String, storeKey: StoreKey, keys: AgentKeys) throws(ActorError) {
+        keyFile = (path, storeKey, keys, try keys.accountKey)
+    }
+
     /// The secret of (round, step) if its blob is sealed to this agent.
-    func openedSecret(round: UInt64, step: UInt64) async throws -> StepSecret? {
-        let name = "\(round)/\(step)"
-        if let known = opened[name] { return known }
-        let blob = try await registry.sealedChallenge(round: round, step: step, on: client)
-        let secret = blob.isEmpty ? nil
-            : keys.lazy.compactMap { self.deployment.openChallenge(blob, round: round, step: step, challenger: self.me, key: $0) }.first
-        opened[name] = secret
+    func openedSecret(_ id: StepID) async throws -> StepSecret? {
+        if let known = opened[id] { return known }
+        let blob = try await registry.sealedChallenge(round: id.round, step: id.step, on: client)
+        // An empty answer may come from a node that is behind: not remembered.
+        guard !blob.isEmpty else { return nil }
+        let secret = keys.lazy.compactMap {
+            self.deployment.openChallenge(blob, round: id.round, step: id.step, challenger: self.me, key: $0)
+        }.first
+        opened[id] = secret
         return secret
     }
 
+    // MARK: Attestation
+
     public func tick() async throws {
         let due = try await registry.dueStep(on: client)
-        try forgetOldKeys(activeRound: due?.round)
+        try await forgetReplacedKeys(activeRound: due?.round)
         guard let due else { return }
-        let (round, step) = due
-        let name = "\(round)/\(step)"
-        guard !done.contains(name) else { return }
-        switch try await registry.stepState(round: round, step: step, on: client) {
+        let id = StepID(round: due.round, step: due.step)
+        guard !done.contains(id) else { return }
+        switch try await registry.stepState(round: id.round, step: id.step, on: client) {
         case .posted:
-            guard let secret = try await openedSecret(round: round, step: step) else { return }
-            try await challengeOrDecline(round: round, step: step, secret: secret)
+            guard let secret = try await openedSecret(id) else { return }
+            try await challengeOrDecline(id, secret: secret)
         case .challenged:
-            guard try await registry.prover(round: round, step: step, on: client) == me else { return }
-            try await answer(round: round, step: step)
+            guard try await registry.prover(round: id.round, step: id.step, on: client) == me else { return }
+            try await answer(id)
         default:
             return
         }
     }
+
+    func challengeOrDecline(_ id: StepID, secret: StepSecret) async throws {
+        if try await actor.sendIfValid(registry.challenge(round: id.round, step: id.step, secret: secret), "challenge") != nil {
+            done.insert(id)
+            actor.log("round \(id.round) step \(id.step): challenged \(short(secret.prover)) as the RoT")
+            recordChallenge(events, round: id.round, step: id.step, prover: secret.prover, challenger: me, fallback: false)
+            return
+        }
+        // PENDING (the SECaaS's), revoked, unreachable or attested already: not ours to challenge.
+        if try await actor.sendIfValid(registry.declineStep(round: id.round, step: id.step, prover: secret.prover, salt: secret.salt),
+                                       "declineStep") != nil {
+            done.insert(id)
+            actor.log("round \(id.round) step \(id.step): declined \(short(secret.prover))")
+        }
+    }
+
+    /// The evidence over this agent's image as it is on disk now.
+    public func evidence(nonce: Hash32, round: UInt64, step: UInt64) throws -> Hash32 {
+        guard let image = FileManager.default.contents(atPath: imagePath) else { throw ActorError("cannot read the image \(imagePath)") }
+        return try deployment.evidence(nonce: nonce, round: round, step: step, prover: me, image: [[UInt8](image)])
+    }
+
+    func answer(_ id: StepID) async throws {
+        let seen = challengeSeen[id] ?? Date()
+        challengeSeen[id] = seen
+        guard let nonce = try await reader.revealedNonce(round: id.round, step: id.step, prover: me, deployment: deployment,
+                                                         fromBlock: fromBlock) else { return }
+        let evidence = try evidence(nonce: nonce, round: id.round, step: id.step)
+        // The next step's challenge goes with the answer when its blob is for this agent; if the
+        // registry would not take it (the prover or this agent may not be challenged or challenge
+        // now), the answer goes alone.
+        var receipt: TransactionReceipt?
+        var chained: StepSecret?
+        let (next, overflow) = id.step.addingReportingOverflow(1)
+        if !overflow, next < (try await registry.stepCount(round: id.round, on: client)),
+           let secret = try await openedSecret(StepID(round: id.round, step: next)),
+           try await registry.status(of: secret.prover, on: client) == .trusted {
+            receipt = try await actor.sendIfValid(registry.respondAndChallenge(round: id.round, step: id.step, evidence: evidence,
+                                                                               next: secret), "respondAndChallenge")
+            if receipt != nil { chained = secret }
+        }
+        let final: TransactionReceipt
+        if let receipt {
+            final = receipt
+        } else {
+            final = try await actor.send(registry.respond(round: id.round, step: id.step, evidence: evidence), "respond")
+        }
+        done.insert(id)
+        challengeSeen[id] = nil
+        let passed = final.logs.contains { $0.topics.first == RegistryEvent.attestationRecorded && word($0.data, 2) == .one }
+        let challenged = final.logs.contains { $0.topics.first == RegistryEvent.challengeIssued }
+        if challenged, let chained {
+            done.insert(StepID(round: id.round, step: next))
+            recordChallenge(events, round: id.round, step: next, prover: chained.prover, challenger: me, fallback: false)
+        }
+        actor.log("round \(id.round) step \(id.step): answered, \(passed ? "passed" : "FAILED")"
+                  + (challenged ? ", challenged \(short(chained?.prover ?? .zero)) in the same transaction" : ""))
+        events.record("step_answered", ["round": id.round, "step": id.step, "prover": me.description, "passed": passed,
+                                        "latency_ms": Int(Date().timeIntervalSince(seen) * 1000), "block": final.blockNumber])
+    }
+
+    // MARK: Group keys and encryption keys
 
     /// A newer group key for this agent: opened, installed for traffic, and followed by a fresh
     /// encryption key (so a key leaked later opens no epoch before it).
@@ -153,23 +242,7 @@ public final class AgentService: @unchecked Sendable {
         installedEpoch = latest.epoch
         actor.log("group key of epoch \(latest.epoch) opened; \(members.count) members")
         events.record("group_key_opened", ["agent": me.description, "epoch": latest.epoch])
-        try await rotateEncryptionKey(after: latest.epoch)
-    }
-
-    /// Deletes the replaced encryption keys that no round still to come can be sealed to.
-    func forgetOldKeys(activeRound: UInt64?) throws {
-        guard var file = keyFile else { return }
-        let keep = file.keys.encryptionKeys.indices.filter { index in
-            guard index < file.keys.neededUntilRound.count, let until = file.keys.neededUntilRound[index] else { return true }
-            // With no round running a round may be being begun right now: keep it until one runs.
-            return activeRound.map { $0 <= until } ?? true
-        }
-        guard keep.count < file.keys.encryptionKeys.count else { return }
-        file.keys.encryptionKeys = keep.map { file.keys.encryptionKeys[$0] }
-        file.keys.neededUntilRound = keep.map { index in index < file.keys.neededUntilRound.count ? file.keys.neededUntilRound[index] : nil }
-        try file.keys.write(to: file.path, key: file.storeKey)
-        keyFile = file
-        keys = try file.keys.allEncryptionKeys
+        try await replaceEncryptionKey(after: latest.epoch)
     }
 
     func keyedMembers(group: UInt256, epoch: UInt64) async throws -> Set<Address> {
@@ -179,82 +252,61 @@ public final class AgentService: @unchecked Sendable {
             .map { Address(truncating: UInt256($0.topics[2])) })
     }
 
-    func rotateEncryptionKey(after epoch: UInt64) async throws {
+    func replaceEncryptionKey(after epoch: UInt64) async throws {
         guard var file = keyFile else { return }
         let fresh = PrivateKey.generate()
         let signature = try deployment.encryptionKeySignature(agentKey: file.account, encryptionKey: fresh.publicKey)
         let request = registry.rotateEncryptionKey(fresh.publicKey, signature: signature)
         guard try await actor.wouldSucceed(request) else { return }
-        // The replaced key may be sealed to by every round begun so far and the next one.
-        let lastBegun = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.registry,
-                                                        topics: [RegistryEvent.roundBegun]))
-            .compactMap { $0.topics.count > 1 ? UInt256($0.topics[1]).exactUInt64 : nil }.max()
-        file.keys.neededUntilRound = file.keys.encryptionKeys.indices.map { index in
-            index < file.keys.neededUntilRound.count ? file.keys.neededUntilRound[index] ?? (lastBegun ?? 0) &+ 1 : (lastBegun ?? 0) &+ 1
+        // Kept before it is announced: a crash after the announcement must not lose the key. The
+        // old ones stay current (not replaced) until the receipt says the chain has the new one.
+        file.keys.encryptionKeys.append(AgentKeys.Kept(key: Hex.encode(fresh.bytes), replacedAtBlock: nil))
+        try save(file)
+        let receipt = try await actor.send(request, "rotateEncryptionKey")
+        for index in file.keys.encryptionKeys.indices.dropLast() where file.keys.encryptionKeys[index].replacedAtBlock == nil {
+            file.keys.encryptionKeys[index].replacedAtBlock = receipt.blockNumber
         }
-        // Kept before it is announced: a crash after the announcement must not lose the key.
-        file.keys.encryptionKeys.append(Hex.encode(fresh.bytes))
-        file.keys.neededUntilRound.append(nil)
-        try file.keys.write(to: file.path, key: file.storeKey)
-        keyFile = file
-        keys = try file.keys.allEncryptionKeys
-        try await actor.send(request, "rotateEncryptionKey")
-        actor.log("encryption key rotated after epoch \(epoch)")
+        try save(file)
+        actor.log("encryption key replaced after epoch \(epoch)")
         events.record("key_rotated", ["agent": me.description, "epoch": epoch])
     }
 
-    func challengeOrDecline(round: UInt64, step: UInt64, secret: StepSecret) async throws {
-        let name = "\(round)/\(step)"
-        if try await actor.sendIfValid(registry.challenge(round: round, step: step, secret: secret), "challenge") != nil {
-            done.insert(name)
-            actor.log("round \(round) step \(step): challenged \(short(secret.prover)) as the RoT")
-            recordChallenge(round: round, step: step, prover: secret.prover)
-            return
-        }
-        // PENDING (the SECaaS's), revoked, unreachable or attested already: not ours to challenge.
-        if try await actor.sendIfValid(registry.declineStep(round: round, step: step, prover: secret.prover, salt: secret.salt),
-                                       "declineStep") != nil {
-            done.insert(name)
-            actor.log("round \(round) step \(step): declined \(short(secret.prover))")
-        }
+    func save(_ file: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)) throws {
+        try file.keys.write(to: file.path, key: file.storeKey)
+        keyFile = file
+        keys = try file.keys.allEncryptionKeys
     }
 
-    func recordChallenge(round: UInt64, step: UInt64, prover: Address) {
-        events.record("step_challenged", ["round": round, "step": step, "prover": prover.description,
-                                          "challenger": me.description, "fallback": false])
-    }
-
-    /// The evidence over this agent's image as it is on disk now.
-    public func evidence(nonce: Hash32, round: UInt64, step: UInt64) throws -> Hash32 {
-        guard let image = FileManager.default.contents(atPath: imagePath) else { throw ActorError("cannot read the image \(imagePath)") }
-        return try deployment.evidence(nonce: nonce, round: round, step: step, prover: me, image: [[UInt8](image)])
-    }
-
-    func answer(round: UInt64, step: UInt64) async throws {
-        let seen = challengeSeen["\(round)/\(step)"] ?? Date()
-        challengeSeen["\(round)/\(step)"] = seen
-        guard let nonce = try await reader.revealedNonce(round: round, step: step, prover: me, deployment: deployment,
-                                                         fromBlock: fromBlock) else { return }
-        let evidence = try evidence(nonce: nonce, round: round, step: step)
-        var request = registry.respond(round: round, step: step, evidence: evidence)
-        var chained: StepSecret?
-        if step + 1 < (try await registry.stepCount(round: round, on: client)),
-           let next = try await openedSecret(round: round, step: step + 1),
-           try await registry.status(of: next.prover, on: client) == .trusted {
-            request = registry.respondAndChallenge(round: round, step: step, evidence: evidence, next: next)
-            chained = next
+    /// Deletes replaced encryption keys once the running round was begun after their replacement
+    /// (plus the blocks a plan takes to reach the chain): every round before it is over, so no
+    /// challenge to come is sealed to them. Never the key the chain holds.
+    func forgetReplacedKeys(activeRound: UInt64?) async throws {
+        guard var file = keyFile, let activeRound,
+              file.keys.encryptionKeys.contains(where: { $0.replacedAtBlock != nil }) else { return }
+        guard let begunAt = try await blockBegun(activeRound) else { return }
+        let onChain = try await registry.encryptionKey(of: me, on: client)
+        let kept = try file.keys.encryptionKeys.filter { entry in
+            guard let replaced = entry.replacedAtBlock else { return true }
+            if try file.keys.key(entry.key).publicKey.compressedBytes == onChain { return true }
+            return begunAt <= replaced &+ Self.planningBlocks
         }
-        let receipt = try await actor.send(request, "respond")
-        done.insert("\(round)/\(step)")
-        let passed = receipt.logs.contains { $0.topics.first == RegistryEvent.attestationRecorded && word($0.data, 2) == .one }
-        let challenged = receipt.logs.contains { $0.topics.first == RegistryEvent.challengeIssued }
-        if challenged { done.insert("\(round)/\(step + 1)") }
-        challengeSeen["\(round)/\(step)"] = nil
-        let latency = Int(Date().timeIntervalSince(seen) * 1000)
-        events.record("step_answered", ["round": round, "step": step, "prover": me.description, "passed": passed,
-                                        "latency_ms": latency, "block": receipt.blockNumber])
-        if challenged, let chained { recordChallenge(round: round, step: step + 1, prover: chained.prover) }
-        actor.log("round \(round) step \(step): answered, \(passed ? "passed" : "FAILED")"
-                  + (challenged ? ", challenged \(short(chained?.prover ?? .zero)) in the same transaction" : ""))
+        guard kept.count < file.keys.encryptionKeys.count else { return }
+        file.keys.encryptionKeys = kept
+        try save(file)
+    }
+
+    /// The block `round` was begun in, from `RoundBegun` (read on from the last block read).
+    func blockBegun(_ round: UInt64) async throws -> UInt64? {
+        if let known = roundsBegun[round] { return known }
+        let head = try await client.blockNumber()
+        let start = roundsReadFrom ?? fromBlock
+        guard head >= start else { return nil }
+        for log in try await client.logs(LogFilter(fromBlock: .number(start), toBlock: .number(head), address: deployment.registry,
+                                                   topics: [RegistryEvent.roundBegun])) {
+            guard log.topics.count > 1, let number = UInt256(log.topics[1]).exactUInt64, let block = log.blockNumber else { continue }
+            roundsBegun[number] = block
+        }
+        roundsReadFrom = head &+ 1
+        return roundsBegun[round]
     }
 }

@@ -49,7 +49,17 @@ public final class MLFOService: @unchecked Sendable {
         let members = try await reader.registrations(fromBlock: fromBlock)
             .filter { $0.value.pipelineId == identifier(pipeline) }.keys.sorted { $0.description < $1.description }
         var eligible: Set<Address> = []
-        for member in members where try await registry.isEligible(member, on: client) { eligible.insert(member) }
+        var sealTo: [Address: PublicKey] = [:]
+        for member in members where try await registry.isEligible(member, on: client) {
+            // A key the registry took but that is no curve point cannot be sealed to: such a member
+            // is left out (it must not hold up the rekey of the others).
+            guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: member, on: client)) else {
+                actor.log("warning: \(member)'s encryption key is not a secp256k1 point: left out of the group's keys")
+                continue
+            }
+            eligible.insert(member)
+            sealTo[member] = key
+        }
         if keyed == nil { keyed = try await currentKeying(members) }
         let current = keyed ?? (0, [], .distantPast)
 
@@ -66,11 +76,17 @@ public final class MLFOService: @unchecked Sendable {
             triggerSeen = nil
             return
         }
-        guard !eligible.isEmpty else { return }
+        guard !eligible.isEmpty, current.epoch < UInt64.max else { return }
         let seen = triggerSeen ?? Date()
         triggerSeen = seen
-        try await publish(epoch: current.epoch + 1, members: eligible.sorted { $0.description < $1.description }, reason: reason,
-                          since: seen)
+        do {
+            try await publish(epoch: current.epoch + 1, members: eligible.sorted { $0.description < $1.description }, keys: sealTo,
+                              reason: reason, since: seen)
+        } catch {
+            // It may have landed after all (a late receipt, a failover): read the epoch again.
+            keyed = nil
+            throw error
+        }
     }
 
     /// The epoch on chain and the members whose latest key is of it.
@@ -96,11 +112,11 @@ public final class MLFOService: @unchecked Sendable {
         return "ineligible"
     }
 
-    func publish(epoch: UInt64, members: [Address], reason: String, since seen: Date) async throws {
+    func publish(epoch: UInt64, members: [Address], keys: [Address: PublicKey], reason: String, since seen: Date) async throws {
         let key = try GroupKey.random()
         var sealed: [(member: Address, sealed: [UInt8])] = []
         for member in members {
-            let encryption = try PublicKey(bytes: try await registry.encryptionKey(of: member, on: client))
+            guard let encryption = keys[member] else { continue }
             sealed.append((member, try deployment.sealGroupKey(key, group: group, epoch: epoch, member: member, memberKey: encryption)))
         }
         let receipt = try await actor.send(exchange.publishEpoch(group: group, epoch: epoch, keys: sealed), "publishEpoch")
@@ -131,12 +147,12 @@ public final class MLFOService: @unchecked Sendable {
                 events.record("agent_missed", ["agent": loss.agent.description, "block": loss.block])
             }
         }
-        lossCursor = head + 1
+        lossCursor = head &+ 1
     }
 }
 
 public enum KeyExchangeEvent {
-    public static let memberKeyed = Keccak256.hash(Array("MemberKeyed(uint256,uint64,address)".utf8))
-    public static let memberSkipped = Keccak256.hash(Array("MemberSkipped(uint256,uint64,address)".utf8))
-    public static let keyEpochPublished = Keccak256.hash(Array("KeyEpochPublished(uint256,uint64,uint256)".utf8))
+    public static let memberKeyed = eventTopic("MemberKeyed")
+    public static let memberSkipped = eventTopic("MemberSkipped")
+    public static let keyEpochPublished = eventTopic("KeyEpochPublished")
 }

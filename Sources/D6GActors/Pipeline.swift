@@ -83,10 +83,15 @@ public enum Placement {
     public static func place(_ service: ServiceDescription) throws(ActorError) -> PipelineDescriptor {
         guard !service.name.isEmpty else { throw ActorError("the service has no name") }
         guard !service.sites.isEmpty else { throw ActorError("the service names no site") }
-        for site in service.sites where site.capacity < 0 { throw ActorError("site \(site.name) has a negative capacity") }
-        for function in service.functions where function.replicas < 1 {
-            throw ActorError("function \(function.name) needs at least one replica")
+        // Bounds that keep every sum below far below Int's range (a pipeline is tens of agents).
+        for site in service.sites where !(0...10_000).contains(site.capacity) {
+            throw ActorError("site \(site.name) has a capacity of \(site.capacity): give 0 to 10,000")
         }
+        for function in service.functions where !(1...10_000).contains(function.replicas) {
+            throw ActorError("function \(function.name) needs 1 to 10,000 replicas, not \(function.replicas)")
+        }
+        guard service.sites.count <= 1_000, service.functions.count <= 1_000 else { throw ActorError("at most 1,000 sites and functions") }
+        guard (1...65_535).contains(service.basePort) else { throw ActorError("basePort \(service.basePort) is not a port") }
         let needed = service.functions.reduce(0) { $0 + $1.replicas }
         let room = service.sites.reduce(0) { $0 + $1.capacity }
         guard needed <= room else { throw ActorError("\(needed) agents do not fit in the sites' capacity of \(room)") }

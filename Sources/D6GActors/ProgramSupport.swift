@@ -1,5 +1,7 @@
 // What the three programs' command lines share: an account key sealed in the program's data
 // directory, and a loop that keeps looking at the chain through node outages.
+import ContractCompiler
+import Contracts
 import Foundation
 import LedgerClient
 import LedgerCrypto
@@ -43,18 +45,21 @@ public enum AccountFile {
 /// until the task is cancelled. A failed look (a node down, a reverted transaction) is logged
 /// and the loop goes on; the next look starts afresh.
 public func keepLooking(every interval: Double, heads: HeadWatcher? = nil, log: @Sendable (String) -> Void,
-                        _ tick: () async throws -> Void) async {
-    var lastFailure = ""
+                        _ tick: () async throws -> Void) async throws(ConfigurationError) {
+    var lastSaid: [String: Date] = [:]
     while !Task.isCancelled {
         let seen = heads?.announced ?? 0
         do {
             try await tick()
-            lastFailure = ""
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
-            let text = "\(error)"
-            // The same failure again and again is said once.
-            if text != lastFailure { log("warning: \(text)") }
-            lastFailure = text
+            let text = explained(error)
+            // The same failure again and again is said once a minute.
+            if Date().timeIntervalSince(lastSaid[text] ?? .distantPast) >= 60 {
+                log("warning: \(text)")
+                lastSaid[text] = Date()
+            }
         }
         // Wait for the next block's announcement (a local read every 10 ms) or the interval.
         let deadline = Date().addingTimeInterval(interval)
@@ -148,4 +153,30 @@ public final class EventLog: @unchecked Sendable {
         handle.write(data + Data([0x0a]))
         lock.unlock()
     }
+}
+
+/// A setting that cannot work (it will fail the same way at every look): the program stops and
+/// says what to change.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The D6G contracts' ABIs, to name what a reverted call refused.
+let contractABIs: [ABIEntry] = ((try? ContractCompiler.compile(attestationRegistry))?.abi ?? [])
+    + ((try? ContractCompiler.compile(keyExchange))?.abi ?? [])
+
+/// An error as an operator should read it: a revert by the contracts' error names and values
+/// (`reverted: DeadlineTooShort(2, 3)`), anything else as it describes itself.
+public func explained(_ error: any Error) -> String {
+    if case .rpc(_, let message, let data)? = error as? ClientError, let text = data?.stringValue, let bytes = try? Hex.decode(text) {
+        return "\(message.hasPrefix("execution reverted") ? "" : message + ": ")\(RevertReason(output: bytes, abi: contractABIs))"
+    }
+    return "\(error)"
+}
+
+/// The revert reason of `error`, if it is a revert.
+public func revertReason(_ error: any Error) -> RevertReason? {
+    guard case .rpc(_, _, let data)? = error as? ClientError, let text = data?.stringValue, let bytes = try? Hex.decode(text) else { return nil }
+    return RevertReason(output: bytes, abi: contractABIs)
 }

@@ -1,20 +1,28 @@
-// Reads of the AttestationRegistry that need more than a view: agents' ids from their
-// registration events, and the nonce a challenge revealed (it is in the challenge's call data,
-// always the last argument, never stored by the contract).
+// Reads of the AttestationRegistry that need more than a view: agents' registrations from
+// their events (kept, and read on from where the last read stopped), the nonce a challenge
+// revealed (in its ChallengeIssued event), revocations and misses.
 import ContractCompiler
 import D6GProtocol
 import LedgerClient
 import LedgerCrypto
 import LedgerPrimitives
 
+/// The topic of the D6G contracts' event `name`, from their compiled ABI, so that it follows
+/// the contracts (the zero hash, which matches no log, if there is no such event).
+public func eventTopic(_ name: String) -> Hash32 {
+    guard let entry = contractABIs.first(where: { $0.type == "event" && $0.name == name }), let types = entry.valueTypes else {
+        return Hash32(UInt256.zero)
+    }
+    return Keccak256.hash(Array(entry.signature(types).utf8))
+}
+
 public enum RegistryEvent {
-    public static let agentRegistered = Keccak256.hash(Array("AgentRegistered(address,bytes32,bytes32)".utf8))
-    public static let challengeIssued = Keccak256.hash(Array("ChallengeIssued(uint64,uint64,address,address)".utf8))
-    public static let attestationRecorded =
-        Keccak256.hash(Array("AttestationRecorded(uint64,uint64,address,address,bool,uint256,address)".utf8))
-    public static let agentMissed = Keccak256.hash(Array("AgentMissed(address,uint64,uint64)".utf8))
-    public static let agentRevoked = Keccak256.hash(Array("AgentRevoked(address,string)".utf8))
-    public static let roundBegun = Keccak256.hash(Array("RoundBegun(uint64,uint256)".utf8))
+    public static let agentRegistered = eventTopic("AgentRegistered")
+    public static let challengeIssued = eventTopic("ChallengeIssued")
+    public static let attestationRecorded = eventTopic("AttestationRecorded")
+    public static let agentMissed = eventTopic("AgentMissed")
+    public static let agentRevoked = eventTopic("AgentRevoked")
+    public static let roundBegun = eventTopic("RoundBegun")
 }
 
 func topic(_ address: Address) -> Hash32 { Hash32(UInt256(address)) }
@@ -27,9 +35,12 @@ func word(_ data: [UInt8], _ index: Int) -> UInt256? {
     return UInt256(bigEndianBytes: Array(data[start..<start + 32]))
 }
 
-public struct RegistryReader: Sendable {
+public final class RegistryReader: @unchecked Sendable {
     public let client: LedgerClient
     public let registry: AttestationRegistryContract
+    /// Registrations read so far, and the first block not read yet.
+    private var known: [Address: Registration] = [:]
+    private var readFrom: UInt64?
 
     public init(client: LedgerClient, registry: Address) {
         self.client = client
@@ -41,16 +52,20 @@ public struct RegistryReader: Sendable {
         public var pipelineId: Hash32
     }
 
-    /// agent → its agentId and pipelineId, from `AgentRegistered` since `fromBlock`.
+    /// agent → its agentId and pipelineId, from `AgentRegistered` since `fromBlock` (each call
+    /// reads only the blocks the previous one did not).
     public func registrations(fromBlock: UInt64) async throws(ClientError) -> [Address: Registration] {
-        let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: registry.address,
+        let head = try await client.blockNumber()
+        let start = readFrom ?? fromBlock
+        guard head >= start else { return known }
+        let logs = try await client.logs(LogFilter(fromBlock: .number(start), toBlock: .number(head), address: registry.address,
                                                    topics: [RegistryEvent.agentRegistered]))
-        var found: [Address: Registration] = [:]
         for log in logs where log.topics.count == 2 {
             guard let id = word(log.data, 0), let pipeline = word(log.data, 1) else { continue }
-            found[Address(truncating: UInt256(log.topics[1]))] = Registration(agentId: Hash32(id), pipelineId: Hash32(pipeline))
+            known[Address(truncating: UInt256(log.topics[1]))] = Registration(agentId: Hash32(id), pipelineId: Hash32(pipeline))
         }
-        return found
+        readFrom = head &+ 1
+        return known
     }
 
     /// agent → its agentId, from `AgentRegistered` since `fromBlock`.
@@ -84,17 +99,15 @@ public struct RegistryReader: Sendable {
         public var block: UInt64
     }
 
-    /// The nonce revealed by the challenge of `prover` at (round, step): the last word of the
-    /// call data of the transaction that emitted its `ChallengeIssued`, checked against the
-    /// step's nonce hash. nil if no such challenge is on chain yet.
+    /// The nonce revealed by the challenge of `prover` at (round, step), from its
+    /// `ChallengeIssued` event, checked against the step's nonce hash. nil if no such challenge
+    /// is on chain yet.
     public func revealedNonce(round: UInt64, step: UInt64, prover: Address, deployment: Deployment,
                               fromBlock: UInt64) async throws(ClientError) -> Hash32? {
         let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: registry.address,
                                                    topics: [RegistryEvent.challengeIssued, topic(round), topic(prover)]))
         for log in logs.reversed() where word(log.data, 0) == UInt256(step) {
-            guard let hash = log.transactionHash, let transaction = try await client.transaction(hash: hash),
-                  transaction.input.count >= 36 else { continue }
-            guard let nonce = Hash32(bytes: transaction.input.suffix(32)) else { continue }
+            guard let nonce = word(log.data, 2).map(Hash32.init) else { continue }
             let expected = try await registry.nonceHash(round: round, step: step, on: client)
             if deployment.nonceHash(round: round, step: step, nonce: nonce) == expected { return nonce }
         }

@@ -52,6 +52,9 @@ struct SecaasState: Codable {
 }
 
 public final class SecaasService: @unchecked Sendable {
+    /// The registry's cap on the steps of a round.
+    static let maximumSteps = 128
+
     public struct Settings: Sendable {
         public var deadlineBlocks: UInt64 = 10
         /// Rounds begun and not over, the running one included.
@@ -105,11 +108,7 @@ public final class SecaasService: @unchecked Sendable {
         var kept: [SecaasState.KeptPlan] = []
         for var entry in state.plans {
             if !entry.posted {
-                let onChain = try await registry.stepCount(round: entry.plan.round, on: client)
-                guard onChain == UInt64(entry.plan.steps.count),
-                      let first = entry.plan.steps.first,
-                      try await registry.nonceHash(round: entry.plan.round, step: 0, on: client)
-                        == deployment.nonceHash(round: entry.plan.round, step: 0, nonce: try first.secret.nonce) else {
+                guard try await isOnChain(entry.plan) else {
                     actor.log("round \(entry.plan.round) was planned but never begun: dropped")
                     continue
                 }
@@ -118,13 +117,26 @@ public final class SecaasService: @unchecked Sendable {
             kept.append(entry)
         }
         state.plans = kept
+        // A lost state file must not bring back round numbers the chain has seen.
+        let begun = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.registry,
+                                                    topics: [RegistryEvent.roundBegun]))
+            .compactMap { $0.topics.count > 1 ? UInt256($0.topics[1]).exactUInt64 : nil }
+        if let highest = begun.max(), highest &+ 1 > state.nextRound { state.nextRound = highest &+ 1 }
         try save()
+    }
+
+    /// Whether `plan`'s round is on chain as planned (its step count and first nonce hash).
+    func isOnChain(_ plan: PlannedRound) async throws -> Bool {
+        guard let first = plan.steps.first,
+              try await registry.stepCount(round: plan.round, on: client) == UInt64(plan.steps.count) else { return false }
+        return try await registry.nonceHash(round: plan.round, step: 0, on: client)
+            == deployment.nonceHash(round: plan.round, step: 0, nonce: try first.secret.nonce)
     }
 
     var reconciled = false
 
-    /// `reconcile` on the first successful look, then `tick`.
-    public func reconcileOnce() async throws {
+    /// `reconcile` on the first successful look, then `tick` at every look.
+    public func tickAfterReconciling() async throws {
         if !reconciled {
             try await reconcile()
             reconciled = true
@@ -144,6 +156,11 @@ public final class SecaasService: @unchecked Sendable {
     // MARK: The due step
 
     func handle(round: UInt64, step: UInt64) async throws {
+        // A round whose beginRound answered late (a timeout, a failover) is ours all the same.
+        if let index = state.plans.firstIndex(where: { $0.plan.round == round && !$0.posted }), try await isOnChain(state.plans[index].plan) {
+            state.plans[index].posted = true
+            try save()
+        }
         guard let plan = state.plans.first(where: { $0.plan.round == round && $0.posted })?.plan else {
             // Begun by a run of ours that lost its plan before saving it as posted.
             if try await actor.sendIfValid(registry.cancelRound(round, reason: "plan lost by the SECaaS"), "cancelRound") != nil {
@@ -187,7 +204,7 @@ public final class SecaasService: @unchecked Sendable {
                 return false
             }
             actor.log("round \(round) step \(step): challenged \(short(secret.prover))")
-            recordChallenge(round: round, step: step, prover: secret.prover, fallback: false)
+            recordChallenge(events, round: round, step: step, prover: secret.prover, challenger: actor.address, fallback: false)
             return true
         }
         guard let id = agentIds[secret.prover], let image = try repository.image(of: id) else { return false }
@@ -195,13 +212,8 @@ public final class SecaasService: @unchecked Sendable {
         let request = registry.fallbackChallenge(round: round, step: step, commitments: fresh.commitments, secret: fresh.secret)
         guard try await actor.sendIfValid(request, "fallbackChallenge") != nil else { return false }
         actor.log("round \(round) step \(step): fallback challenge of \(short(secret.prover))")
-        recordChallenge(round: round, step: step, prover: secret.prover, fallback: true)
+        recordChallenge(events, round: round, step: step, prover: secret.prover, challenger: actor.address, fallback: true)
         return true
-    }
-
-    func recordChallenge(round: UInt64, step: UInt64, prover: Address, fallback: Bool) {
-        events.record("step_challenged", ["round": round, "step": step, "prover": prover.description,
-                                          "challenger": actor.address.description, "fallback": fallback])
     }
 
     func markMissedIfLate(round: UInt64, step: UInt64) async throws {
@@ -232,10 +244,15 @@ public final class SecaasService: @unchecked Sendable {
             let status = try await registry.status(of: agent, on: client)
             guard status == .pending || status == .trusted, let id = agentIds[agent], configured.contains(id),
                   let image = try repository.image(of: id) else { continue }
-            guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: agent, on: client)) else { continue }
+            guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: agent, on: client)) else {
+                actor.log("warning: \(agent)'s encryption key is not a secp256k1 point: left out of the round")
+                continue
+            }
             candidates.append(RoundCandidate(address: agent, encryptionKey: key, pending: status == .pending, image: image))
         }
         guard !candidates.isEmpty else { return }
+        // A round holds at most 128 steps: the others wait for the next round (a random choice).
+        if candidates.count > Self.maximumSteps { candidates = Array(candidates.shuffled().prefix(Self.maximumSteps)) }
         // The RoT when the new round starts: the last prover of the last open round, else the RoT now.
         let rootAddress: Address
         if let last = open.last {
@@ -247,11 +264,33 @@ public final class SecaasService: @unchecked Sendable {
         let round = state.nextRound
         let planned = try RoundPlanner.plan(round: round, deadlineBlocks: settings.deadlineBlocks, candidates: candidates,
                                             expectedRoot: root, deployment: deployment)
+        let request = registry.beginRound(round, deadlineBlocks: settings.deadlineBlocks, steps: planned.commitments)
+        do {
+            _ = try await client.call(CallRequest(from: actor.address, to: request.to, data: request.data))
+        } catch {
+            if case .error(name: "DeadlineTooShort", let values)? = revertReason(error) {
+                throw ConfigurationError("--deadline-blocks \(settings.deadlineBlocks) is below the registry's minimum "
+                                         + "(\(values.last?.description ?? "?") blocks): give at least that")
+            }
+            if case .error(name: "Unauthorized", _)? = revertReason(error) {
+                throw ConfigurationError("\(actor.address) is not this registry's SECaaS: run with the account the MLFO named")
+            }
+            throw error
+        }
         state.plans.append(SecaasState.KeptPlan(plan: planned.plan, posted: false))
         state.nextRound = round + 1
         try save()
         lastBegun = Date()
-        try await actor.send(registry.beginRound(round, deadlineBlocks: settings.deadlineBlocks, steps: planned.commitments), "beginRound")
+        do {
+            try await actor.send(request, "beginRound")
+        } catch {
+            // Refused on chain (not merely unanswered): the plan can never be posted.
+            if try await !actor.wouldSucceed(request), try await !isOnChain(planned.plan) {
+                state.plans.removeAll { $0.plan.round == round }
+                try save()
+            }
+            throw error
+        }
         if let index = state.plans.firstIndex(where: { $0.plan.round == round }) { state.plans[index].posted = true }
         try save()
         let newcomers = candidates.filter(\.pending).count

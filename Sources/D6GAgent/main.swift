@@ -83,6 +83,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
     var events: String?
 
+    func validate() throws {
+        guard interval.isFinite, interval > 0, trafficInterval.isFinite, trafficInterval >= 0.01 else {
+            throw ValidationError("--interval and --traffic-interval are positive numbers of seconds")
+        }
+    }
+
     func run() async throws {
         let storeKey = try common.storeKey()
         if !FileManager.default.fileExists(atPath: common.keysPath) {
@@ -103,7 +109,7 @@ struct Run: AsyncParsableCommand {
                                    deployedAtBlock: provisioning.deployment.deployedAtBlock,
                                    encryptionKeys: try keys.allEncryptionKeys, imagePath: image)
         service.events = try EventLog(path: events, role: name)
-        try service.rotateKeys(in: common.keysPath, storeKey: storeKey, keys: keys)
+        try service.keepKeyFile(at: common.keysPath, storeKey: storeKey, keys: keys)
         if let descriptor {
             let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
             guard let me = pipeline.agent(name) else { throw ValidationError("\(name) is not in the pipeline \(pipeline.pipeline)") }
@@ -132,9 +138,12 @@ struct Run: AsyncParsableCommand {
                 }
             }
         }
-        await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) {
-            try await service.tick()
-            try await service.keyTick()
+        // Attestation and group keys are looked at separately: a failure of one must not hold up the other.
+        try await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) {
+            var failure: (any Error)?
+            do { try await service.tick() } catch { failure = error }
+            do { try await service.keyTick() } catch { failure = failure ?? error }
+            if let failure { throw failure }
         }
     }
 }

@@ -103,15 +103,15 @@ struct Register: AsyncParsableCommand {
         let actor = try common.actor()
         guard let wei = UInt256(decimalString: funding) else { throw ValidationError("--funding is wei in decimal") }
         let file = try readJSONFile(DeploymentFile.self, from: deployment)
-        var work: [(request: String, out: String, pipeline: String)] = []
+        var work: [(request: String, out: String, pipeline: String, agentId: String?)] = []
         switch (request, out, descriptor) {
         case (let request?, let out?, nil):
-            work = [(request, out, pipeline)]
+            work = [(request, out, pipeline, nil)]
         case (nil, nil, let descriptor?):
             let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
             work = pipeline.agents.map { agent in
                 let folder = "\(sites)/\(agent.site)/\(agent.agentId)"
-                return (folder + "/request.json", folder + "/bundle.json", pipeline.pipeline)
+                return (folder + "/request.json", folder + "/bundle.json", pipeline.pipeline, agent.agentId)
             }
         default:
             throw ValidationError("give --request and --out, or --descriptor")
@@ -122,8 +122,11 @@ struct Register: AsyncParsableCommand {
                 guard Date() < deadline else { throw ActorError("no request at \(item.request) after \(wait) s: is the agent running?") }
                 try await Task.sleep(nanoseconds: 200_000_000)
             }
-            let bundle = try await MLFOActions.register(actor, request: try readJSONFile(RegistrationRequest.self, from: item.request),
-                                                        pipeline: item.pipeline, deployment: file, funding: wei)
+            let request = try readJSONFile(RegistrationRequest.self, from: item.request)
+            if let expected = item.agentId, request.agentId != expected {
+                throw ActorError("\(item.request) asks to register \(request.agentId), but the pipeline places \(expected) there")
+            }
+            let bundle = try await MLFOActions.register(actor, request: request, pipeline: item.pipeline, deployment: file, funding: wei)
             try writeJSONFile(bundle, to: item.out)
         }
     }
@@ -240,7 +243,7 @@ struct Serve: AsyncParsableCommand {
                                   pipeline: pipeline, epochMaxAge: epochMaxAge)
         service.events = try EventLog(path: events, role: "mlfo")
         actor.log("serving the keys of \(pipeline) (group \(UInt256(identifier(pipeline)))) as \(actor.address)")
-        await keepLooking(every: interval, heads: HeadWatcher(endpoints: common.rpc, log: actor.log), log: actor.log) { try await service.tick() }
+        try await keepLooking(every: interval, heads: HeadWatcher(endpoints: common.rpc, log: actor.log), log: actor.log) { try await service.tick() }
     }
 }
 

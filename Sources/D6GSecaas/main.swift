@@ -93,6 +93,6 @@ struct Serve: AsyncParsableCommand {
                                         settings: settings)
         service.events = try EventLog(path: events, role: "secaas")
         log("serving registry \(file.registry) as \(actor.address)")
-        await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) { try await service.reconcileOnce() }
+        try await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) { try await service.tickAfterReconciling() }
     }
 }

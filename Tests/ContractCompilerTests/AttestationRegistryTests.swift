@@ -523,7 +523,9 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     // 2b. Round 1 ended without a pass: step 0 of round 2 is the SECaaS's already.
     #expect(try fixture.challenge(2, 0, by: agents[3].address).failure == .error(name: "NotChallenger", values: [.address(agents[3].address)]))
     let secret20 = try #require(fixture.secrets["2/0"])
-    #expect(try fixture.registry.call("declineStep", .uint(2), .uint(0), .address(newcomer.address), .fixedBytes(UInt256(secret20.salt))).succeeded)
+    // (So there is nothing to decline: a second decline must not push the SECaaS's deadline back.)
+    #expect(try fixture.registry.call("declineStep", .uint(2), .uint(0), .address(newcomer.address), .fixedBytes(UInt256(secret20.salt))).failure
+            == .error(name: "NoFallbackNeeded", values: [.uint(2), .uint(0)]))
     #expect(try fixture.challenge(2, 0, by: secaas).succeeded)
     #expect(try fixture.respond(2, 0, newcomer).succeeded)
     // 4. respondAndChallenge on the last step keeps the pass (no next step to challenge).
@@ -748,9 +750,11 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     #expect(try fixture.registry.call("activeRound").value == .uint(3))
     #expect(try fixture.challenge(2, 0, by: agents[1].address).failure == .error(name: "NotCurrent", values: [.uint(2)]))
 
+    // Round 3's step 0 was sealed after round 2, which was passed over: it is the SECaaS's.
+    #expect(try fixture.challenge(3, 0, by: agents[1].address).failure == .error(name: "NotChallenger", values: [.address(agents[1].address)]))
     // Round 3 is cancelled by the admin while its step 0 is challenged: the answer no longer
     // counts, nobody takes a miss, and no round runs.
-    #expect(try fixture.challenge(3, 0, by: agents[1].address).succeeded)
+    #expect(try fixture.challenge(3, 0, by: secaas).succeeded)
     #expect(try fixture.registry.call("cancelRound", .uint(3), .string("wrong plan")).succeeded)
     #expect(try fixture.respond(3, 0, agents[0]).failure == .error(name: "NotYourStep", values: [.uint(3), .uint(0)]))
     #expect(try fixture.registry.call("activeRound").failure == .message("no round is running"))
@@ -844,4 +848,77 @@ private func respondAndChallenge(_ fixture: Fixture, round: UInt64, step: UInt64
     #expect(try fixture.registry.call("markMissed", .uint(1), .uint(0)).events.isEmpty)
     #expect(try fixture.registry.call("missesOf", .address(agents[0].address)).value == .uint(0))
     #expect(try fixture.eligible(agents[0]))
+}
+
+/// The second review's findings (2026-12-03, the programs' review), each as a sequence of calls.
+@Test func secondReviewFindingsStayFixed() throws {
+    let fixture = try Fixture(agents: 4, maxMisses: 2)
+    let agents = fixture.agents
+    try fixture.attestInitially(agents)
+    // The challenge carries its nonce, so the prover never parses the challenger's call data
+    // (which may carry trailing bytes the contract ignores).
+    let keys = [agents[3], agents[0], agents[1]].map(\.encryption.publicKey)
+    #expect(try fixture.begin(1, provers: [agents[0], agents[1], agents[2]], challengers: keys).succeeded)
+    let challenged = try fixture.challenge(1, 0, by: agents[3].address)
+    let nonce = try #require(fixture.secrets["1/0"]).nonce
+    #expect(challenged.events.first?.values["nonce"] == .fixedBytes(UInt256(nonce)))
+    // The RoT (agent 0 after its pass) is revoked while agent 1 has yet to answer: agent 1's
+    // respondAndChallenge keeps its pass (with its re-check) and leaves step 2 to the SECaaS,
+    // instead of reverting and costing agent 1 a miss.
+    _ = try respondAndChallenge(fixture, round: 1, step: 0, agent: agents[0], chain: RootOfTrustChain.start, challenger: agents[3].address)
+    #expect(try fixture.registry.call("revokeAgent", .address(agents[0].address), .string("operator")).succeeded)
+    let next = try #require(fixture.secrets["1/2"])
+    let answered = try fixture.registry.call(
+        "respondAndChallenge", .uint(1), .uint(1), .fixedBytes(UInt256(try fixture.evidence(1, 1, of: agents[1]))),
+        .address(next.prover), .fixedBytes(UInt256(next.salt)), .fixedBytes(UInt256(next.nonce)), from: agents[1].address)
+    #expect(answered.events.map(\.name) == ["AttestationRecorded"], "\(String(describing: answered.failure))")
+    #expect(try fixture.status(agents[1]) == .trusted && !fixture.eligible(agents[1]))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    #expect(try fixture.challenge(1, 2, by: secaas).succeeded)
+    #expect(try fixture.respond(1, 2, agents[2]).succeeded)
+
+    // Rounds 2 and 3 wait; round 3's step 0 was sealed after round 2's last prover. Round 2 is
+    // cancelled while it waits: round 3's step 0 is the SECaaS's, and the RoT is not blamed.
+    #expect(try fixture.begin(2, provers: [agents[3]], challengers: [agents[2].encryption.publicKey]).succeeded)
+    #expect(try fixture.begin(3, provers: [agents[1]], challengers: [agents[3].encryption.publicKey]).succeeded)
+    #expect(try fixture.registry.call("cancelRound", .uint(3), .string("x"), from: secaas).succeeded == true)
+    #expect(try fixture.registry.call("isRoundCancelled", .uint(3)).value == .bool(true))
+    #expect(try fixture.begin(4, provers: [agents[1]], challengers: [agents[3].encryption.publicKey]).succeeded)
+    #expect(try fixture.registry.call("cancelRound", .uint(2), .string("bad plan"), from: secaas).succeeded)
+    // Round 4 runs now (2 cancelled while running, 3 while waiting): step 0 is the SECaaS's.
+    #expect(try fixture.registry.call("activeRound").value == .uint(4))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    fixture.block += 6
+    #expect(try fixture.registry.call("markMissed", .uint(4), .uint(0)).events.isEmpty)
+    #expect(try fixture.registry.call("missesOf", .address(agents[2].address)).value == .uint(0))
+
+    // A PENDING prover is declined to the SECaaS once: declining again does not push its deadline.
+    let newcomer = try Agent(21)
+    #expect(try fixture.register(newcomer).succeeded)
+    #expect(try fixture.begin(5, provers: [newcomer, agents[2]], challengers: [agents[2].encryption.publicKey, newcomer.encryption.publicKey]).succeeded)
+    let secret = try #require(fixture.secrets["5/0"])
+    // Round 4 ended with a skip, so round 5's step 0 is the SECaaS's already: nothing to decline.
+    #expect(try fixture.registry.call("declineStep", .uint(5), .uint(0), .address(newcomer.address), .fixedBytes(UInt256(secret.salt))).failure
+            == .error(name: "NoFallbackNeeded", values: [.uint(5), .uint(0)]))
+}
+
+/// Passing over a cancelled waiting round when the round before ends with a pass: the next
+/// round's step 0 — sealed after the cancelled round's last prover — goes to the SECaaS.
+@Test func aCancelledWaitingRoundHandsTheNextStepZeroToTheSecaas() throws {
+    let fixture = try Fixture(agents: 3)
+    let agents = fixture.agents
+    try fixture.attestInitially(agents)
+    #expect(try fixture.begin(1, provers: [agents[0]], challengers: [agents[2].encryption.publicKey]).succeeded)
+    #expect(try fixture.begin(2, provers: [agents[1]], challengers: [agents[0].encryption.publicKey]).succeeded)
+    #expect(try fixture.begin(3, provers: [agents[2]], challengers: [agents[1].encryption.publicKey]).succeeded)
+    #expect(try fixture.registry.call("cancelRound", .uint(2), .string("wrong plan")).succeeded)
+    #expect(try fixture.challenge(1, 0, by: agents[2].address).succeeded)
+    #expect(try fixture.respond(1, 0, agents[0]).succeeded)
+    // Round 1 ended with a pass by agent 0, but round 3's blob was sealed to agent 1.
+    #expect(try fixture.registry.call("activeRound").value == .uint(3))
+    #expect(try fixture.registry.call("dueChallenger").value == .address(secaas))
+    #expect(try fixture.challenge(3, 0, by: agents[0].address).failure == .error(name: "NotChallenger", values: [.address(agents[0].address)]))
+    fixture.block += 6
+    #expect(try fixture.registry.call("markMissed", .uint(3), .uint(0)).events.isEmpty)
+    #expect(try fixture.registry.call("missesOf", .address(agents[0].address)).value == .uint(0))
 }

@@ -92,6 +92,8 @@ private func settle(_ traffic: AgentTraffic) -> (accepted: Int, dropped: [String
 
         // Epoch 2 removes alice, with no grace: epoch 1 frames no longer open; alice's are refused.
         try receiver.install(epoch: 2, key: key2, members: [bob])
+        // (A grace of 0 ms still covers the millisecond of the install.)
+        Thread.sleep(forTimeInterval: 0.01)
         sendDatagram(try fromAlice.seal([3]), to: port)
         sendDatagram(try late.seal([4]), to: port)
         var bob2 = try TrafficSender(groupKey: key2, group: UInt256(7), epoch: 2, sender: bob, session: 14)

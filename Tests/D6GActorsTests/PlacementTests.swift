@@ -38,14 +38,21 @@ private func service(sites: [(String, Int)], functions: [(String, Int)], basePor
     #expect(throws: ActorError("5 agents do not fit in the sites' capacity of 4")) {
         try Placement.place(service(sites: [("a", 2), ("b", 2)], functions: [("x", 5)]))
     }
-    #expect(throws: ActorError("function x needs at least one replica")) {
+    #expect(throws: ActorError("function x needs 1 to 10,000 replicas, not 0")) {
         try Placement.place(service(sites: [("a", 2)], functions: [("x", 0)]))
     }
-    #expect(throws: ActorError("site a has a negative capacity")) {
+    #expect(throws: ActorError("site a has a capacity of -1: give 0 to 10,000")) {
         try Placement.place(service(sites: [("a", -1)], functions: [("x", 1)]))
     }
     #expect(throws: ActorError("the service names no site")) { try Placement.place(service(sites: [], functions: [("x", 1)])) }
     #expect(throws: ActorError("basePort leaves no room for 2 ports")) {
         try Placement.place(service(sites: [("a", 2)], functions: [("x", 2)], basePort: 65_534))
+    }
+    // Values that would overflow a sum are refused, not trapped on.
+    #expect(throws: ActorError("site a has a capacity of \(Int.max): give 0 to 10,000")) {
+        try Placement.place(service(sites: [("a", Int.max), ("b", Int.max)], functions: [("x", 1)]))
+    }
+    #expect(throws: ActorError("basePort \(Int.max) is not a port")) {
+        try Placement.place(service(sites: [("a", 2)], functions: [("x", 1)], basePort: Int.max))
     }
 }

@@ -80,3 +80,16 @@ private let deployment = Deployment(chainId: 1337, registry: Address(truncating:
     #expect(first != second)
     #expect(Array(first.prefix(image.count)) == image)
 }
+
+/// The programs find the contracts' events by topics derived from the compiled ABI: each one
+/// they use exists (a renamed or reshaped event would give the zero topic and match nothing).
+@Test func everyEventTheProgramsReadExists() {
+    let zero = Hash32(UInt256.zero)
+    for topic in [RegistryEvent.agentRegistered, RegistryEvent.challengeIssued, RegistryEvent.attestationRecorded,
+                  RegistryEvent.agentMissed, RegistryEvent.agentRevoked, RegistryEvent.roundBegun,
+                  KeyExchangeEvent.memberKeyed, KeyExchangeEvent.memberSkipped, KeyExchangeEvent.keyEpochPublished] {
+        #expect(topic != zero)
+    }
+    #expect(RegistryEvent.challengeIssued == Keccak256.hash(Array("ChallengeIssued(uint64,uint64,address,address,bytes32)".utf8)))
+    #expect(eventTopic("NoSuchEvent") == zero)
+}
