@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`make bench-attestation`: TARGETS.md P1 and P2 (issue 13), the attestation figures of the D6G
-story with the real programs, by number of agents.
+"""`make bench-attestation`: TARGETS.md P1 and P2 (issue 13), by number of agents, real programs.
+
+The attestation figures of the D6G story with the real programs, by number of agents.
 
 For each N of --agents it runs the whole demo (scripts/demo.py, imported: a local network of four
 validators in their default configuration, d6g-mlfo, d6g-secaas and N d6g-agent processes; the
@@ -12,7 +13,9 @@ initial attestation, chained rounds, traffic, one agent tampered with, one silen
   demo_report computes it); the initial round (0, challenged by the SECaaS) and the periodic rounds
   (chained through the agents) are also given apart in bench.json;
 - the round time: median over the rounds whose steps all ended (first challenge → last result),
-  and the same over the clean rounds only (no failed, missed or declined step: no deadline waited);
+  and over the steady rounds only: every step challenged by an agent as the RoT (none by the
+  SECaaS: initial attestations and fallbacks take two transactions a step), none failed, missed or
+  declined (no deadline waited for);
 - P2a, tamper → revocation final, as TARGETS.md defines it: from the start of the tampered
   agent's step (its failed `step_answered` event's t minus its latency_ms) to that event's t (the
   revocation is in that transaction); and, for context, from the demo's `tamper` event to it;
@@ -158,22 +161,27 @@ def attestation_figures(folder: Path) -> dict:
 
 
 def round_figures(events, round_time: dict) -> dict:
-    """The round time over the rounds that finished, and over the clean ones: no step failed,
-    missed or declined, so no deadline was waited for (the tamper's and the silence's rounds)."""
-    troubled = set()
+    """The round time over the rounds that finished, and over the steady ones: every step
+    challenged by an agent as the RoT (one transaction per step: the answer carries the next
+    challenge), none challenged by the SECaaS (initial attestations and fallbacks: a transaction
+    to challenge, another to answer), none failed, missed or declined (no deadline waited for)."""
+    secaas = {str(event.get("agent")).lower() for event in demo_report.of_kind(events, "secaas_account")}
+    unsteady = set()
     for event in events:
         number = event.get("round")
         if not demo_report.is_count(number):
             continue
         if event["event"] in ("step_missed", "step_declined") or (
-                event["event"] == "step_answered" and event.get("passed") is not True):
-            troubled.add(number)
+                event["event"] == "step_answered" and event.get("passed") is not True) or (
+                event["event"] == "step_challenged" and str(event.get("challenger")).lower() in secaas):
+            unsteady.add(number)
     finished = [entry for entry in round_time["rounds"] if entry["ms"] != NOT_REACHED]
-    clean = [entry for entry in finished if entry["round"] not in troubled]
-    per_step = [entry["ms"] / entry["steps"] for entry in clean if demo_report.is_count(entry["steps"]) and entry["steps"]]
+    steady = [entry for entry in finished if entry["round"] not in unsteady]
+    per_step = [entry["ms"] / entry["steps"] for entry in steady if demo_report.is_count(entry["steps"]) and entry["steps"]]
     return {"round_median_ms": median_or_na([entry["ms"] for entry in finished]), "rounds_finished": len(finished),
-            "clean_round_median_ms": median_or_na([entry["ms"] for entry in clean]), "clean_rounds": len(clean),
-            "clean_round_ms_per_step": median_or_na(per_step)}
+            "steady_round_median_ms": median_or_na([entry["ms"] for entry in steady]),
+            "steady_rounds": [entry["round"] for entry in steady],
+            "steady_round_ms_per_step": median_or_na(per_step)}
 
 
 def tamper_figures(events, names: demo_report.Names) -> dict:
@@ -218,13 +226,14 @@ def tamper_figures(events, names: demo_report.Names) -> dict:
 
 # MARK: several runs of one N
 
-SUMMARY_FIELDS = ("p1_p50_ms", "p1_p99_ms", "round_median_ms", "clean_round_median_ms", "clean_round_ms_per_step",
+SUMMARY_FIELDS = ("p1_p50_ms", "p1_p99_ms", "passed_steps", "missed_steps", "round_median_ms", "steady_round_median_ms", "steady_round_ms_per_step",
                   "p2a_ms", "tamper_to_revocation_ms", "p2b_ms", "tamper_to_epoch_ms", "silence_to_unreachable_ms")
 
 
 def flat(figures: dict) -> dict:
     return {"p1_p50_ms": figures["p1"]["p50_ms"], "p1_p99_ms": figures["p1"]["p99_ms"],
-            **{field: figures[field] for field in SUMMARY_FIELDS[2:]}}
+            "passed_steps": figures["steps"]["passed"], "missed_steps": figures["steps"]["missed"],
+            **{field: figures[field] for field in SUMMARY_FIELDS[4:]}}
 
 
 def combined(runs: list[dict]) -> dict:
@@ -241,9 +250,11 @@ def combined(runs: list[dict]) -> dict:
 COLUMNS = [  # (heading, field, target)
     ("P1 p50", "p1_p50_ms", TARGETS["p1_p50_ms"]),
     ("P1 p99", "p1_p99_ms", TARGETS["p1_p99_ms"]),
+    ("passed", "passed_steps", None),
+    ("missed", "missed_steps", None),
     ("round", "round_median_ms", None),
-    ("clean round", "clean_round_median_ms", None),
-    ("/step", "clean_round_ms_per_step", None),
+    ("steady round", "steady_round_median_ms", None),
+    ("/step", "steady_round_ms_per_step", None),
     ("P2a step→revoked", "p2a_ms", TARGETS["p2a_ms"]),
     ("tamper→revoked", "tamper_to_revocation_ms", None),
     ("P2b revoked→epoch", "p2b_ms", TARGETS["p2b_ms"]),
@@ -259,11 +270,12 @@ def cell(value, target) -> str:
 
 
 def table(rows: list[dict]) -> list[str]:
-    headings = ["N", *[heading for heading, _, _ in COLUMNS], "runs ok", "load 1m mean/max"]
+    headings = ["N", *[heading for heading, _, _ in COLUMNS], "runs ok", "load 1m before/mean/max"]
     body = []
     for row in rows:
         body.append([str(row["agents"]), *[cell(row["figures"][field], target) for _, field, target in COLUMNS],
-                     f"{row['passed']}/{row['runs']}", f"{row['load1_mean']:.2f}/{row['load1_max']:.2f}"])
+                     f"{row['passed']}/{row['runs']}",
+                     f"{row['load1_before']:.2f}/{row['load1_mean']:.2f}/{row['load1_max']:.2f}"])
     targets = ["target", *[f"≤{target:,}" if target is not None else "" for _, _, target in COLUMNS], "", ""]
     widths = [max(len(line[index]) for line in [headings, targets, *body]) for index in range(len(headings))]
 
@@ -343,6 +355,7 @@ def main(arguments=None) -> int:
                 break
         rows.append({"agents": agents, "runs": len(runs), "passed": sum(1 for run in runs if run["exit_code"] == 0),
                      "figures": combined(runs),
+                     "load1_before": max(run["load"]["load1_before"] for run in runs),
                      "load1_mean": statistics.mean(run["load"]["load1_mean"] for run in runs),
                      "load1_max": max(run["load"]["load1_max"] for run in runs)})
         if interrupted:
@@ -350,8 +363,12 @@ def main(arguments=None) -> int:
     lines = ["", f"attestation benchmark (TARGETS.md P1, P2), ms; {report['date_utc']}, {os.cpu_count()} cores"
              + (f", median of {options.runs} runs" if options.runs > 1 else ""),
              *table(rows),
-             "* over the target. P1: passed steps, challenge seen → receipt, nearest rank. round: median over the "
-             "rounds that finished; clean: without a failed, missed or declined step (/step: a clean round's ms per step).",
+             "* over the target. P1: passed steps, challenge seen → receipt, nearest rank; a missed step has no latency "
+             "(the silenced agent's misses, 2 or 3, are the story's; more are honest agents'). round: median over the "
+             "rounds that finished; steady: every step challenged by an agent (the RoT chain), none by the SECaaS, none "
+             "failed, missed or declined (/step: a steady round's ms per step).",
+             "load: the 1-minute load average before the run (the machine's other work) and during it "
+             "(the run's own 4 nodes, N agents and 2 services included).",
              "P2a: the tampered agent's failed step, its start → its receipt (the revocation). P2b: that receipt → "
              "the MLFO's receipt of the first epoch without it. tamper→…: from the demo altering the image.",
              "", *reference_lines()]

@@ -97,8 +97,9 @@ class DemoFailure(Exception):
         self.logs = logs
 
 
-class Interrupted(Exception):
-    pass
+class Interrupted(BaseException):
+    """SIGTERM. Not an Exception: wait_until looks again after any Exception of a condition (a
+    node busy or restarting), which would swallow it."""
 
 
 def milliseconds_since(start: float) -> int:
@@ -404,6 +405,8 @@ class Demo:
                 if condition():
                     return
                 last_error = None
+            except DemoFailure:  # the condition saw that it can never hold
+                raise
             except Exception as error:  # a node busy or restarting: look again
                 last_error = error
             time.sleep(0.5)
@@ -576,7 +579,13 @@ class Demo:
             if len(passed) < count and time.time() - asked[0] < 5:
                 return False
             asked[0] = time.time()
-            return set(self.statuses().values()) == {"TRUSTED"}
+            statuses = self.statuses()
+            # REVOKED and UNREACHABLE are final: waiting on would only run out the timeout.
+            lost = sorted(name for name, status in statuses.items() if status in ("REVOKED", "UNREACHABLE"))
+            if lost:
+                raise DemoFailure(f"{', '.join(f'{name} {statuses[name]}' for name in lost)} before the initial "
+                                  f"attestation ended: all {count} can no longer be TRUSTED", self.programs.tails(lost))
+            return set(statuses.values()) == {"TRUSTED"}
 
         self.wait_until(f"all {count} agents TRUSTED", all_trusted, 180 * self.scale)
         self.phase_done(f"initial attestation: {count} TRUSTED", since)

@@ -9,6 +9,7 @@ struct D6GBench: ParsableCommand {
             UInt256Benchmark.self,
             DSLBenchmark.self,
             D6GContractsBenchmark.self,
+            AttestationBenchmark.self,
             CryptoBenchmark.self,
             KeccakBenchmark.self,
             TransactionBenchmark.self,
