@@ -85,7 +85,9 @@ func recordChallenge(_ events: EventLog, round: UInt64, step: UInt64, prover: Ad
                                       "challenger": challenger.description, "fallback": fallback])
 }
 
-public final class AgentService: @unchecked Sendable {
+/// An actor: attestation (`tick`) and group keys (`keyTick`) run in loops of their own, so that
+/// an answer never waits behind a key rotation's receipt; their state changes one at a time.
+public actor AgentService {
     let actor: ChainActor
     let deployment: Deployment
     let reader: RegistryReader
@@ -99,9 +101,9 @@ public final class AgentService: @unchecked Sendable {
     /// When this agent first saw each of its steps challenged (the start of its step latency).
     var challengeSeen: [StepID: Date] = [:]
     /// Where the service's events go (`--events`).
-    public var events: EventLog = .none
+    var events: EventLog = .none
     /// Group keys and traffic, when the agent runs in a pipeline.
-    public var traffic: AgentTraffic?
+    var traffic: AgentTraffic?
     /// The sealed key file, rewritten when the encryption key is replaced or an old one deleted.
     var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
     var installedEpoch: UInt64 = 0
@@ -129,6 +131,11 @@ public final class AgentService: @unchecked Sendable {
     public func keepKeyFile(at path: String, storeKey: StoreKey, keys: AgentKeys) throws(ActorError) {
         keyFile = (path, storeKey, keys, try keys.accountKey)
     }
+
+    public func record(to events: EventLog) { self.events = events }
+
+    /// Takes group keys and talks to the pipeline's peers through `traffic`.
+    public func join(_ traffic: AgentTraffic) { self.traffic = traffic }
 
     /// The secret of (round, step) if its blob is sealed to this agent.
     func openedSecret(_ id: StepID) async throws -> StepSecret? {
@@ -229,6 +236,8 @@ public final class AgentService: @unchecked Sendable {
     /// encryption key (so a key leaked later opens no epoch before it).
     public func keyTick() async throws {
         guard let traffic else { return }
+        // One call per block while nothing changes; the blob only for a newer epoch.
+        guard try await exchange.epoch(of: me, group: traffic.group, on: client) > installedEpoch else { return }
         let latest = try await exchange.key(of: me, group: traffic.group, on: client)
         guard latest.epoch > installedEpoch, !latest.sealed.isEmpty else { return }
         let opened = keys.lazy.compactMap {
@@ -263,10 +272,14 @@ public final class AgentService: @unchecked Sendable {
         file.keys.encryptionKeys.append(AgentKeys.Kept(key: Hex.encode(fresh.bytes), replacedAtBlock: nil))
         try save(file)
         let receipt = try await actor.send(request, "rotateEncryptionKey")
-        for index in file.keys.encryptionKeys.indices.dropLast() where file.keys.encryptionKeys[index].replacedAtBlock == nil {
-            file.keys.encryptionKeys[index].replacedAtBlock = receipt.blockNumber
+        // Read again: old keys may have been deleted meanwhile.
+        guard var current = keyFile else { return }
+        let freshKey = Hex.encode(fresh.bytes)
+        for index in current.keys.encryptionKeys.indices
+        where current.keys.encryptionKeys[index].key != freshKey && current.keys.encryptionKeys[index].replacedAtBlock == nil {
+            current.keys.encryptionKeys[index].replacedAtBlock = receipt.blockNumber
         }
-        try save(file)
+        try save(current)
         actor.log("encryption key replaced after epoch \(epoch)")
         events.record("key_rotated", ["agent": me.description, "epoch": epoch])
     }

@@ -19,6 +19,9 @@ public final class MLFOService: @unchecked Sendable {
     let group: UInt256
     let epochMaxAge: Double
     let fromBlock: UInt64
+    /// Seconds between full reads of the members' eligibility when nothing was lost.
+    public var scanInterval: Double = 2
+    var nextScan = Date.distantPast
     public var events: EventLog = .none
 
     /// The last epoch published (or found on chain) and the members it keyed.
@@ -45,23 +48,32 @@ public final class MLFOService: @unchecked Sendable {
 
     public func tick() async throws {
         let head = try await client.blockNumber()
-        try await reportLosses(upTo: head)
+        let lost = try await reportLosses(upTo: head)
+        // The members' eligibility is read in full at once after a revocation or a miss (the rekey
+        // that cuts a member off must not wait), else every `scanInterval` seconds (joins, returns,
+        // ageing out — several joins then share one epoch): reading it at every block would cost
+        // the nodes a call per member per block.
+        guard lost || keyed == nil || Date() >= nextScan else { return }
+        nextScan = Date().addingTimeInterval(scanInterval)
         let members = try await reader.registrations(fromBlock: fromBlock)
             .filter { $0.value.pipelineId == identifier(pipeline) }.keys.sorted { $0.description < $1.description }
         var eligible: Set<Address> = []
-        var sealTo: [Address: PublicKey] = [:]
-        for member in members where try await registry.isEligible(member, on: client) {
-            // A key the registry took but that is no curve point cannot be sealed to: such a member
-            // is left out (it must not hold up the rekey of the others).
-            guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: member, on: client)) else {
-                actor.log("warning: \(member)'s encryption key is not a secp256k1 point: left out of the group's keys")
-                continue
-            }
-            eligible.insert(member)
-            sealTo[member] = key
-        }
+        for member in members where try await registry.isEligible(member, on: client) { eligible.insert(member) }
         if keyed == nil { keyed = try await currentKeying(members) }
         let current = keyed ?? (0, [], .distantPast)
+        // A key the registry took but that is no curve point cannot be sealed to: such a member is
+        // left out (it must not hold up the rekey of the others). Read only when a rekey may follow.
+        var sealTo: [Address: PublicKey] = [:]
+        if eligible != current.members || current.epoch == 0 || Date().timeIntervalSince(current.at) >= epochMaxAge {
+            for member in eligible {
+                guard let key = try? PublicKey(bytes: try await registry.encryptionKey(of: member, on: client)) else {
+                    actor.log("warning: \(member)'s encryption key is not a secp256k1 point: left out of the group's keys")
+                    eligible.remove(member)
+                    continue
+                }
+                sealTo[member] = key
+            }
+        }
 
         let reason: String
         if current.epoch == 0 {
@@ -136,9 +148,11 @@ public final class MLFOService: @unchecked Sendable {
                                           "block": receipt.blockNumber])
     }
 
-    func reportLosses(upTo head: UInt64) async throws {
-        guard head >= lossCursor else { return }
-        for loss in try await reader.losses(from: lossCursor, to: head) {
+    /// Reports the revocations and misses up to `head`; whether there were any.
+    func reportLosses(upTo head: UInt64) async throws -> Bool {
+        guard head >= lossCursor else { return false }
+        let losses = try await reader.losses(from: lossCursor, to: head)
+        for loss in losses {
             if loss.revoked {
                 actor.log("\(loss.agent) \(loss.reason == "unreachable" ? "UNREACHABLE" : "REVOKED") (\(loss.reason)) in block \(loss.block)")
                 events.record("agent_revoked", ["agent": loss.agent.description, "reason": loss.reason, "block": loss.block])
@@ -148,6 +162,7 @@ public final class MLFOService: @unchecked Sendable {
             }
         }
         lossCursor = head &+ 1
+        return !losses.isEmpty
     }
 }
 

@@ -104,21 +104,27 @@ struct Run: AsyncParsableCommand {
             while !FileManager.default.fileExists(atPath: bundlePath) { try await Task.sleep(nanoseconds: 300_000_000) }
         }
         let provisioning = try readJSONFile(ProvisioningBundle.self, from: bundlePath)
-        let actor = ChainActor(client: try LedgerClient(endpoints: rpc), key: try keys.accountKey, log: log)
+        // Agents start at different nodes (then fail over in turn), so that no one node serves them all.
+        let offset = rpc.isEmpty ? 0 : Int(name.utf8.reduce(0) { $0 &+ UInt32($1) } % UInt32(rpc.count))
+        let endpoints = Array(rpc[offset...] + rpc[..<offset])
+        let actor = ChainActor(client: try LedgerClient(endpoints: endpoints), key: try keys.accountKey, log: log)
         let service = AgentService(actor: actor, deployment: try provisioning.deployment.deployment(),
                                    deployedAtBlock: provisioning.deployment.deployedAtBlock,
                                    encryptionKeys: try keys.allEncryptionKeys, imagePath: image)
-        service.events = try EventLog(path: events, role: name)
-        try service.keepKeyFile(at: common.keysPath, storeKey: storeKey, keys: keys)
+        let eventLog = try EventLog(path: events, role: name)
+        await service.record(to: eventLog)
+        try await service.keepKeyFile(at: common.keysPath, storeKey: storeKey, keys: keys)
+        var traffic: AgentTraffic?
         if let descriptor {
             let pipeline = try readJSONFile(PipelineDescriptor.self, from: descriptor)
             guard let me = pipeline.agent(name) else { throw ValidationError("\(name) is not in the pipeline \(pipeline.pipeline)") }
-            service.traffic = try AgentTraffic(group: pipeline.group, me: actor.address, port: me.port,
-                                               peerPorts: pipeline.peers(of: name).map(\.port))
+            traffic = try AgentTraffic(group: pipeline.group, me: actor.address, port: me.port,
+                                       peerPorts: pipeline.peers(of: name).map(\.port))
             log("in pipeline \(pipeline.pipeline) at \(me.site), UDP port \(me.port), peers \(pipeline.peers(of: name).map(\.agentId))")
         }
         log("running as \(actor.address), measuring \(image)")
-        if let traffic = service.traffic {
+        if let traffic {
+            await service.join(traffic)
             let running = Running()
             Thread.detachNewThread { traffic.receiveLoop(while: { running.value }) }
             Task {
@@ -129,7 +135,7 @@ struct Run: AsyncParsableCommand {
                     traffic.sendToPeers(Array("\(name) frame \(sent)".utf8))
                     if Date().timeIntervalSince(lastReport) >= 2 {
                         let counts = traffic.takeCounts()
-                        service.events.record("traffic", ["agent": actor.address.description, "agent_id": name,
+                        eventLog.record("traffic", ["agent": actor.address.description, "agent_id": name,
                                                           "epoch": traffic.epoch ?? 0, "accepted": counts.accepted,
                                                           "dropped": counts.dropped])
                         lastReport = Date()
@@ -138,13 +144,13 @@ struct Run: AsyncParsableCommand {
                 }
             }
         }
-        // Attestation and group keys are looked at separately: a failure of one must not hold up the other.
-        try await keepLooking(every: interval, heads: HeadWatcher(endpoints: rpc, log: log), log: log) {
-            var failure: (any Error)?
-            do { try await service.tick() } catch { failure = error }
-            do { try await service.keyTick() } catch { failure = failure ?? error }
-            if let failure { throw failure }
-        }
+        // Attestation and group keys in loops of their own: an answer never waits for a key
+        // rotation's receipt, and a failure of one does not hold up the other.
+        let heads = HeadWatcher(endpoints: endpoints, log: log)
+        async let attesting: Void = keepLooking(every: interval, heads: heads, log: log) { try await service.tick() }
+        async let keying: Void = keepLooking(every: interval, heads: heads, log: log) { try await service.keyTick() }
+        try await attesting
+        try await keying
     }
 }
 

@@ -290,6 +290,11 @@ public struct KeyExchangeContract: Sendable, Hashable {
         (try await read("currentEpoch", [.unsigned(group)], on: client).word ?? .zero).limb0
     }
 
+    /// The epoch of the member's latest sealed key (0: none yet).
+    public func epoch(of member: Address, group: UInt256, on client: LedgerClient) async throws(ClientError) -> UInt64 {
+        (try await read("epochOf", [.unsigned(group), .address(member)], on: client).word ?? .zero).limb0
+    }
+
     /// The member's latest sealed key and its epoch (older than `currentEpoch` if it was skipped since).
     public func key(of member: Address, group: UInt256, on client: LedgerClient) async throws(ClientError) -> (epoch: UInt64, sealed: [UInt8]) {
         let epoch = (try await read("epochOf", [.unsigned(group), .address(member)], on: client).word ?? .zero).limb0
