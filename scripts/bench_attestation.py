@@ -311,6 +311,9 @@ def main(arguments=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-output" / "attestation",
                         help="the folder for the runs (agents-N[-K] each, deleted first) and bench.json")
     parser.add_argument("--runs", type=int, default=1, help="runs per N; the table gives each figure's median")
+    parser.add_argument("--deadline-blocks", type=int, default=10,
+                        help="each step's deadline in blocks: 10, `d6g-secaas serve`'s default (the demo uses 3 to show "
+                             "a silent agent sooner)")
     parser.add_argument("--scan", action="store_true", help="keep the demo's S1 secrets scan (off: it measures nothing here)")
     options = parser.parse_args(arguments)
     if options.runs < 1:
@@ -333,6 +336,7 @@ def main(arguments=None) -> int:
                 print(f"bench: {options.bin} lacks {demo.missing_programs(options.bin)}; build first", file=sys.stderr)
                 return 2
             arguments_of_demo = ["--bin", str(options.bin), "--out", str(folder), "--agents", str(agents), "--quiet",
+                                 "--deadline-blocks", str(options.deadline_blocks),
                                  *([] if options.scan else ["--no-scan"])]
             print(f"\n##### {agents} agents, run {attempt}/{options.runs}: demo.py {' '.join(arguments_of_demo)} "
                   f"(load {os.getloadavg()[0]:.2f})", flush=True)

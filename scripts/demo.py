@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -752,7 +753,8 @@ class Demo:
 
 class SecretScanner:
     """Looks for the run's secrets where they must never be: raw, in hex (any case) and in base64.
-    The secrets: each wrapped image's per-agent secret (the 32 bytes after its marker) and the three
+    The secrets: each wrapped image's per-agent secret (the 32 bytes after its marker), its
+    reference measurements (SHA-256 and keccak-256 of the whole wrapped image) and the three
     store keys. The group keys never leave the MLFO's memory and the agents' (sealed to each member),
     so there is nothing to compare with; their absence is shown by the protocol, not by a scan."""
 
@@ -764,6 +766,10 @@ class SecretScanner:
             if data[-48:-32] != WRAP_MARKER:
                 raise DemoFailure(f"{path} does not end with the wrap marker and a 32-byte secret")
             self.secrets[f"per-agent secret of {path.stem}"] = data[-32:]
+            # A reference measurement of the wrapped image, as a verifier that stores one would
+            # keep it (the paper's prototype kept them in contract storage): never on chain here.
+            self.secrets[f"reference measurement (SHA-256) of {path.stem}"] = hashlib.sha256(data).digest()
+            self.secrets[f"reference measurement (keccak-256) of {path.stem}"] = keccak(data)
         for role, key in store_keys.items():
             self.secrets[f"{role.lower()} store key"] = bytes.fromhex(key)
         self.found: list[str] = []

@@ -107,6 +107,9 @@ public actor AgentService {
     /// The sealed key file, rewritten when the encryption key is replaced or an old one deleted.
     var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
     var installedEpoch: UInt64 = 0
+    /// Members keyed by epoch, and the first block not read yet.
+    var keyedIn: [UInt64: Set<Address>] = [:]
+    var keyedReadFrom: UInt64?
     /// Rounds begun: number → block (read on from the last block read).
     var roundsBegun: [UInt64: UInt64] = [:]
     var roundsReadFrom: UInt64?
@@ -254,11 +257,21 @@ public actor AgentService {
         try await replaceEncryptionKey(after: latest.epoch)
     }
 
+    /// The members keyed in `epoch`, from `MemberKeyed` (read on from the last block read).
     func keyedMembers(group: UInt256, epoch: UInt64) async throws -> Set<Address> {
-        let logs = try await client.logs(LogFilter(fromBlock: .number(fromBlock), address: deployment.keyExchange,
-                                                   topics: [KeyExchangeEvent.memberKeyed, Hash32(group)]))
-        return Set(logs.filter { $0.topics.count == 3 && word($0.data, 0) == UInt256(epoch) }
-            .map { Address(truncating: UInt256($0.topics[2])) })
+        let head = try await client.blockNumber()
+        let start = keyedReadFrom ?? fromBlock
+        if head >= start {
+            for log in try await client.logs(LogFilter(fromBlock: .number(start), toBlock: .number(head), address: deployment.keyExchange,
+                                                       topics: [KeyExchangeEvent.memberKeyed, Hash32(group)])) {
+                guard log.topics.count == 3, let number = word(log.data, 0)?.exactUInt64 else { continue }
+                keyedIn[number, default: []].insert(Address(truncating: UInt256(log.topics[2])))
+            }
+            keyedReadFrom = head &+ 1
+        }
+        // Only the epochs still of use: this one and the one before (its grace).
+        keyedIn = keyedIn.filter { $0.key &+ 1 >= epoch }
+        return keyedIn[epoch] ?? []
     }
 
     func replaceEncryptionKey(after epoch: UInt64) async throws {

@@ -77,6 +77,7 @@ public final class AgentTraffic: @unchecked Sendable {
     var sender: TrafficSender?
     var accepted = 0
     var dropped: [String: Int] = [:]
+    var nextPeer = 0
     let session: UInt64
 
     /// Binds `port` and sends to `peerPorts`; frames of a replaced epoch are accepted for `graceMs`.
@@ -106,12 +107,17 @@ public final class AgentTraffic: @unchecked Sendable {
         }
     }
 
-    /// One frame to each peer (nothing before the first key).
-    public func sendToPeers(_ payload: [UInt8]) {
-        for port in peerPorts {
-            let frame: [UInt8]? = lock.withLock { try? sender?.seal(payload) }
-            if let frame { socket.send(frame, to: port) }
+    /// One frame to the next peer in turn (nothing before the first key): the agent's traffic
+    /// grows with the agents, not with the links between them (replicas of consecutive functions
+    /// are all linked).
+    public func sendToNextPeer(_ payload: [UInt8]) {
+        guard !peerPorts.isEmpty else { return }
+        let frame: [UInt8]? = lock.withLock { try? sender?.seal(payload) }
+        let port = lock.withLock { () -> Int in
+            defer { nextPeer = (nextPeer + 1) % peerPorts.count }
+            return peerPorts[nextPeer]
         }
+        if let frame { socket.send(frame, to: port) }
     }
 
     /// Receives until the task is cancelled (run it off the cooperative pool: it blocks).

@@ -19,8 +19,9 @@ public final class MLFOService: @unchecked Sendable {
     let group: UInt256
     let epochMaxAge: Double
     let fromBlock: UInt64
-    /// Seconds between full reads of the members' eligibility when nothing was lost.
-    public var scanInterval: Double = 2
+    /// Seconds between full reads of the members' eligibility when nothing was lost (joins wait
+    /// up to this long, and share an epoch).
+    public var scanInterval: Double = 5
     var nextScan = Date.distantPast
     public var events: EventLog = .none
 

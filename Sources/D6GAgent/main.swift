@@ -78,7 +78,7 @@ struct Run: AsyncParsableCommand {
     var rpc: [String] = ["http://127.0.0.1:8545"]
     @Option(help: "Seconds at most between looks at the chain (each block the node announces over WebSocket prompts one).")
     var interval: Double = 1
-    @Option(help: "Seconds between frames to each peer.")
+    @Option(help: "Seconds between two frames (each to the next peer in turn).")
     var trafficInterval: Double = 0.5
     @Option(help: "Append the program's events to this file as JSON lines (for timelines and benchmarks).")
     var events: String?
@@ -132,7 +132,7 @@ struct Run: AsyncParsableCommand {
                 var lastReport = Date()
                 while !Task.isCancelled {
                     sent += 1
-                    traffic.sendToPeers(Array("\(name) frame \(sent)".utf8))
+                    traffic.sendToNextPeer(Array("\(name) frame \(sent)".utf8))
                     if Date().timeIntervalSince(lastReport) >= 2 {
                         let counts = traffic.takeCounts()
                         eventLog.record("traffic", ["agent": actor.address.description, "agent_id": name,

@@ -231,6 +231,8 @@ struct Serve: AsyncParsableCommand {
     var pipeline: String = "pipeline-1"
     @Option(help: "Seconds at most between two epochs.")
     var epochMaxAge: Double = 60
+    @Option(help: "Seconds between reads of every member's eligibility when none was revoked or missed (joins wait this long at most).")
+    var scanInterval: Double = 5
     @Option(help: "Seconds at most between looks at the chain (each block the node announces over WebSocket prompts one).")
     var interval: Double = 1
     @Option(help: "Append the program's events to this file as JSON lines.")
@@ -242,6 +244,7 @@ struct Serve: AsyncParsableCommand {
         let service = MLFOService(actor: actor, deployment: try file.deployment(), deployedAtBlock: file.deployedAtBlock,
                                   pipeline: pipeline, epochMaxAge: epochMaxAge)
         service.events = try EventLog(path: events, role: "mlfo")
+        service.scanInterval = scanInterval
         actor.log("serving the keys of \(pipeline) (group \(UInt256(identifier(pipeline)))) as \(actor.address)")
         try await keepLooking(every: interval, heads: HeadWatcher(endpoints: common.rpc, log: actor.log), log: actor.log) { try await service.tick() }
     }
