@@ -8,13 +8,14 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from web3 import Web3
 
-from conftest import DEV_KEYS, DevNode, node_binary
+from conftest import DEV_KEYS, ROOT, DevNode, node_binary
 
 BIN = Path(node_binary()).resolve().parent
 # (function, replicas): the whole workflow with 8 agents over three sites; the restarts with 4.
@@ -200,6 +201,8 @@ class Deployed:
                 os.kill(pid, 15)
             except ProcessLookupError:
                 pass
+        # Once: a pid may belong to another process later.
+        self.pids.clear()
 
 
 def test_the_programs_attest_chain_rekey_revoke_a_tampered_agent_and_mark_a_silent_one(own_node, tmp_path):
@@ -243,6 +246,21 @@ def test_the_programs_attest_chain_rekey_revoke_a_tampered_agent_and_mark_a_sile
         assert [run.status(i) for i in honest] == ["TRUSTED"] * len(honest)
         # No honest agent ever missed a step or was revoked.
         assert run.losses() == ({accounts[2]}, {accounts[1], accounts[2]})
+        # S1: no per-agent secret, reference measurement or store key in plaintext in the node's
+        # data directory and log, the programs' files, logs and events, or the chain's RPC answers.
+        run.stop()
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import demo
+        scanner = demo.SecretScanner(run.root, {role: programs.env[f"D6G_{role}_STORE_KEY"] for role in ("MLFO", "SECAAS", "AGENT")})
+        scanner.scan_files()
+        for path in [p for p in Path(own_node.datadir).rglob("*") if p.is_file()] + [Path(own_node.log_path)]:
+            scanner.look(path.read_bytes(), str(path))
+        w3 = own_node.web3()
+        for number in range(w3.eth.block_number + 1):
+            scanner.look(Web3.to_json(w3.eth.get_block(number, full_transactions=True)).encode(), f"block {number}")
+        for address in (run.deployment["registry"], run.deployment["keyExchange"]):
+            scanner.look(Web3.to_json(w3.eth.get_logs({"fromBlock": 0, "address": address})).encode(), f"logs of {address}")
+        assert scanner.found == [], scanner.found
     finally:
         run.stop()
 
