@@ -107,6 +107,8 @@ public actor AgentService {
     /// The sealed key file, rewritten when the encryption key is replaced or an old one deleted.
     var keyFile: (path: String, storeKey: StoreKey, keys: AgentKeys, account: PrivateKey)?
     var installedEpoch: UInt64 = 0
+    /// The running round when replaced keys were last looked at.
+    var keysCheckedInRound: UInt64?
     /// Members keyed by epoch, and the first block not read yet.
     var keyedIn: [UInt64: Set<Address>] = [:]
     var keyedReadFrom: UInt64?
@@ -197,8 +199,10 @@ public actor AgentService {
     func answer(_ id: StepID) async throws {
         let seen = challengeSeen[id] ?? Date()
         challengeSeen[id] = seen
+        // The challenge came after its round was begun: no need to read the logs before that.
+        let since = try await blockBegun(id.round) ?? fromBlock
         guard let nonce = try await reader.revealedNonce(round: id.round, step: id.step, prover: me, deployment: deployment,
-                                                         fromBlock: fromBlock) else { return }
+                                                         fromBlock: since) else { return }
         let evidence = try evidence(nonce: nonce, round: id.round, step: id.step)
         // The next step's challenge goes with the answer when its blob is for this agent; if the
         // registry would not take it (the prover or this agent may not be challenged or challenge
@@ -307,9 +311,11 @@ public actor AgentService {
     /// (plus the blocks a plan takes to reach the chain): every round before it is over, so no
     /// challenge to come is sealed to them. Never the key the chain holds.
     func forgetReplacedKeys(activeRound: UInt64?) async throws {
-        guard var file = keyFile, let activeRound,
+        // Only a new running round can change the answer: once per round, not once per block.
+        guard var file = keyFile, let activeRound, activeRound != keysCheckedInRound,
               file.keys.encryptionKeys.contains(where: { $0.replacedAtBlock != nil }) else { return }
         guard let begunAt = try await blockBegun(activeRound) else { return }
+        keysCheckedInRound = activeRound
         let onChain = try await registry.encryptionKey(of: me, on: client)
         let kept = try file.keys.encryptionKeys.filter { entry in
             guard let replaced = entry.replacedAtBlock else { return true }

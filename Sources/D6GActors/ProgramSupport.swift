@@ -80,11 +80,13 @@ public final class HeadWatcher: @unchecked Sendable {
     public var latestHead: UInt64 { lock.withLock { head } }
 
     public init(endpoints: [String], log: @escaping @Sendable (String) -> Void) {
+        // No endpoint: nothing to follow (the loop then polls alone).
+        guard !endpoints.isEmpty else { return }
         Thread.detachNewThread { [self] in
             var index = 0
             var failures = 0
             while true {
-                let url = endpoints[index % max(endpoints.count, 1)]
+                let url = endpoints[index % endpoints.count]
                 do {
                     let subscription = try HeadSubscription(url: url)
                     if failures > 0 { log("following new blocks at \(url) again") }

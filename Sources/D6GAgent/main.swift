@@ -125,8 +125,8 @@ struct Run: AsyncParsableCommand {
         log("running as \(actor.address), measuring \(image)")
         if let traffic {
             await service.join(traffic)
-            let running = Running()
-            Thread.detachNewThread { traffic.receiveLoop(while: { running.value }) }
+            // Receives for as long as the process runs.
+            Thread.detachNewThread { traffic.receiveLoop(while: { true }) }
             Task {
                 var sent = 0
                 var lastReport = Date()
@@ -152,11 +152,6 @@ struct Run: AsyncParsableCommand {
         try await attesting
         try await keying
     }
-}
-
-/// A flag the receiving thread reads.
-final class Running: @unchecked Sendable {
-    var value = true
 }
 
 struct Status: AsyncParsableCommand {
